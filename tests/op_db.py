@@ -1,0 +1,185 @@
+"""The op table: one row per public op or variant. Generic tests in test_ops.py draw inputs from
+each row (shapes, broadcast partners, domain, kink-free grids) and check forward against the NumPy
+reference, gradients against central differences, and second order where the row says so.
+Adding an op means adding a row here; test_every_public_op_has_a_row enforces it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from hypothesis import strategies as st
+
+import tinygrad_edu as tg
+from tinygrad_edu.testing import shapes
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    name: str  # "op" or "op[variant]"; the part before "[" is the public name it covers
+    fn: Callable  # Tensors -> Tensor
+    ref: Callable | None  # arrays -> array
+    nargs: int = 1
+    domain: tuple = (-2.0, 2.0)
+    broadcast: bool = False  # inputs of broadcast-compatible shapes
+    kinks: bool = False  # kinks or ties: draw from the kink-free grid
+    differentiable: bool = True
+    second_order: bool = True
+    min_dims: int = 0
+    shapes: st.SearchStrategy | None = None  # a strategy of tuples of input shapes
+
+    @property
+    def op(self) -> str:
+        return self.name.split("[")[0]
+
+
+@st.composite
+def _matmul_shapes(draw, a_dims: int, b_dims: int, batch: tuple = ()):
+    m, k, n = (draw(st.integers(1, 4)) for _ in range(3))
+    a = (k,) if a_dims == 1 else (m, k) if a_dims == 2 else batch[0] + (m, k)
+    b = (k,) if b_dims == 1 else (k, n) if b_dims == 2 else batch[1] + (k, n)
+    return a, b
+
+
+def _concat_shapes(n: int):
+    return shapes(min_dims=1, max_dims=3).flatmap(
+        lambda s: st.tuples(*[st.integers(1, 3).map(lambda k: (k,) + s[1:]) for _ in range(n)]))
+
+
+def _with_min_side(min_side: int, min_dims: int = 1):
+    return shapes(min_dims=min_dims, min_side=min_side).map(lambda s: (s,))
+
+
+OP_DB: list[OpSpec] = [
+    # ---------------------------------------------------------------- arithmetic operators
+    OpSpec("add", lambda a, b: a + b, np.add, nargs=2, broadcast=True),
+    OpSpec("radd", lambda a: 1.5 + a, lambda a: 1.5 + a),
+    OpSpec("sub", lambda a, b: a - b, np.subtract, nargs=2, broadcast=True),
+    OpSpec("rsub", lambda a: 1.5 - a, lambda a: 1.5 - a),
+    OpSpec("mul", lambda a, b: a * b, np.multiply, nargs=2, broadcast=True),
+    OpSpec("mul[scalar]", lambda a: a * 2.5, lambda a: a * 2.5),
+    OpSpec("mul[same input]", lambda a: a * a, lambda a: a * a),
+    OpSpec("div", lambda a, b: a / b, np.divide, nargs=2, broadcast=True, domain=(0.5, 3.0)),
+    OpSpec("rdiv", lambda a: 1.5 / a, lambda a: 1.5 / a, domain=(0.5, 3.0)),
+    OpSpec("neg", lambda a: -a, np.negative),
+    OpSpec("pow[scalar]", lambda a: a ** 3, lambda a: a ** 3),
+    OpSpec("pow[fraction]", lambda a: a ** 1.5, lambda a: a ** 1.5, domain=(0.2, 3.0)),
+    OpSpec("pow[negative]", lambda a: a ** -2, lambda a: a ** -2.0, domain=(0.5, 3.0)),
+    OpSpec("pow[tensor]", lambda a, b: a ** b, np.power, nargs=2, broadcast=True, domain=(0.5, 2.0)),
+    OpSpec("rpow", lambda a: 2.0 ** a, lambda a: 2.0 ** a),
+    OpSpec("matmul", lambda a, b: a @ b, np.matmul, nargs=2, shapes=_matmul_shapes(2, 2)),
+    OpSpec("matmul[vector, matrix]", lambda a, b: a @ b, np.matmul, nargs=2, shapes=_matmul_shapes(1, 2)),
+    OpSpec("matmul[matrix, vector]", lambda a, b: a @ b, np.matmul, nargs=2, shapes=_matmul_shapes(2, 1)),
+    OpSpec("matmul[vector, vector]", lambda a, b: a @ b, np.matmul, nargs=2, shapes=_matmul_shapes(1, 1)),
+    OpSpec("matmul[batched, matrix]", lambda a, b: a @ b, np.matmul, nargs=2,
+           shapes=_matmul_shapes(3, 2, ((2,), ()))),
+    OpSpec("matmul[broadcast batch]", lambda a, b: a @ b, np.matmul, nargs=2,
+           shapes=_matmul_shapes(3, 3, ((2, 1), (3,)))),
+    OpSpec("matmul[vector, batched]", lambda a, b: a.matmul(b), np.matmul, nargs=2,
+           shapes=_matmul_shapes(1, 3, ((), (2,)))),
+    # ---------------------------------------------------------------- comparisons (no gradient)
+    OpSpec("lt", lambda a, b: a < b, np.less, nargs=2, broadcast=True, kinks=True, differentiable=False),
+    OpSpec("le", lambda a, b: a <= b, np.less_equal, nargs=2, broadcast=True, kinks=True, differentiable=False),
+    OpSpec("gt", lambda a, b: a > b, np.greater, nargs=2, broadcast=True, kinks=True, differentiable=False),
+    OpSpec("ge", lambda a, b: a >= b, np.greater_equal, nargs=2, broadcast=True, kinks=True, differentiable=False),
+    OpSpec("eq", lambda a: a == a, lambda a: a == a, differentiable=False),
+    OpSpec("ne", lambda a, b: a != b, np.not_equal, nargs=2, broadcast=True, kinks=True, differentiable=False),
+    # ---------------------------------------------------------------- elementwise functions
+    OpSpec("exp", lambda a: a.exp(), np.exp),
+    OpSpec("log", lambda a: a.log(), np.log, domain=(0.1, 5.0)),
+    OpSpec("sqrt", lambda a: a.sqrt(), np.sqrt, domain=(0.1, 5.0)),
+    OpSpec("abs", lambda a: a.abs(), np.abs, kinks=True),
+    OpSpec("sin", lambda a: a.sin(), np.sin),
+    OpSpec("cos", lambda a: a.cos(), np.cos),
+    OpSpec("tanh", lambda a: a.tanh(), np.tanh),
+    OpSpec("sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + np.exp(-a))),
+    OpSpec("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0), kinks=True),
+    OpSpec("leaky_relu", lambda a: a.leaky_relu(0.1), lambda a: np.where(a > 0, a, 0.1 * a), kinks=True),
+    OpSpec("softplus", lambda a: a.softplus(), lambda a: np.log1p(np.exp(a))),
+    OpSpec("clip", lambda a: a.clip(-0.5, 0.75), lambda a: np.clip(a, -0.5, 0.75), kinks=True),
+    OpSpec("clip[lo only]", lambda a: a.clip(lo=0.25), lambda a: np.maximum(a, 0.25), kinks=True),
+    OpSpec("maximum", tg.maximum, np.maximum, nargs=2, broadcast=True, kinks=True),
+    OpSpec("maximum[method]", lambda a, b: a.maximum(b), np.maximum, nargs=2, kinks=True),
+    OpSpec("minimum", tg.minimum, np.minimum, nargs=2, broadcast=True, kinks=True),
+    OpSpec("minimum[method]", lambda a, b: a.minimum(b), np.minimum, nargs=2, kinks=True),
+    OpSpec("where", lambda a, b: tg.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b),
+           nargs=2, broadcast=True, kinks=True),
+    OpSpec("where[scalar]", lambda a: tg.where(a > 0, a, 0.5), lambda a: np.where(a > 0, a, 0.5), kinks=True),
+    # float32 rounding defeats central differences: Cast's gradient is tested in test_autograd.py
+    OpSpec("astype", lambda a: a.astype(np.float32).astype(a.dtype),
+           lambda a: a.astype(np.float32).astype(a.dtype), differentiable=False),
+    # ---------------------------------------------------------------- reductions
+    OpSpec("sum", lambda a: a.sum(), np.sum),
+    OpSpec("sum[axis=0]", lambda a: a.sum(axis=0), lambda a: a.sum(axis=0), min_dims=1),
+    OpSpec("sum[axis=-1, keepdims]", lambda a: a.sum(axis=-1, keepdims=True),
+           lambda a: a.sum(axis=-1, keepdims=True), min_dims=1),
+    OpSpec("sum[axis=(0, -1)]", lambda a: a.sum(axis=(0, -1)), lambda a: a.sum(axis=(0, -1)), min_dims=2),
+    OpSpec("mean", lambda a: a.mean(), np.mean),
+    OpSpec("mean[axis=-1, keepdims]", lambda a: a.mean(axis=-1, keepdims=True),
+           lambda a: a.mean(axis=-1, keepdims=True), min_dims=1),
+    OpSpec("var", lambda a: a.var(), np.var, kinks=True, shapes=_with_min_side(2)),
+    OpSpec("var[axis=0, ddof=1]", lambda a: a.var(axis=0, ddof=1), lambda a: a.var(axis=0, ddof=1),
+           kinks=True, shapes=_with_min_side(2)),
+    OpSpec("std", lambda a: a.std(), np.std, kinks=True, shapes=_with_min_side(2)),
+    OpSpec("std[axis=-1, ddof=1, keepdims]", lambda a: a.std(axis=-1, ddof=1, keepdims=True),
+           lambda a: a.std(axis=-1, ddof=1, keepdims=True), kinks=True, shapes=_with_min_side(2)),
+    OpSpec("max", lambda a: a.max(), np.max, kinks=True),
+    OpSpec("max[axis=-1]", lambda a: a.max(axis=-1), lambda a: a.max(axis=-1), kinks=True, min_dims=1),
+    OpSpec("max[axis=0, keepdims]", lambda a: a.max(axis=0, keepdims=True),
+           lambda a: a.max(axis=0, keepdims=True), kinks=True, min_dims=1),
+    OpSpec("min", lambda a: a.min(), np.min, kinks=True),
+    OpSpec("min[axis=(0, 1)]", lambda a: a.min(axis=(0, 1)), lambda a: a.min(axis=(0, 1)), kinks=True, min_dims=2),
+    OpSpec("logsumexp", lambda a: a.logsumexp(), lambda a: np.log(np.exp(a).sum())),
+    OpSpec("logsumexp[axis=-1]", lambda a: a.logsumexp(axis=-1), lambda a: np.log(np.exp(a).sum(axis=-1)), min_dims=1),
+    OpSpec("argmax", lambda a: a.argmax(), np.argmax, kinks=True, differentiable=False),
+    OpSpec("argmin[axis=0]", lambda a: a.argmin(axis=0), lambda a: a.argmin(axis=0), kinks=True,
+           differentiable=False, min_dims=1),
+    OpSpec("softmax", lambda a: a.softmax(), lambda a: np.exp(a) / np.exp(a).sum(axis=-1, keepdims=True), min_dims=1),
+    OpSpec("log_softmax", lambda a: a.log_softmax(), lambda a: a - np.log(np.exp(a).sum(axis=-1, keepdims=True)), min_dims=1),
+    OpSpec("log_softmax[axis=0]", lambda a: a.log_softmax(axis=0),
+           lambda a: a - np.log(np.exp(a).sum(axis=0, keepdims=True)), min_dims=1),
+    # ---------------------------------------------------------------- movement
+    OpSpec("reshape", lambda a: a.reshape(-1), lambda a: a.reshape(-1)),
+    OpSpec("reshape[tuple]", lambda a: a.reshape((1,) + a.shape), lambda a: a.reshape((1,) + a.shape)),
+    OpSpec("flatten", lambda a: a.flatten(), lambda a: a.flatten()),
+    OpSpec("transpose", lambda a: a.transpose(), np.transpose),
+    OpSpec("transpose[axes]", lambda a: a.transpose(1, 2, 0), lambda a: a.transpose(1, 2, 0),
+           shapes=shapes(min_dims=3, max_dims=3).map(lambda s: (s,))),
+    OpSpec("permute", lambda a: a.permute(1, 0), lambda a: a.transpose(1, 0),
+           shapes=shapes(min_dims=2, max_dims=2).map(lambda s: (s,))),
+    OpSpec("T", lambda a: a.T, lambda a: a.T),
+    OpSpec("swapaxes", lambda a: a.swapaxes(0, -1), lambda a: a.swapaxes(0, -1), min_dims=1),
+    OpSpec("broadcast_to", lambda a: a.broadcast_to((3,) + a.shape), lambda a: np.broadcast_to(a, (3,) + a.shape)),
+    OpSpec("squeeze", lambda a: a.squeeze(), np.squeeze,
+           shapes=shapes(min_dims=1).map(lambda s: (s[:1] + (1,) + s[1:],))),
+    OpSpec("expand_dims", lambda a: a.expand_dims(-1), lambda a: np.expand_dims(a, -1)),
+    OpSpec("pad", lambda a: a.pad(1), lambda a: np.pad(a, 1)),
+    OpSpec("pad[per axis, value]", lambda a: a.pad(((0, 2), (1, 0)), value=0.5),
+           lambda a: np.pad(a, ((0, 2), (1, 0)), constant_values=0.5),
+           shapes=shapes(min_dims=2, max_dims=2).map(lambda s: (s,))),
+    OpSpec("concatenate", lambda a, b: tg.concatenate([a, b]), lambda a, b: np.concatenate([a, b]),
+           nargs=2, shapes=_concat_shapes(2)),
+    OpSpec("concatenate[axis=-1]", lambda a, b: tg.concatenate([a, b], axis=-1),
+           lambda a, b: np.concatenate([a, b], axis=-1), nargs=2,
+           shapes=_concat_shapes(2).map(lambda ss: tuple(s[1:] + s[:1] for s in ss))),
+    OpSpec("stack", lambda a, b: tg.stack([a, b]), lambda a, b: np.stack([a, b]), nargs=2),
+    OpSpec("stack[axis=-1]", lambda a, b, c: tg.stack([a, b, c], axis=-1),
+           lambda a, b, c: np.stack([a, b, c], axis=-1), nargs=3),
+    OpSpec("getitem[int]", lambda a: a[0], lambda a: a[0], min_dims=1),
+    OpSpec("getitem[slices]", lambda a: a[1:, ::2], lambda a: a[1:, ::2], min_dims=2),
+    OpSpec("getitem[ellipsis, None]", lambda a: a[..., None, -1], lambda a: a[..., None, -1], min_dims=1),
+    OpSpec("getitem[repeated indices]", lambda a: a[[0, 0, -1]], lambda a: a[[0, 0, -1]], min_dims=1),
+    OpSpec("getitem[array pairs]", lambda a: a[np.array([0, -1, 0]), np.array([0, 0, -1])],
+           lambda a: a[np.array([0, -1, 0]), np.array([0, 0, -1])], min_dims=2),
+    OpSpec("getitem[mask]", lambda a: a[a.data > 0], lambda a: a[a > 0], kinks=True),
+]
+
+# Public names that are not ops (no row needed), and operator methods named by their op.
+NOT_OPS = {"backward", "numpy", "item", "detach", "requires_grad_"}
+OPERATOR_NAMES = {"__add__": "add", "__radd__": "radd", "__sub__": "sub", "__rsub__": "rsub",
+                  "__mul__": "mul", "__rmul__": "mul", "__truediv__": "div", "__rtruediv__": "rdiv",
+                  "__pow__": "pow", "__rpow__": "rpow", "__matmul__": "matmul", "__rmatmul__": "matmul",
+                  "__neg__": "neg", "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
+                  "__eq__": "eq", "__ne__": "ne", "__getitem__": "getitem"}
+FUNCTIONS = ["where", "maximum", "minimum", "concatenate", "stack"]

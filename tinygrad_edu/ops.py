@@ -1,0 +1,493 @@
+"""Primitive ops: one small Function each, forward and backward side by side.
+
+Forward gets arrays and uses `ctx.xp` (NumPy or CuPy). Backward gets the upstream gradient `g`
+and uses only operators, shared array/Tensor methods and `ctx.xp`, so the same formula also runs
+on Tensors under `create_graph=True` (see autograd.py). Binary ops broadcast freely: the engine
+sums each gradient back to its input's shape, in one place.
+Everything not here is a composite in tensor.py, written with these.
+"""
+from __future__ import annotations
+
+from .autograd import Function, sum_to
+
+# ---------------------------------------------------------------------------- elementwise
+
+
+class Add(Function):
+    """y = a + b;  da = g, db = g"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    """y = a - b;  da = g, db = -g"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """y = a * b;  da = g * b, db = g * a"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+class Div(Function):
+    """y = a / b;  da = g / b, db = -g * a / b**2 = -g * y / b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = g / b
+        return (ga if need_a else None), (-ga * a / b if need_b else None)
+
+
+class Neg(Function):
+    """y = -x;  dx = -g"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(Function):
+    """y = a ** b;  da = g * b * a**(b-1), db = g * y * log(a)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = ctx.xp.power(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, y = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = g * b * a ** (b - 1) if need_a else None
+        gb = g * y * ctx.xp.log(a) if need_b else None
+        return ga, gb
+
+
+class Exp(Function):
+    """y = exp(x);  dx = g * y"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y
+
+
+class Log(Function):
+    """y = log(x);  dx = g / x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / x
+
+
+class Sin(Function):
+    """y = sin(x);  dx = g * cos(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ctx.xp.cos(x)
+
+
+class Cos(Function):
+    """y = cos(x);  dx = -g * sin(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.cos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g * ctx.xp.sin(x)
+
+
+class Abs(Function):
+    """y = |x|;  dx = g * sign(x)  (0 at x = 0, as in PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ctx.xp.sign(x)
+
+
+class Tanh(Function):
+    """y = tanh(x);  dx = g * (1 - y**2)"""
+
+    # primitive: one ufunc instead of four ops through sigmoid, and exact for large |x|
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (1 - y * y)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x)) = (1 + tanh(x/2)) / 2;  dx = g * y * (1 - y)"""
+
+    # primitive: 1/(1+exp(-x)) overflows for x << 0; the tanh form never does
+    @staticmethod
+    def forward(ctx, x):
+        y = 0.5 + 0.5 * ctx.xp.tanh(0.5 * x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y * (1 - y)
+
+
+class Softplus(Function):
+    """y = log(1 + exp(x));  dx = g * sigmoid(x)"""
+
+    # primitive: the stable composite relu(x) + log(1 + exp(-|x|)) has gradient 0 at x = 0, not 1/2
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.logaddexp(0, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (0.5 + 0.5 * ctx.xp.tanh(0.5 * x))
+
+
+class Relu(Function):
+    """y = max(x, 0);  dx = g where x > 0, else 0"""
+
+    # primitive: the hot activation of every MLP, one op instead of maximum's mask arithmetic
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (y > 0)
+
+
+class Maximum(Function):
+    """y = max(a, b);  the larger input gets g; on a tie each gets g / 2 (as in PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        share_a = (a > b) + 0.5 * (a == b)
+        return g * share_a, g * (1 - share_a)
+
+
+class Where(Function):
+    """y = b where cond else c;  db = g where cond, dc = g elsewhere (cond gets no gradient)"""
+
+    @staticmethod
+    def forward(ctx, cond, b, c):
+        ctx.save_for_backward(cond)
+        return ctx.xp.where(cond, b, c)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        _, need_b, need_c = ctx.needs_input_grad
+        zero = ctx.xp.zeros_like(g)
+        return (None, ctx.xp.where(cond, g, zero) if need_b else None,
+                ctx.xp.where(cond, zero, g) if need_c else None)
+
+
+class Cast(Function):
+    """y = x as another dtype;  dx = g (the engine casts it back to x's dtype)"""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+# ---------------------------------------------------------------------------- reductions
+
+
+def _keepdims_shape(shape: tuple, axis: tuple) -> tuple:
+    return tuple(1 if i in axis else s for i, s in enumerate(shape))
+
+
+class Sum(Function):
+    """y = sum of x over `axis` (a normalised tuple);  dx = g broadcast back to x's shape"""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.input_shape = x.shape
+        ctx.kept = _keepdims_shape(x.shape, axis)
+        return x.sum(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ctx.xp.broadcast_to(g.reshape(ctx.kept), ctx.input_shape), None, None
+
+
+class Max(Function):
+    """y = max of x over `axis`;  dx = g shared evenly by the elements equal to the max"""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        y = x.max(axis=axis, keepdims=True)
+        ctx.axis = axis
+        ctx.save_for_backward(x, y)
+        return y if keepdims else y.reshape([s for i, s in enumerate(y.shape) if i not in axis])
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        is_max = x == y
+        share = is_max / is_max.sum(axis=ctx.axis, keepdims=True)
+        return g.reshape(y.shape) * share, None, None
+
+
+
+class LogSoftmax(Function):
+    """y = x - log(sum(exp(x)));  dx = g - softmax(x) * sum(g)  (sums over `axis`)"""
+
+    # primitive: one stable pass (finite for logits of ±1e4), and its backward is the fused
+    # softmax-cross-entropy gradient instead of five ops' worth
+    @staticmethod
+    def forward(ctx, x, axis):
+        xp = ctx.xp
+        z = x - x.max(axis=axis, keepdims=True)
+        y = z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
+        ctx.axis = axis
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g - ctx.xp.exp(y) * g.sum(axis=ctx.axis, keepdims=True), None
+
+
+# ---------------------------------------------------------------------------- linear algebra
+
+
+class Matmul(Function):
+    """y = a @ b (1-D, 2-D or batched);  da = g @ b^T, db = a^T @ g"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError("matmul needs operands with at least one dimension")
+        k_a, k_b = a.shape[-1], b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if k_a != k_b:
+            raise ValueError(f"not aligned ({k_a} != {k_b})")
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 1 or b.ndim == 1:
+            return _matmul_vector_backward(a, b, g, need_a, need_b)
+        return (g @ _swap_last(b) if need_a else None), (_swap_last(a) @ g if need_b else None)
+
+
+def _swap_last(x):
+    """x with its last two axes swapped (the matrix transpose of each item of a batch)."""
+    return x.T if x.ndim == 2 else x.swapaxes(-1, -2)
+
+
+def _matmul_vector_backward(a, b, g, need_a, need_b):
+    """Matmul's gradients when an operand is 1-D: treat it as a row (a) or a column (b)."""
+    a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a
+    b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b
+    g2 = g.reshape(g.shape[:-1] + (1,) + g.shape[-1:]) if a.ndim == 1 else g
+    g2 = g2.reshape(g2.shape + (1,)) if b.ndim == 1 else g2
+    ga = gb = None
+    if need_a:
+        ga = g2 @ _swap_last(b2)
+        ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if a.ndim == 1 else ga
+    if need_b:
+        gb = _swap_last(a2) @ g2
+        gb = gb.reshape(gb.shape[:-1]) if b.ndim == 1 else gb
+    return ga, gb
+
+
+# ---------------------------------------------------------------------------- movement
+
+
+class Reshape(Function):
+    """y = x with a new shape;  dx = g with x's shape"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.input_shape), None
+
+
+class Transpose(Function):
+    """y = x with axes permuted;  dx = g with the inverse permutation"""
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.transpose(ctx.inverse), None
+
+
+class BroadcastTo(Function):
+    """y = x repeated along broadcast axes;  dx = g summed back down"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
+        return ctx.xp.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return sum_to(g, ctx.input_shape), None
+
+
+class GetItem(Function):
+    """y = x[index];  dx = zeros with g added at index (repeated indices add up)"""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index, ctx.input_shape = index, x.shape
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        return IndexAdd.apply(g, ctx.index, ctx.input_shape), None
+
+
+class IndexAdd(Function):
+    """y = zeros(shape) with x added at index;  dx = g[index]  (the adjoint of GetItem)"""
+
+    @staticmethod
+    def forward(ctx, x, index, shape):
+        ctx.index = index
+        y = ctx.xp.zeros(shape, dtype=x.dtype)
+        if _has_array_index(index):
+            ctx.xp.add.at(y, index, x)  # unbuffered: repeated indices add up
+        else:
+            y[index] = x  # basic indexing never repeats an element
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return GetItem.apply(g, ctx.index), None, None
+
+
+def _has_array_index(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(hasattr(p, "shape") or isinstance(p, list) for p in parts)
+
+
+class Concatenate(Function):
+    """y = the inputs joined along `axis` (the last argument);  each input gets its slice of g"""
+
+    @staticmethod
+    def forward(ctx, *inputs):
+        *xs, axis = inputs
+        ctx.axis = axis
+        ctx.sizes = [x.shape[axis] for x in xs]
+        return ctx.xp.concatenate(xs, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        grads, start = [], 0
+        lead = (slice(None),) * (ctx.axis % g.ndim)
+        for size in ctx.sizes:
+            grads.append(g[lead + (slice(start, start + size),)])
+            start += size
+        return (*grads, None)
+
+
+class Pad(Function):
+    """y = x padded with a constant;  dx = the middle of g"""
+
+    @staticmethod
+    def forward(ctx, x, pad_width, value):
+        ctx.middle = tuple(slice(before, before + n) for (before, _), n in zip(pad_width, x.shape))
+        return ctx.xp.pad(x, pad_width or 0, constant_values=value)  # a 0-d x has no widths
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.middle], None, None
