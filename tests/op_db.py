@@ -12,6 +12,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
+from tinygrad_edu.nn import functional as F
 from tinygrad_edu.testing import shapes
 
 
@@ -49,6 +50,37 @@ def _concat_shapes(n: int):
 
 def _with_min_side(min_side: int, min_dims: int = 1):
     return shapes(min_dims=min_dims, min_side=min_side).map(lambda s: (s,))
+
+
+@st.composite
+def _linear_shapes(draw, bias: bool = True):
+    lead = draw(shapes(min_dims=0, max_dims=2))
+    n_in, n_out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return (lead + (n_in,), (n_out, n_in)) + (((n_out,),) if bias else ())
+
+
+def _labels_for(x):
+    """Fixed integer labels for logits x of shape (..., classes)."""
+    return np.arange(int(np.prod(x.shape[:-1]))).reshape(x.shape[:-1]) % x.shape[-1]
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _cross_entropy_ref(x, t, reduction="mean"):
+    losses = -(t * np.log(_softmax(x))).sum(axis=-1)
+    return {"mean": losses.mean(), "sum": losses.sum(), "none": losses}[reduction]
+
+
+def _probabilities_for(x):
+    """Fixed target probabilities for logits x (a constant: targets get no gradient)."""
+    return _softmax(np.cos(np.arange(x.size, dtype=float)).reshape(x.shape))
+
+
+def _one_hot_ref(x):
+    return np.eye(x.shape[-1])[_labels_for(x)]
 
 
 OP_DB: list[OpSpec] = [
@@ -173,6 +205,17 @@ OP_DB: list[OpSpec] = [
     OpSpec("getitem[array pairs]", lambda a: a[np.array([0, -1, 0]), np.array([0, 0, -1])],
            lambda a: a[np.array([0, -1, 0]), np.array([0, 0, -1])], min_dims=2),
     OpSpec("getitem[mask]", lambda a: a[a.data > 0], lambda a: a[a > 0], kinks=True),
+    # ---------------------------------------------------------------- nn.functional
+    OpSpec("linear", F.linear, lambda x, w, b: x @ w.T + b, nargs=3, shapes=_linear_shapes()),
+    OpSpec("linear[no bias]", F.linear, lambda x, w: x @ w.T, nargs=2, shapes=_linear_shapes(bias=False)),
+    OpSpec("cross_entropy[labels]", lambda x: F.cross_entropy(x, _labels_for(x)),
+           lambda x: _cross_entropy_ref(x, _one_hot_ref(x)), min_dims=1),
+    OpSpec("cross_entropy[probabilities, sum]", lambda x: F.cross_entropy(x, _probabilities_for(x), "sum"),
+           lambda x: _cross_entropy_ref(x, _probabilities_for(x), "sum"), min_dims=1),
+    OpSpec("cross_entropy[none]", lambda x: F.cross_entropy(x, _labels_for(x), reduction="none"),
+           lambda x: _cross_entropy_ref(x, _one_hot_ref(x), "none"), min_dims=2),
+    OpSpec("one_hot", lambda x: F.one_hot(_labels_for(x), x.shape[-1], dtype=x.dtype),
+           _one_hot_ref, min_dims=1, differentiable=False),
 ]
 
 # Public names that are not ops (no row needed), and operator methods named by their op.
@@ -183,3 +226,4 @@ OPERATOR_NAMES = {"__add__": "add", "__radd__": "radd", "__sub__": "sub", "__rsu
                   "__neg__": "neg", "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
                   "__eq__": "eq", "__ne__": "ne", "__getitem__": "getitem"}
 FUNCTIONS = ["where", "maximum", "minimum", "concatenate", "stack"]
+FUNCTIONAL_MODULES = [F]  # every public function of these is an op

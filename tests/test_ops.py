@@ -9,7 +9,7 @@ from hypothesis import settings
 import tinygrad_edu as tg
 from tinygrad_edu.testing import check_op
 
-from op_db import FUNCTIONS, NOT_OPS, OP_DB, OPERATOR_NAMES, OpSpec
+from op_db import FUNCTIONAL_MODULES, FUNCTIONS, NOT_OPS, OP_DB, OPERATOR_NAMES, OpSpec
 
 DIFFERENTIABLE = [s for s in OP_DB if s.differentiable]
 SECOND_ORDER = [s for s in DIFFERENTIABLE if s.second_order]
@@ -39,6 +39,9 @@ def test_second_derivative_matches_central_differences(spec):
 def public_ops() -> set:
     """Every public op name: Tensor methods and properties, operators, and functions."""
     names = set(FUNCTIONS)
+    for module in FUNCTIONAL_MODULES:
+        names |= {n for n, f in inspect.getmembers(module, inspect.isfunction)
+                  if not n.startswith("_") and f.__module__ == module.__name__}
     for name, member in inspect.getmembers(tg.Tensor):
         if name in OPERATOR_NAMES:
             names.add(OPERATOR_NAMES[name])

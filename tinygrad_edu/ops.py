@@ -382,6 +382,66 @@ def _matmul_vector_backward(a, b, g, need_a, need_b):
     return ga, gb
 
 
+# ---------------------------------------------------------------------------- layers and losses
+
+
+class Linear(Function):
+    """y = x @ w.T + b, w of shape (out_features, in_features) as in PyTorch;
+    dx = g @ w, dw = g^T x (summed over leading axes), db = g summed down by the engine"""
+
+    # primitive: the hottest layer of every network: one op and one output array instead of two
+    # ops and a temporary (the bias is added in place)
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        y = x @ w.T
+        if b is not None:
+            if b.dtype == y.dtype and b.ndim <= y.ndim:
+                y += b
+            else:
+                y = y + b
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        gx = g @ w if need_x else None
+        gw = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if need_w else None
+        return gx, gw, (g if need_b else None)
+
+
+class SoftmaxCrossEntropy(Function):
+    """loss = -sum_c t_c log softmax(x)_c over the last axis, reduced by `reduction`;
+    dx = (softmax(x) * sum_c t_c - t) * g  (t, the target probabilities, gets no gradient)"""
+
+    # primitive: the classifier's loss in one stable pass, with the fused gradient the book
+    # derives (softmax minus target) instead of the backward of five separate ops
+    @staticmethod
+    def forward(ctx, x, t, reduction):
+        xp = ctx.xp
+        ctx.shift = x.max(axis=-1, keepdims=True)
+        z = x - ctx.shift
+        log_norm = xp.log(xp.exp(z).sum(axis=-1, keepdims=True))
+        ctx.t_sum = t.sum(axis=-1, keepdims=True)
+        ctx.reduction, ctx.count = reduction, max(x.size // max(x.shape[-1], 1), 1)
+        ctx.save_for_backward(x, t)
+        losses = (ctx.t_sum * log_norm - (t * z).sum(axis=-1, keepdims=True))[..., 0]
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        return total / x.dtype.type(ctx.count) if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        e = ctx.xp.exp(x - ctx.shift)  # recomputed from x, so that it is twice differentiable
+        gx = e / e.sum(axis=-1, keepdims=True) * ctx.t_sum - t
+        if ctx.reduction == "none":
+            return gx * g.reshape(g.shape + (1,)), None, None
+        return gx * (g / ctx.count if ctx.reduction == "mean" else g), None, None
+
+
 # ---------------------------------------------------------------------------- movement
 
 
