@@ -112,6 +112,9 @@ def test_conversions_and_properties():
         x.item()
     with pytest.raises(TypeError, match="0-d"):
         len(Tensor(1.0))
+    with pytest.raises(TypeError, match="0-d"):
+        list(Tensor(1.0))
+    assert [row.shape for row in Tensor(np.ones((2, 3)))] == [(3,), (3,)]
 
 
 def test_repr_shows_values_and_the_op():

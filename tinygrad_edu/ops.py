@@ -191,7 +191,8 @@ class Sigmoid(Function):
     # primitive: 1/(1+exp(-x)) overflows for x << 0; the tanh form never does
     @staticmethod
     def forward(ctx, x):
-        y = 0.5 + 0.5 * ctx.xp.tanh(0.5 * x)
+        half = x.dtype.type(0.5)  # typed, so that NumPy 1.x keeps a 0-d float32 in float32
+        y = half + half * ctx.xp.tanh(half * x)
         ctx.save_for_backward(y)
         return y
 
@@ -208,7 +209,7 @@ class Softplus(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return ctx.xp.logaddexp(0, x)
+        return ctx.xp.logaddexp(x.dtype.type(0), x)
 
     @staticmethod
     def backward(ctx, g):
@@ -222,7 +223,7 @@ class Relu(Function):
     # primitive: the hot activation of every MLP, one op instead of maximum's mask arithmetic
     @staticmethod
     def forward(ctx, x):
-        y = ctx.xp.maximum(x, 0)
+        y = ctx.xp.maximum(x, x.dtype.type(0))
         ctx.save_for_backward(y)
         return y
 

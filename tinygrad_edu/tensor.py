@@ -96,6 +96,11 @@ class Tensor:
     def __bool__(self) -> bool:
         return bool(self.data)
 
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self)))
+
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -250,14 +255,14 @@ class Tensor:
         axes = self._axes(axis, "mean")
         return self.sum(axes, keepdims) / self._reduced_size(axes)
 
-    def var(self, axis=None, ddof: int = 0, keepdims: bool = False) -> "Tensor":
+    def var(self, axis=None, keepdims: bool = False, *, ddof: int = 0) -> "Tensor":
         """Mean squared deviation from the mean, divided by (n - ddof) instead of n."""
         axes = self._axes(axis, "var")
         d = self - self.mean(axes, keepdims=True)
         return (d * d).sum(axes, keepdims) / (self._reduced_size(axes) - ddof)
 
-    def std(self, axis=None, ddof: int = 0, keepdims: bool = False) -> "Tensor":
-        return self.var(axis, ddof, keepdims).sqrt()
+    def std(self, axis=None, keepdims: bool = False, *, ddof: int = 0) -> "Tensor":
+        return self.var(axis, keepdims, ddof=ddof).sqrt()
 
     def max(self, axis=None, keepdims: bool = False) -> "Tensor":
         """Largest value; tied maxima share the gradient evenly."""
@@ -271,7 +276,7 @@ class Tensor:
         """log(sum(exp(x))), computed after shifting by the max so it cannot overflow."""
         axes = self._axes(axis, "logsumexp")
         m = self.data.max(axis=axes, keepdims=True)
-        m = self.xp.where(self.xp.isfinite(m), m, 0)
+        m = self.xp.where(self.xp.isfinite(m), m, self.xp.zeros_like(m))
         y = (self - m).exp().sum(axes, keepdims=True).log() + m
         return y if keepdims else y.reshape(tuple(s for i, s in enumerate(y.shape) if i not in axes))
 
