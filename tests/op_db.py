@@ -79,6 +79,55 @@ def _probabilities_for(x):
     return _softmax(np.cos(np.arange(x.size, dtype=float)).reshape(x.shape))
 
 
+@st.composite
+def _conv_shapes(draw):
+    n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    h, w = draw(st.integers(kh, 5)), draw(st.integers(kw, 5))
+    return (n, c, h, w), (o, c, kh, kw), (o,)
+
+
+def _conv_ref(x, w, b, stride=1, padding=0):
+    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    kh, kw = w.shape[2:]
+    oh, ow = (x.shape[2] - kh) // stride + 1, (x.shape[3] - kw) // stride + 1
+    out = np.zeros((x.shape[0], w.shape[0], oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+            out[:, :, i, j] = np.tensordot(patch, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    return out
+
+
+def _pool_ref(x, k, reduce, pad_value=0.0, padding=0):
+    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)), constant_values=pad_value)
+    oh, ow = (x.shape[2] - k) // k + 1, (x.shape[3] - k) // k + 1
+    return np.stack([np.stack([reduce(x[:, :, i * k:i * k + k, j * k:j * k + k], axis=(2, 3))
+                               for j in range(ow)], -1) for i in range(oh)], -2)
+
+
+def _image_shapes(min_side=2):
+    return st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(min_side, 5),
+                     st.integers(min_side, 5)).map(lambda s: (s,))
+
+
+def _batch_norm_ref(x, w, b):
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    y = (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + 1e-5)
+    return y * w.reshape(shape) + b.reshape(shape)
+
+
+@st.composite
+def _batch_norm_shapes(draw):
+    shape = (draw(st.integers(2, 4)), draw(st.integers(1, 3))) + tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+    return shape, shape[1:2], shape[1:2]
+
+
+def _dropout_ref(x, p=0.4, seed=0):
+    return x * (np.random.default_rng(seed).random(x.shape) >= p) / (1 - p)
+
+
 def _one_hot_ref(x):
     return np.eye(x.shape[-1])[_labels_for(x)]
 
@@ -216,6 +265,31 @@ OP_DB: list[OpSpec] = [
            lambda x: _cross_entropy_ref(x, _one_hot_ref(x), "none"), min_dims=2),
     OpSpec("one_hot", lambda x: F.one_hot(_labels_for(x), x.shape[-1], dtype=x.dtype),
            _one_hot_ref, min_dims=1, differentiable=False),
+    OpSpec("conv2d", F.conv2d, _conv_ref, nargs=3, shapes=_conv_shapes()),
+    OpSpec("conv2d[stride 2, padding 1]", lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
+           lambda x, w, b: _conv_ref(x, w, b, 2, 1), nargs=3, shapes=_conv_shapes()),
+    OpSpec("max_pool2d", lambda x: F.max_pool2d(x, 2), lambda x: _pool_ref(x, 2, np.max), kinks=True,
+           shapes=_image_shapes()),
+    OpSpec("max_pool2d[padding 1]", lambda x: F.max_pool2d(x, 2, padding=1),
+           lambda x: _pool_ref(x, 2, np.max, -np.inf, 1), kinks=True, shapes=_image_shapes(1)),
+    OpSpec("avg_pool2d", lambda x: F.avg_pool2d(x, 2), lambda x: _pool_ref(x, 2, np.mean), shapes=_image_shapes()),
+    OpSpec("batch_norm[training]", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+           _batch_norm_ref, nargs=3, kinks=True, shapes=_batch_norm_shapes()),
+    OpSpec("dropout[seeded]", lambda x: F.dropout(x, 0.4, generator=0), _dropout_ref),
+    OpSpec("embedding", lambda w: F.embedding(np.array([[0, 1], [1, 0]]) % w.shape[0], w),
+           lambda w: w[np.array([[0, 1], [1, 0]]) % w.shape[0]], min_dims=2),
+    OpSpec("mse_loss", F.mse_loss, lambda a, b: ((a - b) ** 2).mean(), nargs=2),
+    OpSpec("nll_loss", lambda x: F.nll_loss(x.log_softmax(), _labels_for(x)),
+           lambda x: _cross_entropy_ref(x, _one_hot_ref(x)), min_dims=1),
+    OpSpec("binary_cross_entropy", lambda p: F.binary_cross_entropy(p, _probabilities_for(p)),
+           lambda p: -(_probabilities_for(p) * np.log(p) + (1 - _probabilities_for(p)) * np.log(1 - p)).mean(),
+           domain=(0.05, 0.95)),
+    OpSpec("binary_cross_entropy_with_logits", lambda x: F.binary_cross_entropy_with_logits(x, _probabilities_for(x)),
+           lambda x: (np.logaddexp(0, x) - _probabilities_for(x) * x).mean()),
+    OpSpec("accuracy", lambda x: tg.Tensor(F.accuracy(x, _labels_for(x))),
+           lambda x: (x.argmax(-1) == _labels_for(x)).mean(), min_dims=1, kinks=True, differentiable=False),
+    OpSpec("l2_penalty", lambda a, b: F.l2_penalty([a, b], 0.1), lambda a, b: 0.05 * ((a * a).sum() + (b * b).sum()),
+           nargs=2, broadcast=True),
 ]
 
 # Public names that are not ops (no row needed), and operator methods named by their op.

@@ -4,6 +4,7 @@ from .tensor import Tensor, concatenate, grad, maximum, minimum, stack, where
 from .creation import (arange, eye, full, full_like, get_generator, manual_seed, ones, ones_like,
                        rand, rand_like, randn, randn_like, zeros, zeros_like)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
+from .checkpoint import CheckpointError, load, save
 from . import nn
 
 __version__ = "0.1.0"

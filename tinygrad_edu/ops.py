@@ -552,3 +552,42 @@ class Pad(Function):
     @staticmethod
     def backward(ctx, g):
         return g[ctx.middle], None, None
+
+
+class Im2col(Function):
+    """y[n, i, j, (c, a, b)] = x[n, c, i*sh + a, j*sw + b]: each kh x kw window of x (N, C, H, W)
+    as one row, so that a convolution is one matrix product;  dx = the rows added back (Col2im)"""
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride):
+        (kh, kw), (sh, sw) = kernel, stride
+        windows = ctx.xp.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+        n, c, oh, ow = windows.shape[:4]
+        ctx.input_shape, ctx.kernel, ctx.stride = x.shape, kernel, stride
+        return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n, oh, ow, c * kh * kw)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Col2im.apply(g, ctx.input_shape, ctx.kernel, ctx.stride), None, None
+
+
+class Col2im(Function):
+    """y = zeros(shape) with each row of x added into its window (the adjoint of Im2col);
+    dx = Im2col(g)"""
+
+    @staticmethod
+    def forward(ctx, x, shape, kernel, stride):
+        (n, c, _, _), (kh, kw), (sh, sw) = shape, kernel, stride
+        oh, ow = x.shape[1:3]
+        rows = x.reshape(n, oh, ow, c, kh, kw)
+        y = ctx.xp.zeros(shape, dtype=x.dtype)
+        for a in range(kh):  # one pass per kernel offset, vectorised over everything else
+            for b in range(kw):
+                y[:, :, a:a + sh * oh:sh, b:b + sw * ow:sw] += rows[:, :, :, :, a, b].transpose(0, 3, 1, 2)
+        ctx.kernel, ctx.stride = kernel, stride
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return Im2col.apply(g, ctx.kernel, ctx.stride), None, None, None
+

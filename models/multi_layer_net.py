@@ -1,0 +1,50 @@
+"""MultiLayerNet of the book's chapter 6 (with MultiLayerNetExtend's batch norm and dropout)."""
+import tinygrad_edu as tg
+from tinygrad_edu import nn
+from tinygrad_edu.nn import functional as F
+
+from .classifier import Classifier
+
+ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+
+
+class MultiLayerNet(Classifier):
+    """input -> [Linear -> (BatchNorm) -> activation -> (Dropout)] per hidden size -> Linear.
+
+    `weight_init_std`: "relu"/"he" (std sqrt(2/n)), "sigmoid"/"xavier" (std sqrt(1/n)), or a float
+    standard deviation; biases start at zero. `weight_decay_lambda` adds (lambda/2) * sum of
+    squared weights to `loss`, as the book does.
+    """
+
+    def __init__(self, input_size: int, hidden_size_list, output_size: int, activation: str = "relu",
+                 weight_init_std="relu", weight_decay_lambda: float = 0.0, use_batchnorm: bool = False,
+                 use_dropout: bool = False, dropout_ratio: float = 0.5, generator=None):
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"MultiLayerNet: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        generator = tg.get_generator(generator)
+        sizes = [input_size, *hidden_size_list]
+        layers = []
+        for n_in, n_out in zip(sizes, sizes[1:]):
+            layers.append(nn.Linear(n_in, n_out, init=weight_init_std, generator=generator))
+            if use_batchnorm:
+                layers.append(nn.BatchNorm1d(n_out))
+            layers.append(ACTIVATIONS[activation]())
+            if use_dropout:
+                layers.append(nn.Dropout(dropout_ratio, generator=generator))
+        layers.append(nn.Linear(sizes[-1], output_size, init=weight_init_std, generator=generator))
+        self.layers = nn.Sequential(*layers)
+        self.weight_decay_lambda = weight_decay_lambda
+
+    def forward(self, x):
+        return self.layers(x.flatten(1))
+
+    def weights(self):
+        """The Linear layers' weights: what weight decay penalises."""
+        return [m.weight for m in self.modules() if isinstance(m, nn.Linear)]
+
+    def loss(self, x, t):
+        loss = super().loss(x, t)
+        if self.weight_decay_lambda:
+            loss = loss + F.l2_penalty(self.weights(), self.weight_decay_lambda)
+        return loss

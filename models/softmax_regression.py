@@ -1,0 +1,15 @@
+"""Softmax regression of the MNIST lecture: one linear layer from pixels to 10 class scores."""
+from tinygrad_edu import nn
+
+from .classifier import Classifier
+
+
+class SoftmaxRegression(Classifier):
+    """logits = x W^T + b for flattened images x; the softmax lives in the loss."""
+
+    def __init__(self, input_size: int = 784, num_classes: int = 10, init="default", generator=None):
+        super().__init__()
+        self.linear = nn.Linear(input_size, num_classes, init=init, generator=generator)
+
+    def forward(self, x):
+        return self.linear(x.flatten(1))

@@ -1,0 +1,111 @@
+"""Weight initialisation, in place, with a seedable generator (PyTorch's names).
+
+The curriculum compares three choices for a layer with n inputs: a fixed standard deviation
+(0.01), Xavier (std sqrt(1/n), for sigmoid and tanh) and He (std sqrt(2/n), for ReLU).
+`kaiming_normal_` is He. Note that PyTorch's `xavier_normal_` (Glorot) uses sqrt(2/(n_in+n_out));
+the book's "Xavier" is `lecun_normal_` here, and `Linear(init="xavier")` uses it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..creation import get_generator
+from ..tensor import Tensor
+
+
+def fan_in_and_out(t: Tensor) -> tuple[int, int]:
+    """Inputs and outputs per unit: (in, out) for a Linear weight (out, in), and
+    (in_channels*kh*kw, out_channels*kh*kw) for a Conv2d weight (out, in, kh, kw)."""
+    if t.ndim < 2:
+        raise ValueError(f"init: fan in and out need a weight with 2 or more axes, got shape {t.shape}")
+    receptive = int(np.prod(t.shape[2:]))
+    return t.shape[1] * receptive, t.shape[0] * receptive
+
+
+def _fill(t: Tensor, values: np.ndarray) -> Tensor:
+    with no_grad():
+        t.data[...] = values
+    return t
+
+
+def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+    return _fill(t, get_generator(generator).normal(mean, std, t.shape))
+
+
+def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+    return _fill(t, get_generator(generator).uniform(a, b, t.shape))
+
+
+def constant_(t: Tensor, value: float) -> Tensor:
+    return _fill(t, value)
+
+
+def zeros_(t: Tensor) -> Tensor:
+    return _fill(t, 0.0)
+
+
+def ones_(t: Tensor) -> Tensor:
+    return _fill(t, 1.0)
+
+
+def lecun_normal_(t: Tensor, generator=None) -> Tensor:
+    """std sqrt(1/fan_in): the book's "Xavier" initial value for sigmoid and tanh."""
+    return normal_(t, 0.0, np.sqrt(1.0 / fan_in_and_out(t)[0]), generator)
+
+
+def kaiming_normal_(t: Tensor, generator=None) -> Tensor:
+    """std sqrt(2/fan_in): He's initial value for ReLU."""
+    return normal_(t, 0.0, np.sqrt(2.0 / fan_in_and_out(t)[0]), generator)
+
+
+def kaiming_uniform_(t: Tensor, generator=None) -> Tensor:
+    """Uniform with He's variance 2/fan_in."""
+    bound = np.sqrt(6.0 / fan_in_and_out(t)[0])
+    return uniform_(t, -bound, bound, generator)
+
+
+def xavier_normal_(t: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """Glorot: std gain * sqrt(2/(fan_in + fan_out))."""
+    fan_in, fan_out = fan_in_and_out(t)
+    return normal_(t, 0.0, gain * np.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def xavier_uniform_(t: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """Glorot: uniform with variance gain^2 * 2/(fan_in + fan_out)."""
+    fan_in, fan_out = fan_in_and_out(t)
+    bound = gain * np.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(t, -bound, bound, generator)
+
+
+def pytorch_default_(weight: Tensor, bias: Tensor | None, generator=None) -> None:
+    """PyTorch's default for Linear and Conv2d: weight and bias uniform in +-1/sqrt(fan_in)."""
+    bound = 1.0 / np.sqrt(fan_in_and_out(weight)[0])
+    uniform_(weight, -bound, bound, generator)
+    if bias is not None:
+        uniform_(bias, -bound, bound, generator)
+
+
+NAMED = {"he": kaiming_normal_, "relu": kaiming_normal_, "xavier": lecun_normal_, "sigmoid": lecun_normal_}
+
+
+def initialize(weight: Tensor, bias: Tensor | None, init, generator=None) -> None:
+    """Apply a layer's `init`: "default" (PyTorch's), "he"/"relu", "xavier"/"sigmoid", a float
+    standard deviation (such as 0.01), or a callable `init(weight, generator)`. Biases start at
+    zero except under "default"."""
+    if isinstance(init, str) and init == "default":
+        pytorch_default_(weight, bias, generator)
+        return
+    if isinstance(init, str):
+        if init not in NAMED:
+            raise ValueError(f"init: unknown name {init!r}; use 'default', {', '.join(map(repr, NAMED))}, "
+                             "a float standard deviation or a callable")
+        NAMED[init](weight, generator)
+    elif isinstance(init, (int, float)) and not isinstance(init, bool):
+        normal_(weight, 0.0, float(init), generator)
+    elif callable(init):
+        init(weight, generator)
+    else:
+        raise TypeError(f"init: expected a name, a float or a callable, got {type(init).__name__}")
+    if bias is not None:
+        zeros_(bias)

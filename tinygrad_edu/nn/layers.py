@@ -1,0 +1,204 @@
+"""Layers as Modules: each holds its parameters and calls nn.functional in forward."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..creation import get_generator
+from ..tensor import DEFAULT_FLOAT, Tensor
+from . import functional as F
+from . import init as initializers
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x @ weight.T + bias, weight of shape (out_features, in_features) as in PyTorch (the
+    book's Affine layer stores the transpose). `init`: "default" (PyTorch's uniform), "he",
+    "xavier" (the book's, std sqrt(1/n)), a float standard deviation such as 0.01, or a callable
+    `init(weight, generator)`."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, init="default",
+                 generator=None, dtype=DEFAULT_FLOAT):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(np.zeros((out_features, in_features), dtype=dtype))
+        self.bias = Parameter(np.zeros(out_features, dtype=dtype)) if bias else None
+        initializers.initialize(self.weight, self.bias, init, get_generator(generator))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Conv2d(Module):
+    """2-D convolution over (N, C, H, W) inputs; weight (out_channels, in_channels, kh, kw)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 bias: bool = True, init="default", generator=None, dtype=DEFAULT_FLOAT):
+        super().__init__()
+        kh, kw = F._pair(kernel_size, "Conv2d")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding = (kh, kw), F._pair(stride, "Conv2d"), F._pair(padding, "Conv2d")
+        self.weight = Parameter(np.zeros((out_channels, in_channels, kh, kw), dtype=dtype))
+        self.bias = Parameter(np.zeros(out_channels, dtype=dtype)) if bias else None
+        initializers.initialize(self.weight, self.bias, init, get_generator(generator))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}")
+
+
+class _Pool2d(Module):
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}"
+
+
+class MaxPool2d(_Pool2d):
+    """Largest value of each window; the stride defaults to the kernel size."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AvgPool2d(_Pool2d):
+    """Mean of each window; the stride defaults to the kernel size."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class Flatten(Module):
+    """Merge the axes from `start_axis` (1: keep the batch axis) on into one."""
+
+    def __init__(self, start_axis: int = 1):
+        super().__init__()
+        self.start_axis = start_axis
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(self.start_axis)
+
+
+class Dropout(Module):
+    """Inverted dropout in training mode (PyTorch's convention), the identity in eval mode."""
+
+    def __init__(self, p: float = 0.5, generator=None):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+        self.p, self.generator = p, get_generator(generator)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training, self.generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class _BatchNorm(Module):
+    expected_ndim: tuple
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
+                 dtype=DEFAULT_FLOAT):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if affine else None
+        self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
+        self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim not in self.expected_ndim:
+            raise ValueError(f"{type(self).__name__}: expected an input with {' or '.join(map(str, self.expected_ndim))} "
+                             f"axes, got shape {x.shape}")
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training, self.momentum, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.weight is not None}"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) inputs, per feature C."""
+
+    expected_ndim = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) inputs, per channel C (the book's version normalises
+    per activation instead)."""
+
+    expected_ndim = (4,)
+
+
+class Embedding(Module):
+    """A table of `num_embeddings` vectors of size `embedding_dim`, looked up by integer index."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, generator=None, dtype=DEFAULT_FLOAT):
+        super().__init__()
+        self.weight = Parameter(get_generator(generator).standard_normal((num_embeddings, embedding_dim)).astype(dtype))
+
+    def forward(self, indices) -> Tensor:
+        return F.embedding(indices, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"{self.weight.shape[0]}, {self.weight.shape[1]}"
+
+
+# ---------------------------------------------------------------------- activations
+
+
+class Identity(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class ReLU(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.relu()
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope: float = 0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.leaky_relu(self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+
+class Tanh(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+
+class Softmax(Module):
+    def __init__(self, axis: int = -1):
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.softmax(self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class LogSoftmax(Softmax):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.log_softmax(self.axis)
