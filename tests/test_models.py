@@ -40,17 +40,21 @@ def test_whole_model_gradient_check_in_float64(name):
     assert tg.gradcheck(lambda *params: model.loss(tg.Tensor(x), LABELS), list(model.parameters()), atol=1e-5, rtol=1e-3)
 
 
+def sgd(model, loss, steps: int, lr: float) -> None:
+    for _ in range(steps):
+        model.zero_grad()
+        loss().backward()
+        with tg.no_grad():
+            for p in model.parameters():
+                p.data -= lr * p.grad.data
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_a_few_training_steps_lower_the_loss(name):
     make, x = CASES[name]
     model, x = make(), tg.Tensor(x.astype(np.float32))
     first = model.loss(x, LABELS).item()
-    for _ in range(30):
-        model.zero_grad()
-        model.loss(x, LABELS).backward()
-        with tg.no_grad():
-            for p in model.parameters():
-                p.data -= 0.1 * p.grad.data
+    sgd(model, lambda: model.loss(x, LABELS), steps=30, lr=0.1)
     model.eval()
     assert model.loss(x, LABELS).item() < first
 
@@ -59,12 +63,7 @@ def test_study_sleep_net_learns_the_lectures_scores():
     x, y = (tg.Tensor(a) for a in scaled_data())
     net = StudySleepNet(generator=0)
     first = net.loss(x, y).item()
-    for _ in range(2000):
-        net.zero_grad()
-        net.loss(x, y).backward()
-        with tg.no_grad():
-            for p in net.parameters():
-                p.data -= 2.0 * p.grad.data
+    sgd(net, lambda: net.loss(x, y), steps=2000, lr=2.0)
     assert net.loss(x, y).item() < first / 20
     assert tg.gradcheck(lambda *p: net.loss(x.astype(np.float64), y.astype(np.float64)),
                         list(net.to(np.float64).parameters()))

@@ -242,31 +242,6 @@ class Module:
         return text
 
 
-class Sequential(Module):
-    """Modules applied one after another; `Sequential(a, b, c)(x) == c(b(a(x)))`."""
-
-    def __init__(self, *modules: Module):
-        super().__init__()
-        for i, m in enumerate(modules):
-            if not isinstance(m, Module):
-                raise TypeError(f"Sequential: item {i} is a {type(m).__name__}, not a Module")
-            setattr(self, str(i), m)
-
-    def forward(self, x):
-        for m in self._modules.values():
-            x = m(x)
-        return x
-
-    def __getitem__(self, i: int) -> Module:
-        return list(self._modules.values())[i]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-
 class ModuleList(Module):
     """A list of modules whose parameters the owner registers (a plain list would hide them)."""
 
@@ -277,7 +252,7 @@ class ModuleList(Module):
 
     def append(self, module: Module) -> "ModuleList":
         if not isinstance(module, Module):
-            raise TypeError(f"ModuleList: can only hold Modules, got {type(module).__name__}")
+            raise TypeError(f"{type(self).__name__}: item {len(self)} is a {type(module).__name__}, not a Module")
         setattr(self, str(len(self._modules)), module)
         return self
 
@@ -289,6 +264,18 @@ class ModuleList(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+
+class Sequential(ModuleList):
+    """Modules applied one after another; `Sequential(a, b, c)(x) == c(b(a(x)))`."""
+
+    def __init__(self, *modules: Module):
+        super().__init__(modules)
+
+    def forward(self, x):
+        for m in self:
+            x = m(x)
+        return x
 
 
 class _HookHandle:
