@@ -1,18 +1,7 @@
-"""The backprop lecture's 2-3-1 regression network: (hours of study, hours of sleep) -> score."""
-import numpy as np
-
+"""The backprop lecture's 2-3-1 regression network: (hours of study, hours of sleep) -> score.
+Its data is tinygrad_edu.data.study_sleep()."""
 from tinygrad_edu import nn
 from tinygrad_edu.nn import functional as F
-
-# The lecture's three students, as (study, sleep) hours and test scores, and their scaling:
-# inputs divided by the column maximum, scores by 100, so the sigmoid output can reach them.
-HOURS = np.array([[3.0, 5.0], [5.0, 1.0], [10.0, 2.0]], dtype=np.float32)
-SCORES = np.array([[75.0], [82.0], [93.0]], dtype=np.float32)
-
-
-def scaled_data():
-    """(inputs, targets) of the lecture, scaled into [0, 1]."""
-    return HOURS / HOURS.max(axis=0), SCORES / 100.0
 
 
 class StudySleepNet(nn.Module):

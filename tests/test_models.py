@@ -5,7 +5,7 @@ import pytest
 
 import tinygrad_edu as tg
 from models import MultiLayerNet, SimpleConvNet, SoftmaxRegression, StudySleepNet, TwoLayerNet
-from models.study_sleep import scaled_data
+from tinygrad_edu.data import study_sleep
 
 RNG = np.random.default_rng(0)
 X_FLAT, X_IMAGE = RNG.standard_normal((6, 12)), RNG.standard_normal((6, 1, 8, 8))
@@ -60,7 +60,7 @@ def test_a_few_training_steps_lower_the_loss(name):
 
 
 def test_study_sleep_net_learns_the_lectures_scores():
-    x, y = (tg.Tensor(a) for a in scaled_data())
+    x, y = (tg.Tensor(a) for a in study_sleep())
     net = StudySleepNet(generator=0)
     first = net.loss(x, y).item()
     sgd(net, lambda: net.loss(x, y), steps=2000, lr=2.0)

@@ -5,6 +5,7 @@ from .creation import (arange, eye, full, full_like, get_generator, manual_seed,
                        rand, rand_like, randn, randn_like, zeros, zeros_like)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
 from .checkpoint import CheckpointError, load, save
-from . import nn
+from . import data, nn, optim
+from .train import Trainer, evaluate, fit, predict
 
 __version__ = "0.1.0"

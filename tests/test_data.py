@@ -1,0 +1,214 @@
+"""Datasets, the DataLoader, splits, IDX files, checksums, downloads (served locally), toy sets
+and augmentation."""
+import gzip
+import hashlib
+import io
+import os
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu.data import (Compose, DataLoader, Dataset, GaussianNoise, RandomRotation, RandomShift,
+                               TensorDataset, load_digits, moons, random_split, spiral, study_sleep,
+                               train_val_split, xor)
+from tinygrad_edu.data import mnist
+from tinygrad_edu.data.mnist import DataError, load_mnist, locate, read_idx
+
+
+def test_loader_batches_every_sample_once_and_keeps_dtypes():
+    x, y = np.arange(10, dtype=np.float32).reshape(10, 1), np.arange(10)
+    batches = list(DataLoader((x, y), batch_size=4))
+    assert [b[0].shape for b in batches] == [(4, 1), (4, 1), (2, 1)] and len(DataLoader((x, y), 4)) == 3
+    assert batches[0][0].dtype == np.float32 and batches[0][1].dtype == np.int64
+    assert len(list(DataLoader((x, y), batch_size=4, drop_last=True))) == 2
+    shuffled = DataLoader((x, y), batch_size=3, shuffle=True, seed=0)
+    epoch1, epoch2 = (np.concatenate([b[1].numpy() for b in shuffled]) for _ in range(2))
+    assert sorted(epoch1) == list(range(10)) and not np.array_equal(epoch1, epoch2)
+    again = np.concatenate([b[1].numpy() for b in DataLoader((x, y), batch_size=3, shuffle=True, seed=0)])
+    assert np.array_equal(epoch1, again)
+
+
+def test_loader_state_continues_the_same_sequence():
+    data = (np.arange(20.0).reshape(20, 1), np.arange(20))
+    a = DataLoader(data, batch_size=5, shuffle=True, seed=1)
+    list(a)
+    state = a.state_dict()
+    expected = [b[1].numpy() for b in a]
+    b = DataLoader(data, batch_size=5, shuffle=True, seed=99)
+    b.load_state_dict(state)
+    assert all(np.array_equal(p, q[1].numpy()) for p, q in zip(expected, b))
+
+
+def test_a_custom_dataset_and_a_subset():
+    class Squares(Dataset):
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, i):
+            return np.float32(i), np.int64(i * i)
+
+    x, y = next(iter(DataLoader(Squares(), batch_size=6)))
+    assert y.numpy().tolist() == [0, 1, 4, 9, 16, 25]
+    parts = random_split(Squares(), [0.5, 0.5], seed=0)
+    assert [len(p) for p in parts] == [3, 3]
+    assert sorted(np.concatenate([p.batch(np.arange(3))[1] for p in parts]).tolist()) == [0, 1, 4, 9, 16, 25]
+    with pytest.raises(ValueError, match="do not add up"):
+        random_split(Squares(), [2, 2])
+
+
+def test_train_val_split_holds_out_a_shuffled_fifth():
+    x, y = np.arange(100).reshape(100, 1), np.arange(100)
+    (xt, yt), (xv, yv) = train_val_split(x, y, seed=0)
+    assert len(xv) == 20 and len(xt) == 80 and sorted(np.concatenate([yt, yv])) == list(range(100))
+    assert not np.array_equal(yv, np.arange(80, 100)) and np.array_equal(xv[:, 0], yv)
+
+
+def test_loader_errors():
+    with pytest.raises(ValueError, match="different lengths"):
+        TensorDataset(np.zeros(3), np.zeros(4))
+    with pytest.raises(ValueError, match="batch_size"):
+        DataLoader((np.zeros(3),), batch_size=0)
+    with pytest.raises(TypeError, match="Dataset"):
+        DataLoader(42)
+
+
+# ---------------------------------------------------------------------- IDX files and MNIST
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    codes = {np.uint8: 0x08, np.int32: 0x0C}
+    header = bytes([0, 0, codes[array.dtype.type], array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    return header + array.astype(array.dtype.newbyteorder(">")).tobytes()
+
+
+@pytest.fixture
+def fake_mnist(tmp_path, monkeypatch):
+    """A tiny MNIST-format test split in tmp_path/data/mnist, with its checksums registered."""
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (12, 28, 28), dtype=np.uint8), rng.integers(0, 10, 12).astype(np.uint8)
+    folder = tmp_path / "data" / "mnist"
+    folder.mkdir(parents=True)
+    sums = {}
+    for name, array in (("t10k-images-idx3-ubyte.gz", images), ("t10k-labels-idx1-ubyte.gz", labels)):
+        payload = gzip.compress(idx_bytes(array))
+        (folder / name).write_bytes(payload)
+        sums[name] = hashlib.sha256(payload).hexdigest()
+    monkeypatch.setitem(mnist.SHA256, "mnist", {**mnist.SHA256["mnist"], **sums})
+    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("TINYGRAD_EDU_CACHE", str(tmp_path / "cache"))
+    return images, labels, folder
+
+
+def test_idx_round_trip_and_loader_options(fake_mnist):
+    images, labels, folder = fake_mnist
+    x, y = load_mnist("test", download=False)
+    assert x.shape == (12, 784) and x.dtype == np.float32 and x.max() <= 1.0 and y.dtype == np.int64
+    np.testing.assert_allclose(x.reshape(12, 28, 28), images / 255.0, rtol=1e-6)
+    x, y = load_mnist("test", flatten=False, normalize=False, one_hot=True, download=False)
+    assert x.shape == (12, 1, 28, 28) and x.dtype == np.uint8 and y.shape == (12, 10) and (y.argmax(1) == labels).all()
+    raw = folder / "raw"
+    raw.mkdir()
+    (raw / "t10k-labels-idx1-ubyte").write_bytes(idx_bytes(labels))
+    np.testing.assert_array_equal(read_idx(str(raw / "t10k-labels-idx1-ubyte")), labels)
+
+
+def test_an_explicit_root_comes_first(fake_mnist, tmp_path):
+    assert locate("t10k-labels-idx1-ubyte.gz", root=str(fake_mnist[2].parent), download=False).startswith(str(tmp_path))
+
+
+def test_truncated_and_corrupt_files_name_the_file(fake_mnist, tmp_path):
+    folder = fake_mnist[2]
+    data = (folder / "t10k-images-idx3-ubyte.gz").read_bytes()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "truncated.gz").write_bytes(data[: len(data) // 2])
+    (bad / "short-idx").write_bytes(idx_bytes(np.zeros((3, 4), np.uint8))[:-5])
+    (bad / "not-idx").write_bytes(b"hello world")
+    for name, message in [("truncated.gz", "truncated or corrupt"), ("short-idx", "header promises"),
+                          ("not-idx", "bad magic number")]:
+        with pytest.raises(DataError, match=message) as info:
+            read_idx(str(bad / name))
+        assert name in str(info.value)
+
+
+def test_a_checksum_mismatch_is_refused(fake_mnist):
+    folder = fake_mnist[2]
+    path = folder / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(gzip.compress(idx_bytes(np.zeros(12, np.uint8))))
+    with pytest.raises(DataError, match="does not match the published") as info:
+        load_mnist("test", download=False)
+    assert str(path) in str(info.value)
+
+
+def test_missing_files_offline_say_where_to_put_them(fake_mnist):
+    with pytest.raises(DataError) as info:
+        load_mnist("train", download=False)
+    message = str(info.value)
+    assert "train-images-idx3-ubyte.gz" in message and "TINYGRAD_EDU_DATA" in message and "Looked in" in message
+
+
+def test_download_is_verified_and_written_atomically_to_the_cache(fake_mnist, monkeypatch, tmp_path):
+    good = gzip.compress(idx_bytes(np.arange(5, dtype=np.uint8)))
+    monkeypatch.setitem(mnist.SHA256, "mnist", {**mnist.SHA256["mnist"],
+                                                "train-labels-idx1-ubyte.gz": hashlib.sha256(good).hexdigest()})
+    served = {"payload": b"tampered"}
+
+    class Response(io.BytesIO):
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(mnist.urllib.request, "urlopen", lambda url, timeout: Response(served["payload"]))
+    with pytest.raises(DataError, match="checksum mismatch"):
+        locate("train-labels-idx1-ubyte.gz")
+    cache = tmp_path / "cache" / "mnist"
+    assert not cache.exists() or not os.listdir(cache)  # nothing half-written is left
+    served["payload"] = good
+    path = locate("train-labels-idx1-ubyte.gz")
+    assert path == str(cache / "train-labels-idx1-ubyte.gz") and os.listdir(cache) == ["train-labels-idx1-ubyte.gz"]
+    np.testing.assert_array_equal(read_idx(path), np.arange(5))
+
+
+# ---------------------------------------------------------------------- toy data and augmentation
+
+
+def test_toy_datasets():
+    x, y = spiral(50, 3, seed=0)
+    assert x.shape == (150, 2) and x.dtype == np.float32 and np.bincount(y).tolist() == [50, 50, 50]
+    x, y = xor(100, seed=0)
+    assert set(y.tolist()) == {0, 1} and x.shape == (100, 2)
+    assert moons(60, seed=0)[0].shape == (60, 2)
+    hours, scores = study_sleep()
+    assert hours.max() == 1.0
+    np.testing.assert_allclose(scores, [[0.75], [0.82], [0.93]], rtol=1e-6)
+    digits, labels = load_digits()
+    assert digits.shape == (1797, 64) and digits.max() <= 1.0 and set(labels.tolist()) == set(range(10))
+
+
+def test_augmentation_keeps_shapes_and_is_seedable():
+    images = np.zeros((5, 28, 28), np.float32)
+    images[:, 8:20, 12:16] = 1.0
+    rotated = RandomRotation(12)(images, np.random.default_rng(0))
+    assert rotated.shape == images.shape and not np.array_equal(rotated, images)
+    np.testing.assert_allclose(rotated.sum(axis=(1, 2)), images.sum(axis=(1, 2)), rtol=0.05)
+    assert np.array_equal(rotated, RandomRotation(12)(images, np.random.default_rng(0)))
+    np.testing.assert_allclose(RandomRotation(0)(images, 0), images, atol=1e-6)
+    shifted = RandomShift(2, image_shape=(28, 28))(images.reshape(5, 784), np.random.default_rng(1))
+    assert shifted.shape == (5, 784) and np.allclose(shifted.sum(axis=1), 48)
+    noisy = GaussianNoise(0.5)(images[:, None], 3)
+    assert noisy.shape == (5, 1, 28, 28) and noisy.min() >= 0 and noisy.max() <= 1
+    both = Compose(RandomRotation(12), RandomShift(1))(images, np.random.default_rng(2))
+    assert both.shape == images.shape
+    with pytest.raises(ValueError, match="image_shape"):
+        RandomShift(1)(images.reshape(5, 784), 0)
+
+
+def test_loader_applies_augmentation_per_batch():
+    images, labels = np.ones((8, 28, 28), np.float32), np.arange(8)
+    loader = DataLoader((images, labels), batch_size=4, transform=GaussianNoise(0.3), seed=0)
+    first = [x.numpy() for x, _ in loader]
+    assert not np.array_equal(first[0], images[:4]) and first[0].shape == (4, 28, 28)
+    assert isinstance(next(iter(loader))[0], tg.Tensor)

@@ -1,0 +1,32 @@
+"""Gradient clipping, in place on the `.grad` of each parameter (PyTorch's names)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> float:
+    """Scale all gradients together so that their joint norm is at most `max_norm`; returns the
+    norm before clipping."""
+    grads = [p.grad.data for p in _with_grad(parameters)]
+    if not grads:
+        return 0.0
+    if norm_type == np.inf:
+        total = max(float(np.abs(g).max()) for g in grads)
+    else:
+        total = float(sum(float((np.abs(g) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type))
+    scale = max_norm / (total + 1e-6)
+    if scale < 1:
+        for g in grads:
+            g *= scale
+    return total
+
+
+def clip_grad_value_(parameters, clip_value: float) -> None:
+    """Clip every gradient element into [-clip_value, clip_value]."""
+    for p in _with_grad(parameters):
+        np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+
+
+def _with_grad(parameters):
+    parameters = [parameters] if hasattr(parameters, "grad") else list(parameters)
+    return [p for p in parameters if p.grad is not None]

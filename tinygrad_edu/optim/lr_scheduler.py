@@ -1,0 +1,166 @@
+"""Learning-rate schedules (PyTorch's names). Call `scheduler.step()` once per epoch, after the
+optimizer's steps; each schedule computes lr from its closed form at step t (= last_epoch)."""
+from __future__ import annotations
+
+import math
+
+from .optimizer import Optimizer
+
+
+class LRScheduler:
+    """Sets each group's lr to `lr_at(base_lr, t)` at t = 0 (on creation) and after each step()."""
+
+    def __init__(self, optimizer: Optimizer):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__}: expected an Optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.base_lrs = [g["lr"] for g in optimizer.param_groups]
+        self.last_epoch = 0
+        self._apply()
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        raise NotImplementedError
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        self._apply()
+
+    def _apply(self) -> None:
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = self.lr_at(base, self.last_epoch)
+
+    def get_last_lr(self) -> list:
+        return [g["lr"] for g in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k != "optimizer"}
+
+    def load_state_dict(self, state: dict) -> None:
+        vars(self).update(state)
+        self._apply()
+
+
+class StepLR(LRScheduler):
+    """lr = base_lr * gamma ** (t // step_size)"""
+
+    def __init__(self, optimizer, step_size: int, gamma: float = 0.1):
+        self.step_size, self.gamma = step_size, gamma
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr, t):
+        return base_lr * self.gamma ** (t // self.step_size)
+
+
+class MultiStepLR(LRScheduler):
+    """lr = base_lr * gamma ** (number of milestones <= t)"""
+
+    def __init__(self, optimizer, milestones, gamma: float = 0.1):
+        self.milestones, self.gamma = sorted(milestones), gamma
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr, t):
+        return base_lr * self.gamma ** sum(m <= t for m in self.milestones)
+
+
+class ExponentialLR(LRScheduler):
+    """lr = base_lr * gamma ** t"""
+
+    def __init__(self, optimizer, gamma: float):
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr, t):
+        return base_lr * self.gamma ** t
+
+
+class ExponentialDecayLR(LRScheduler):
+    """The lecture's exponential schedule: lr = base_lr * 10 ** (-t / r) (a tenth every r epochs)."""
+
+    def __init__(self, optimizer, r: float):
+        self.r = r
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr, t):
+        return base_lr * 10.0 ** (-t / self.r)
+
+
+class PowerDecayLR(LRScheduler):
+    """The lecture's power schedule: lr = base_lr * (1 + t / r) ** (-c)."""
+
+    def __init__(self, optimizer, r: float, c: float = 1.0):
+        self.r, self.c = r, c
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr, t):
+        return base_lr * (1.0 + t / self.r) ** (-self.c)
+
+
+class LinearLR(LRScheduler):
+    """lr = base_lr * factor, the factor going linearly from start_factor to end_factor over
+    total_iters steps, then staying. The lecture's linear decay from lr to 1e-4 over E epochs is
+    LinearLR(opt, start_factor=1.0, end_factor=1e-4 / lr, total_iters=E)."""
+
+    def __init__(self, optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5):
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr, t):
+        progress = min(t, self.total_iters) / self.total_iters
+        return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2"""
+
+    def __init__(self, optimizer, T_max: int, eta_min: float = 0.0):
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr, t):
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
+
+
+class ReduceLROnPlateau:
+    """Performance-based: multiply lr by `factor` when the monitored value has not improved by
+    more than `threshold` (relative) for `patience` epochs; wait `cooldown` epochs after a cut.
+    Call `step(value)` once per epoch with the validation loss (mode "min") or accuracy ("max")."""
+
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0):
+        if mode not in ("min", "max"):
+            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
+        if not 0 < factor < 1:
+            raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
+        self.optimizer = optimizer
+        self.mode, self.factor, self.patience = mode, factor, patience
+        self.threshold, self.cooldown, self.min_lr = threshold, cooldown, min_lr
+        self.best = math.inf if mode == "min" else -math.inf
+        self.bad_epochs = self.cooldown_left = self.last_epoch = 0
+
+    def _improved(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best * (1 - self.threshold) if self.best > 0 else value < self.best - abs(self.best) * self.threshold
+        return value > self.best * (1 + self.threshold) if self.best > 0 else value > self.best + abs(self.best) * self.threshold
+
+    def step(self, value: float) -> None:
+        self.last_epoch += 1
+        if self._improved(float(value)):
+            self.best, self.bad_epochs = float(value), 0
+        else:
+            self.bad_epochs += 1
+        if self.cooldown_left:
+            self.cooldown_left -= 1
+            self.bad_epochs = 0
+        if self.bad_epochs > self.patience:
+            for group in self.optimizer.param_groups:
+                group["lr"] = max(group["lr"] * self.factor, self.min_lr)
+            self.cooldown_left, self.bad_epochs = self.cooldown, 0
+
+    def get_last_lr(self) -> list:
+        return [g["lr"] for g in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k != "optimizer"}
+
+    def load_state_dict(self, state: dict) -> None:
+        vars(self).update(state)

@@ -1,0 +1,277 @@
+"""Optimizers with PyTorch's names, defaults and update rules, so that a learner can compare
+them with PyTorch step by step. Each docstring gives the rule (g is the gradient, p the
+parameter, t the step count) and, where the book writes it differently, the book's form.
+
+Updates run on the arrays, in place, outside the graph; the per-parameter state is allocated
+once, on the first step.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import array_namespace
+from ..tensor import Tensor
+
+
+class Optimizer:
+    """Holds parameter groups (dicts with "params" and hyperparameters) and per-parameter state.
+
+    `params`: an iterable of Tensors that require grad, or of dicts such as
+    `{"params": [...], "lr": 0.01}` whose missing hyperparameters take the defaults."""
+
+    def __init__(self, params, defaults: dict):
+        self.defaults = dict(defaults)
+        params = list(params)
+        if not params:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        self.param_groups, self.state = [], {}
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict) -> None:
+        group = dict(group)
+        params = group["params"]
+        group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        unknown = set(group) - set(self.defaults) - {"params"}
+        if unknown:
+            raise ValueError(f"{type(self).__name__}: unknown hyperparameters {sorted(unknown)}")
+        for i, p in enumerate(group["params"]):
+            if not isinstance(p, Tensor) or not p.requires_grad:
+                raise TypeError(f"{type(self).__name__}: parameter {i} of a group is not a Tensor "
+                                "that requires grad")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in group["params"]):
+            raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
+        for name, value in self.defaults.items():
+            group.setdefault(name, value)
+        self._check_hyperparameters(group)
+        self.param_groups.append(group)
+
+    def _check_hyperparameters(self, group: dict) -> None:
+        if group["lr"] < 0:
+            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {group['lr']}")
+
+    def zero_grad(self) -> None:
+        """Clear the gradients (set them to None, as PyTorch does by default)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    state = self.state.setdefault(id(p), {})
+                    self.update(p.data, p.grad.data, state, group, array_namespace(p.data))
+
+    def update(self, p, g, state: dict, group: dict, xp) -> None:
+        """Change the array p in place from its gradient g (xp: its array library)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ state
+
+    def state_dict(self) -> dict:
+        """Hyperparameters per group, parameters by position, and the per-parameter state."""
+        index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
+        groups = [{**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
+                  for g in self.param_groups]
+        state = {str(index[key]): {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
+                 for key, s in self.state.items() if key in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups) or any(
+                len(a["params"]) != len(b["params"]) for a, b in zip(groups, self.param_groups)):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the saved groups do not match this "
+                             "optimizer's parameter groups")
+        params = [p for g in self.param_groups for p in g["params"]]
+        for saved, group in zip(groups, self.param_groups):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = {}
+        for key, s in state_dict["state"].items():
+            p = params[int(key)]
+            restored = {}
+            for name, value in s.items():
+                if isinstance(value, np.ndarray) and value.shape != p.shape and value.ndim:
+                    raise ValueError(f"{type(self).__name__}.load_state_dict: state {name!r} of parameter "
+                                     f"{key} has shape {value.shape}, the parameter {p.shape}")
+                restored[name] = value.astype(p.dtype) if isinstance(value, np.ndarray) and value.ndim else value
+            self.state[id(p)] = restored
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, g in enumerate(self.param_groups):
+            lines.append(f"  group {i}: " + ", ".join(f"{k}={v}" for k, v in g.items() if k != "params"))
+        return "\n".join(lines + [")"])
+
+
+def _with_weight_decay(p, g, weight_decay: float, state: dict, xp):
+    """g + weight_decay * p (L2 regularisation folded into the gradient), in a reused buffer."""
+    if not weight_decay:
+        return g
+    buffer = state.get("decayed_grad")
+    if buffer is None:
+        buffer = state["decayed_grad"] = xp.empty_like(p)
+    xp.multiply(p, weight_decay, out=buffer)
+    buffer += g
+    return buffer
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum (the book's Momentum is momentum=0.9)
+    and Nesterov momentum:
+
+        g = g + weight_decay * p
+        buf = g (first step), then buf = momentum * buf + g
+        p -= lr * (g + momentum * buf if nesterov else buf)
+
+    The book writes momentum as v = momentum * v - lr * g; p += v, which is the same update with
+    v = -lr * buf while lr is constant.
+    """
+
+    def __init__(self, params, lr: float, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0):
+        if nesterov and momentum <= 0:
+            raise ValueError("SGD: Nesterov momentum needs momentum > 0")
+        super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay})
+
+    def update(self, p, g, state, group, xp):
+        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
+        momentum = group["momentum"]
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = g.copy()
+            else:
+                buf *= momentum
+                buf += g
+            if group["nesterov"]:
+                p -= group["lr"] * (g + momentum * buf)
+                return
+            g = buf
+        p -= group["lr"] * g
+
+
+class Adagrad(Optimizer):
+    """Adaptive gradient: each parameter's step shrinks with its accumulated squared gradients.
+
+        sum += g**2
+        p -= lr * g / (sqrt(sum) + eps)
+
+    The book's AdaGrad is the same with eps = 1e-7 added the same way.
+    """
+
+    def __init__(self, params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
+        super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay})
+
+    def update(self, p, g, state, group, xp):
+        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
+        total = state.get("sum")
+        if total is None:
+            total = state["sum"] = xp.zeros_like(p)
+        total += g * g
+        p -= group["lr"] * g / (xp.sqrt(total) + group["eps"])
+
+
+class RMSprop(Optimizer):
+    """Like Adagrad, but with a moving average of squared gradients (forgetting old ones).
+
+        square_avg = alpha * square_avg + (1 - alpha) * g**2
+        p -= lr * g / (sqrt(square_avg) + eps)
+
+    The book's RMSprop uses decay_rate = alpha (0.99) and eps = 1e-7 the same way.
+    """
+
+    def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay})
+
+    def update(self, p, g, state, group, xp):
+        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
+        avg = state.get("square_avg")
+        if avg is None:
+            avg = state["square_avg"] = xp.zeros_like(p)
+        alpha = group["alpha"]
+        avg *= alpha
+        avg += (1 - alpha) * g * g
+        p -= group["lr"] * g / (xp.sqrt(avg) + group["eps"])
+
+
+class Adadelta(Optimizer):
+    """Adadelta: a step size from the ratio of moving averages of past updates and gradients.
+
+        square_avg = rho * square_avg + (1 - rho) * g**2
+        delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g
+        acc_delta = rho * acc_delta + (1 - rho) * delta**2
+        p -= lr * delta
+    """
+
+    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0):
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
+
+    def update(self, p, g, state, group, xp):
+        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
+        if "square_avg" not in state:
+            state["square_avg"], state["acc_delta"] = xp.zeros_like(p), xp.zeros_like(p)
+        rho, eps = group["rho"], group["eps"]
+        avg, acc = state["square_avg"], state["acc_delta"]
+        avg *= rho
+        avg += (1 - rho) * g * g
+        delta = xp.sqrt(acc + eps) / xp.sqrt(avg + eps) * g
+        acc *= rho
+        acc += (1 - rho) * delta * delta
+        p -= group["lr"] * delta
+
+
+class Adam(Optimizer):
+    """Adam: momentum on the gradient and RMSprop's scaling, both bias-corrected.
+
+        g = g + weight_decay * p
+        m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g**2
+        p -= lr * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + eps)
+
+    The book folds the corrections into the learning rate, lr_t = lr * sqrt(1 - beta2**t) /
+    (1 - beta1**t), and adds eps to sqrt(v) (not to the corrected value): nearly the same step.
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay})
+
+    def _check_hyperparameters(self, group):
+        super()._check_hyperparameters(group)
+        if not all(0.0 <= b < 1.0 for b in group["betas"]):
+            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {group['betas']}")
+
+    def update(self, p, g, state, group, xp):
+        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
+        self._adam_step(p, g, state, group, xp)
+
+    @staticmethod
+    def _adam_step(p, g, state, group, xp):
+        if "m" not in state:
+            state["step"], state["m"], state["v"] = 0, xp.zeros_like(p), xp.zeros_like(p)
+        beta1, beta2 = group["betas"]
+        state["step"] += 1
+        t, m, v = state["step"], state["m"], state["v"]
+        m *= beta1
+        m += (1 - beta1) * g
+        v *= beta2
+        v += (1 - beta2) * g * g
+        denominator = xp.sqrt(v / (1 - beta2 ** t))
+        denominator += group["eps"]
+        p -= (group["lr"] / (1 - beta1 ** t)) * m / denominator
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: the parameter shrinks directly, not through the gradient.
+
+        p *= 1 - lr * weight_decay;  then Adam's step without weight decay
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2):
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+    def update(self, p, g, state, group, xp):
+        p *= 1 - group["lr"] * group["weight_decay"]
+        self._adam_step(p, g, state, group, xp)

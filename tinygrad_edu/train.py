@@ -1,0 +1,348 @@
+"""The training loop: `fit`, `evaluate`, `predict`, a History, and callbacks.
+
+    history = fit(model, (x, y), F.cross_entropy, optim.Adam(model.parameters()), epochs=5,
+                  batch_size=64, validation_data=(x_val, y_val))
+
+`train_data` is a DataLoader, or arrays (x, y) batched with `batch_size` as in Keras' fit. A
+Trainer's checkpoint holds the model, the optimizer, the scheduler, the epoch, the history and
+every random generator, so a resumed run reproduces an uninterrupted one bit for bit.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+
+import numpy as np
+
+from .autograd import no_grad
+from .checkpoint import load, save
+from .data import DataLoader
+from .files import atomic_write
+from .nn import functional as F
+from .optim.lr_scheduler import ReduceLROnPlateau
+from .tensor import Tensor
+
+METRICS = {
+    "accuracy": lambda out, y: F.accuracy(out, y),
+    "mae": lambda out, y: float(np.abs(out.numpy() - _values(y).reshape(out.shape)).mean()),
+    "mse": lambda out, y: float(((out.numpy() - _values(y).reshape(out.shape)) ** 2).mean()),
+}
+
+
+class History:
+    """Per-epoch records: `history["val_loss"]` is a list with one value per epoch."""
+
+    def __init__(self, records=None):
+        self.records = {k: list(v) for k, v in (records or {}).items()}
+
+    def append(self, logs: dict) -> None:
+        for key, value in logs.items():
+            self.records.setdefault(key, []).append(float(value))
+
+    def __getitem__(self, key: str) -> list:
+        return self.records[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.records
+
+    def __len__(self) -> int:
+        return len(self.records.get("epoch", []))
+
+    def __repr__(self) -> str:
+        return f"History({len(self)} epochs: {', '.join(self.records)})"
+
+
+class Callback:
+    """Hooks into the loop; set `trainer.stop_training = True` to end it after this epoch."""
+
+    def on_train_begin(self, trainer): pass
+    def on_epoch_begin(self, trainer, epoch: int): pass
+    def on_batch_end(self, trainer, batch: int, logs: dict): pass
+    def on_epoch_end(self, trainer, epoch: int, logs: dict): pass
+    def on_train_end(self, trainer): pass
+
+
+def _values(y):
+    return y.numpy() if isinstance(y, Tensor) else np.asarray(y)
+
+
+def _mode_for(monitor: str, mode: str) -> str:
+    if mode != "auto":
+        return mode
+    return "max" if any(word in monitor for word in ("acc", "accuracy")) else "min"
+
+
+class EarlyStopping(Callback):
+    """Stop when `monitor` has not improved by more than `min_delta` for `patience` epochs, and
+    (by default, as the lecture does) put back the weights of the best epoch."""
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0, mode: str = "auto",
+                 restore_best_weights: bool = True):
+        self.monitor, self.patience, self.min_delta = monitor, patience, abs(min_delta)
+        self.mode, self.restore_best_weights = _mode_for(monitor, mode), restore_best_weights
+        self.best, self.best_epoch, self.best_state, self.wait, self.stopped_epoch = None, None, None, 0, None
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if self.monitor not in logs:
+            raise KeyError(f"EarlyStopping: {self.monitor!r} is not among the logged values {sorted(logs)}")
+        value = logs[self.monitor]
+        better = self.best is None or (value < self.best - self.min_delta if self.mode == "min"
+                                       else value > self.best + self.min_delta)
+        if better:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_state = trainer.model.state_dict()
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                trainer.stop_training, self.stopped_epoch = True, epoch
+
+    def on_train_end(self, trainer):
+        if self.restore_best_weights and self.best_state is not None and self.best_epoch != trainer.epoch:
+            trainer.model.load_state_dict(self.best_state)
+
+
+class ModelCheckpoint(Callback):
+    """Save the whole training state (resumable) to `path` after each epoch, or only when
+    `monitor` improves with `save_best_only`. `path` may contain "{epoch}". Writes are atomic."""
+
+    def __init__(self, path, monitor: str = "val_loss", save_best_only: bool = False, mode: str = "auto"):
+        self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
+        self.mode, self.best = _mode_for(monitor, mode), None
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if self.save_best_only:
+            value = logs.get(self.monitor)
+            if value is None:
+                raise KeyError(f"ModelCheckpoint: {self.monitor!r} is not among the logged values {sorted(logs)}")
+            if self.best is not None and (value >= self.best if self.mode == "min" else value <= self.best):
+                return
+            self.best = value
+        trainer.save_checkpoint(self.path.format(epoch=epoch))
+
+
+class ProgressBar(Callback):
+    """A tqdm bar over each epoch's batches with the running loss; quiet when the output is not a
+    terminal (and absent when tqdm is not installed)."""
+
+    def __init__(self, file=None, mininterval: float = 0.1):
+        self.file, self.mininterval, self.bar = file, mininterval, None
+
+    def on_epoch_begin(self, trainer, epoch):
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            return
+        stream = self.file or sys.stderr
+        self.bar = tqdm(total=trainer.batches_per_epoch, desc=f"epoch {epoch}", file=stream, leave=False,
+                        mininterval=self.mininterval, disable=None if self.file is None else False)
+
+    def on_batch_end(self, trainer, batch, logs):
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{logs['loss']:.4f}", refresh=False)
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class HistoryLogger(Callback):
+    """Write the history after every epoch, atomically, as CSV (a row per epoch) or JSON
+    (chosen by the file's extension)."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        if not self.path.endswith((".csv", ".json")):
+            raise ValueError(f"HistoryLogger: the file must end in .csv or .json, got {self.path!r}")
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        records = trainer.history.records
+        if self.path.endswith(".json"):
+            text = json.dumps(records, indent=1)
+        else:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(records)
+            writer.writerows(zip(*records.values()))
+            text = buffer.getvalue()
+        atomic_write(self.path, lambda f: f.write(text.encode()))
+
+
+class Trainer:
+    """Trains `model` with `loss_fn(output, target)` and `optimizer`, stepping `scheduler` once
+    per epoch (ReduceLROnPlateau on the validation loss, or the training loss without one)."""
+
+    def __init__(self, model, loss_fn, optimizer, scheduler=None, metrics=("accuracy",), callbacks=(),
+                 progress: bool = True):
+        unknown = [m for m in metrics if m not in METRICS]
+        if unknown:
+            raise ValueError(f"Trainer: unknown metrics {unknown}; choose from {sorted(METRICS)}")
+        self.model, self.loss_fn, self.optimizer, self.scheduler = model, loss_fn, optimizer, scheduler
+        self.metrics = tuple(metrics)
+        self.callbacks = list(callbacks) + ([ProgressBar()] if progress else [])
+        self.history, self.epoch, self.stop_training = History(), 0, False
+        self.train_loader, self.batches_per_epoch, self.pending_loader_state = None, 0, None
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(self, train_data, epochs: int, validation_data=None, batch_size: int | None = None,
+            validation_split: float | None = None, shuffle: bool = True, seed=None) -> History:
+        """Train until `epochs` epochs are done in all (a resumed trainer continues from its
+        epoch). `validation_split` holds out the last fraction of array data, as Keras does."""
+        if validation_split is not None:
+            if validation_data is not None or isinstance(train_data, DataLoader):
+                raise ValueError("fit: validation_split needs array training data and no validation_data")
+            x, y = (np.asarray(a) for a in train_data)
+            cut = int(round(len(x) * (1 - validation_split)))
+            train_data, validation_data = (x[:cut], y[:cut]), (x[cut:], y[cut:])
+        if isinstance(train_data, DataLoader) or self.train_loader is None:
+            self.train_loader = self._loader(train_data, batch_size, shuffle, seed)
+        if self.pending_loader_state is not None:  # resuming: continue the data order
+            self.train_loader.load_state_dict(self.pending_loader_state)
+            self.pending_loader_state = None
+        self.batches_per_epoch = len(self.train_loader)
+        self.stop_training = False
+        for c in self.callbacks:
+            c.on_train_begin(self)
+        while self.epoch < epochs and not self.stop_training:
+            self.epoch += 1
+            logs = self._train_epoch()
+            if validation_data is not None:
+                logs.update({f"val_{k}": v for k, v in self.evaluate(validation_data).items()})
+            logs["lr"] = self.optimizer.param_groups[0]["lr"]
+            self._step_scheduler(logs)
+            self.history.append({"epoch": self.epoch, **logs})
+            for c in self.callbacks:
+                c.on_epoch_end(self, self.epoch, logs)
+        for c in self.callbacks:
+            c.on_train_end(self)
+        return self.history
+
+    def _loader(self, data, batch_size, shuffle, seed) -> DataLoader:
+        if isinstance(data, DataLoader):
+            return data
+        if batch_size is None:
+            raise ValueError("fit: array training data needs batch_size")
+        return DataLoader(tuple(data), batch_size=batch_size, shuffle=shuffle, seed=seed)
+
+    def _train_epoch(self) -> dict:
+        self.model.train()
+        for c in self.callbacks:
+            c.on_epoch_begin(self, self.epoch)
+        totals, seen = {}, 0
+        for i, (x, y) in enumerate(self.train_loader):
+            self.optimizer.zero_grad()
+            out = self.model(x)
+            loss = self.loss_fn(out, y)
+            loss.backward()
+            self.optimizer.step()
+            batch_logs = {"loss": loss.item(), **{m: METRICS[m](out, y) for m in self.metrics}}
+            for k, v in batch_logs.items():
+                totals[k] = totals.get(k, 0.0) + v * len(x)
+            seen += len(x)
+            for c in self.callbacks:
+                c.on_batch_end(self, i, batch_logs)
+        if not seen:
+            raise ValueError("fit: the training data gave no batch (empty, or drop_last with too few samples)")
+        return {k: v / seen for k, v in totals.items()}
+
+    def _step_scheduler(self, logs: dict) -> None:
+        if isinstance(self.scheduler, ReduceLROnPlateau):
+            self.scheduler.step(logs.get("val_loss", logs["loss"]))
+        elif self.scheduler is not None:
+            self.scheduler.step()
+
+    # ------------------------------------------------------------------ evaluation
+
+    def evaluate(self, data, batch_size: int = 500) -> dict:
+        """Mean loss and metrics over `data` (a DataLoader or arrays), in eval mode, no graph."""
+        loader = data if isinstance(data, DataLoader) else DataLoader(tuple(data), batch_size=batch_size)
+        was_training = self.model.training
+        self.model.eval()
+        totals, seen = {}, 0
+        try:
+            with no_grad():
+                for x, y in loader:
+                    out = self.model(x)
+                    logs = {"loss": self.loss_fn(out, y).item(), **{m: METRICS[m](out, y) for m in self.metrics}}
+                    for k, v in logs.items():
+                        totals[k] = totals.get(k, 0.0) + v * len(x)
+                    seen += len(x)
+        finally:
+            self.model.train(was_training)
+        if not seen:
+            raise ValueError("evaluate: the data is empty")
+        return {k: v / seen for k, v in totals.items()}
+
+    def predict(self, x, batch_size: int = 500) -> np.ndarray:
+        return predict(self.model, x, batch_size)
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def state_dict(self) -> dict:
+        """Everything a resumed run needs to continue bit for bit."""
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
+            "epoch": self.epoch,
+            "history": self.history.records,
+            "loader": self.train_loader.state_dict() if self.train_loader is not None else None,
+            "generators": {name: g.bit_generator.state for name, g in _module_generators(self.model)},
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state.get("scheduler") is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.epoch = int(state["epoch"])
+        self.history = History(state["history"])
+        self.pending_loader_state = state.get("loader")
+        generators = dict(_module_generators(self.model))
+        for name, g_state in (state.get("generators") or {}).items():
+            generators[name].bit_generator.state = dict(g_state)
+
+    def save_checkpoint(self, path) -> None:
+        save(self.state_dict(), path)
+
+    def load_checkpoint(self, path) -> None:
+        """Restore a checkpoint; then call fit with the same data and batch size as the original
+        run, and it continues where that run stopped (the data order included)."""
+        self.load_state_dict(load(path))
+
+
+def _module_generators(model):
+    """(module name, Generator) of every module that draws random numbers (e.g. Dropout)."""
+    return [(name, m.generator) for name, m in model.named_modules()
+            if isinstance(getattr(m, "generator", None), np.random.Generator)]
+
+
+def fit(model, train_data, loss_fn, optimizer, epochs: int, val_data=None, scheduler=None, callbacks=(),
+        metrics=("accuracy",), progress: bool = True, **options) -> History:
+    """Train and return the History (see Trainer.fit for batch_size, validation_split, shuffle,
+    seed; `validation_data` is accepted as a synonym of `val_data`)."""
+    val_data = options.pop("validation_data", val_data)
+    trainer = Trainer(model, loss_fn, optimizer, scheduler, metrics, callbacks, progress)
+    return trainer.fit(train_data, epochs, validation_data=val_data, **options)
+
+
+def evaluate(model, data, loss_fn, metrics=("accuracy",), batch_size: int = 500) -> dict:
+    return Trainer(model, loss_fn, None, metrics=metrics, progress=False).evaluate(data, batch_size)
+
+
+def predict(model, x, batch_size: int = 500) -> np.ndarray:
+    """The model's outputs for inputs x, in eval mode, batch by batch, as one array."""
+    x = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            outputs = [model(Tensor(x[i:i + batch_size])).numpy() for i in range(0, len(x), batch_size)]
+    finally:
+        model.train(was_training)
+    return np.concatenate(outputs) if outputs else np.zeros((0,))
