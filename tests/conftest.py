@@ -3,6 +3,8 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+os.environ["TINYGRAD_EDU_OFFLINE"] = "1"  # no test may download anything
+
 settings.register_profile("ci", max_examples=12, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=30, deadline=None,

@@ -3,7 +3,8 @@
 Files are looked for, in order, in an explicit `root`, in the data directory named by the
 environment variable TINYGRAD_EDU_DATA, and in the cache directory (TINYGRAD_EDU_CACHE, default
 ~/.cache/tinygrad_edu); each place may hold the files directly or in a `mnist/` (`fashion/`)
-folder. Missing files are downloaded from maintained mirrors when online. Every .gz file, found or
+folder. Missing files are downloaded from maintained mirrors when online (unless the environment
+variable TINYGRAD_EDU_OFFLINE is set, as the test suite does). Every .gz file, found or
 downloaded, must match its published SHA-256; downloads are written to the cache atomically, so a
 half-written file is never taken for a complete one.
 """
@@ -20,7 +21,7 @@ import numpy as np
 
 from ..files import atomic_write
 
-DATA_ENV, CACHE_ENV = "TINYGRAD_EDU_DATA", "TINYGRAD_EDU_CACHE"
+DATA_ENV, CACHE_ENV, OFFLINE_ENV = "TINYGRAD_EDU_DATA", "TINYGRAD_EDU_CACHE", "TINYGRAD_EDU_OFFLINE"
 
 FILES = {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
          "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
@@ -104,7 +105,9 @@ def locate(name: str, kind: str = "mnist", root=None, download: bool = True) -> 
                     if candidate == name:
                         verify(path, SHA256[kind][name])
                     return path
-    if download:
+    if download and os.environ.get(OFFLINE_ENV):
+        problems = [f"downloads are switched off by {OFFLINE_ENV}"]
+    elif download:
         path = os.path.join(cache_dir(), kind, name)
         problems = fetch(name, kind, path)
         if problems is None:
