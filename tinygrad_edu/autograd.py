@@ -2,8 +2,8 @@
 
 An op's forward runs on plain arrays. When an input requires grad, the op is recorded: the
 output Tensor points at the op (`_ctx`), and the op points at where each input came from
-(`parents`: the op that made it, the leaf Tensor itself, or None for a constant), as in
-PyTorch's graph of `grad_fn`s. Ops never point at intermediate Tensors, so an intermediate
+(`parents`: the op that made it, the leaf Tensor itself, None for a Tensor that needs no
+gradient, False for an argument that is not a Tensor), as in PyTorch's graph of `grad_fn`s. Ops never point at intermediate Tensors, so an intermediate
 array lives only as long as the user holds it or an op saved it for backward.
 
 `backward` runs the recorded ops latest first (by generation), iteratively: no recursion limit,
@@ -78,7 +78,7 @@ class Function:
     @property
     def needs_input_grad(self) -> tuple:
         """One bool per forward input: does it need a gradient?"""
-        return tuple([p is not None for p in self.parents])
+        return tuple([p is not None and p is not False for p in self.parents])
 
     @staticmethod
     def forward(ctx, *inputs):
@@ -111,7 +111,7 @@ class Function:
                     parents.append(None)
             else:
                 inputs.append(a)
-                parents.append(None)
+                parents.append(False)
         first = inputs[0]
         ctx.xp = numpy if type(first) is numpy.ndarray else array_namespace(first)
         try:
@@ -183,7 +183,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
             if not retain_graph:
                 ctx.saved_tensors = _FREED
             for parent, gx in zip(ctx.parents, gxs):
-                if parent is None or gx is None:
+                if parent is None or parent is False or gx is None:
                     continue
                 if isinstance(parent, Tensor):  # a leaf
                     gx = _fit(gx, parent.data.shape, parent.data.dtype, ctx, create_graph)
@@ -283,7 +283,7 @@ def _saved_as_tensors(ctx, saved) -> tuple:
     that the backward formula builds a graph back to them; other saved arrays stay constants."""
     if not saved:
         return saved
-    origin = {i: p for i, p in zip(ctx.input_ids, ctx.parents) if p is not None}
+    origin = {i: p for i, p in zip(ctx.input_ids, ctx.parents) if p is not None and p is not False}
     origin.setdefault(ctx.output_id, ctx)
     result = []
     for s in saved:

@@ -128,6 +128,28 @@ def train(args) -> int:
     return run_training(args, args.model)
 
 
+def graph(args) -> int:
+    """Draw the backprop graph of a reference model's loss on a random MNIST-shaped batch."""
+    from tinygrad_edu import viz
+    shape = (1, 28, 28) if args.model == "conv" else (784,)
+    model = build_model(args.model, shape, 10, args.hidden, args.seed)
+    rng = np.random.default_rng(args.seed)
+    x, labels = rng.random((args.batch,) + shape, dtype=np.float32), rng.integers(0, 10, args.batch)
+    with viz.trace(model):
+        loss = F.cross_entropy(model(tg.Tensor(x)), labels)
+    loss.name = "loss"
+    if args.backward:
+        loss.backward()
+    drawing = viz.draw_graph(loss, model=model, show_backward_order=args.order, max_depth=args.max_depth,
+                             show_values=args.values)
+    try:
+        print(f"wrote {viz.render(drawing, args.out)}")
+    except RuntimeError as e:
+        print(str(e))
+        return 1
+    return 0
+
+
 def _common(p, epochs: int, lr: float) -> None:
     p.add_argument("--epochs", type=int, default=epochs, help=f"passes over the training data (default {epochs})")
     p.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr})")
@@ -161,6 +183,19 @@ def main(argv=None) -> int:
     p.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty folded into the gradient (default 0)")
     _common(p, epochs=5, lr=1e-3)
     p.set_defaults(run=train)
+    p = commands.add_parser("graph", help="draw the backprop graph of a reference model's loss",
+                            description="Draw the graph of a reference model's loss on a random batch, each "
+                                        "module's ops in a labelled box, to an SVG, PNG, PDF or DOT file.")
+    p.add_argument("--model", choices=MODELS, default="mlp", help="default mlp")
+    p.add_argument("--hidden", type=int, default=100, help="hidden units per layer (default 100)")
+    p.add_argument("--batch", type=int, default=4, help="batch size of the random input (default 4)")
+    p.add_argument("--backward", action="store_true", help="run backward first, so the leaves show gradients")
+    p.add_argument("--order", action="store_true", help="number the ops in the order backward runs them")
+    p.add_argument("--max-depth", type=int, default=None, help="draw each module at this nesting depth as one node")
+    p.add_argument("--values", action="store_true", help="show small values (or norm and mean) of the leaves")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights and of the batch (default 0)")
+    p.add_argument("--out", default="graph.svg", help="output file; .svg, .png, .pdf or .dot (default graph.svg)")
+    p.set_defaults(run=graph)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -2,6 +2,8 @@
 function returns the figure and, given a path, also saves it."""
 from __future__ import annotations
 
+import numpy as np
+
 
 def _pyplot():
     try:
@@ -31,6 +33,141 @@ def plot_history(history, path=None, title: str = "training"):
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
+
+
+# ---------------------------------------------------------------------- optimizers
+
+
+def f_curriculum(x, y):
+    """The curriculum's test function for optimizers: f(x, y) = x**2 / 20 + y**2."""
+    return x * x / 20.0 + y * y
+
+
+BOOK_OPTIMIZERS = {  # the learning rates of the book's comparison (chapter 6)
+    "SGD": lambda p: _optim().SGD(p, lr=0.95),
+    "Momentum": lambda p: _optim().SGD(p, lr=0.1, momentum=0.9),
+    "AdaGrad": lambda p: _optim().Adagrad(p, lr=1.5),
+    "RMSProp": lambda p: _optim().RMSprop(p, lr=0.1, alpha=0.99),
+    "Adam": lambda p: _optim().Adam(p, lr=0.3),
+}
+
+
+def _optim():
+    from . import optim
+    return optim
+
+
+def optimizer_paths(optimizers=None, steps: int = 30, start=(-7.0, 2.0)) -> dict:
+    """{name: array (steps + 1, 2)} of the points each optimizer visits on f_curriculum, from
+    `start`, computed with the framework's own autograd and optimizers."""
+    from .tensor import Tensor
+    paths = {}
+    for name, make in (optimizers or BOOK_OPTIMIZERS).items():
+        point = Tensor(np.array(start, dtype=np.float64), requires_grad=True)
+        optimizer = make([point])
+        visited = [point.numpy().copy()]
+        for _ in range(steps):
+            optimizer.zero_grad()
+            f_curriculum(point[0], point[1]).backward()
+            optimizer.step()
+            visited.append(point.numpy().copy())
+        paths[name] = np.array(visited)
+    return paths
+
+
+def plot_optimizer_paths(paths: dict, path=None):
+    """One panel per optimizer: its path over the contours of f(x, y) = x**2/20 + y**2."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(paths), figsize=(3.6 * len(paths), 3.4), squeeze=False)
+    gx, gy = np.meshgrid(np.linspace(-10, 10, 200), np.linspace(-5, 5, 200))
+    for ax, (name, points) in zip(axes[0], paths.items()):
+        ax.contour(gx, gy, f_curriculum(gx, gy), levels=np.geomspace(0.05, 30, 12), colors="#999999", linewidths=0.6)
+        ax.plot(points[:, 0], points[:, 1], "o-", color="#d62728", markersize=2.5, linewidth=1)
+        ax.plot(0, 0, "+", color="black", markersize=10)
+        ax.set_title(name)
+        ax.set_xlim(-10, 10)
+        ax.set_ylim(-5, 5)
+        ax.set_xlabel("x")
+    axes[0][0].set_ylabel("y")
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
+
+
+# ---------------------------------------------------------------------- activations and gradients
+
+
+def layer_outputs(model, x, kinds=None) -> dict:
+    """{module name: output array} of the activation layers (ReLU, Sigmoid, Tanh by default)
+    for one forward pass on x, in eval mode and without a graph."""
+    from . import nn
+    from .autograd import no_grad
+    from .tensor import Tensor
+    kinds = kinds or (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.LeakyReLU)
+    outputs, handles = {}, []
+    for name, module in model.named_modules():
+        if isinstance(module, kinds):
+            handles.append(module.register_forward_hook(
+                lambda m, args, out, name=name: outputs.__setitem__(name, out.numpy().copy())))
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            model(x if isinstance(x, Tensor) else Tensor(x))
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    return outputs
+
+
+def plot_histograms(arrays: dict, path=None, title: str = "", bins: int = 30, value_range=None):
+    """One histogram per entry, side by side: the weight-initialisation lesson's activation
+    histograms (use `layer_outputs`), or gradients ({name: p.grad.numpy()})."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(arrays), figsize=(2.6 * len(arrays), 2.8), squeeze=False, sharey=True)
+    for ax, (name, values) in zip(axes[0], arrays.items()):
+        ax.hist(np.asarray(values).ravel(), bins=bins, range=value_range, color="#1f77b4")
+        ax.set_title(name, fontsize=10)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
+
+
+def plot_gradient_histograms(model, path=None, bins: int = 30):
+    """Histograms of every parameter's gradient (after a backward)."""
+    grads = {name: p.grad.numpy() for name, p in model.named_parameters() if p.grad is not None}
+    if not grads:
+        raise ValueError("plot_gradient_histograms: no parameter has a gradient; call backward() first")
+    return plot_histograms(grads, path, title="gradients", bins=bins)
+
+
+# ---------------------------------------------------------------------- hyperparameter search
+
+
+def plot_hyperparameter_search(trials, path=None, x: str = "lr", y: str = "weight_decay",
+                               score: str = "val_accuracy"):
+    """Each trial (a dict) as a point at (x, y) on log axes, coloured by its score."""
+    plt = _pyplot()
+    xs, ys, scores = (np.array([t[k] for t in trials], dtype=float) for k in (x, y, score))
+    fig, ax = plt.subplots(figsize=(5.2, 4))
+    points = ax.scatter(xs, ys, c=scores, cmap="viridis", s=40, edgecolors="black", linewidths=0.4)
+    best = int(np.argmax(scores))
+    ax.scatter(xs[best], ys[best], marker="*", s=250, color="red", label=f"best {score} {scores[best]:.3f}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.legend(loc="best", fontsize=9)
+    fig.colorbar(points, ax=ax, label=score)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=110)

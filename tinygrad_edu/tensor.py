@@ -141,6 +141,11 @@ class Tensor:
         run_backward([self], [seed], create_graph if retain_graph is None else retain_graph,
                      create_graph)
 
+    def draw_graph(self, **options):
+        """The backprop graph that produced this tensor (see tinygrad_edu.viz.draw_graph)."""
+        from .viz import draw_graph
+        return draw_graph(self, **options)
+
     # ------------------------------------------------------------------ arithmetic
 
     def _operand(self, other):

@@ -1,18 +1,27 @@
 """Drawing the backprop graph with graphviz.
 
 `draw_graph(y)` returns a `graphviz.Digraph` of everything that produced `y`: an ellipse per
-tensor (name, shape, dtype; a leaf that requires grad is filled, a constant is grey), a box per
-op, edges in the direction data flows. After `backward()` the leaves show their gradients;
-before it, the graph says that backward has not run (so zeros are never mistaken for
-gradients). NaN or Inf in a value or gradient is drawn in red.
+tensor (name, shape, dtype), a box per op, edges in the direction data flows. Leaves that require
+grad are yellow, constants grey, the output blue. After `backward()` the leaves show their
+gradients; before it, the graph says that backward has not run (so zeros are never mistaken for
+gradients). NaN or Inf in a value or gradient is drawn in red. Intermediate tensors show shape
+and dtype only: their values are freed as soon as nothing needs them.
 
-`render(graph, path)` writes an SVG/PNG/PDF through the Graphviz program `dot`; without it, it
-writes the DOT text and says how to install Graphviz.
+With `show_backward_order=True` each op is numbered in the order backward runs it. Run a model's
+forward inside `with trace(model):` and the ops of each module are drawn inside a labelled box
+(`layers.0 (Linear)`); `max_depth` draws each module at that depth (and its sub-modules) as
+one node, so a deep model stays readable. The gradient of a
+`create_graph=True` backward is a Tensor with a graph of its own: `draw_graph(x.grad)`.
+
+`render(graph, path)` writes SVG/PNG/PDF through the Graphviz program `dot`; without it, it
+writes the DOT text and says in one sentence how to install Graphviz.
 """
 from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -21,6 +30,59 @@ from .tensor import Tensor
 INSTALL_HINT = ("the Graphviz program 'dot' is not installed; install it (Debian/Ubuntu: "
                 "apt-get install graphviz, macOS: brew install graphviz, Windows: winget install graphviz) "
                 "to render images")
+COLORS = {"param": "#ffe8a8", "constant": "#e0e0e0", "output": "#b6e3f4", "op": "#d5e8d4", "bad": "#f4b6b6"}
+
+
+@contextmanager
+def trace(model):
+    """Tag every op made inside `model`'s modules during the block with the innermost module's
+    name and type, so that draw_graph can group them."""
+    handles = [module.register_forward_hook(_tagger(name or type(model).__name__, type(module).__name__))
+               for name, module in model.named_modules()]
+    try:
+        yield model
+    finally:
+        for h in handles:
+            h.remove()
+
+
+def _tagger(name: str, kind: str):
+    def hook(module, args, output):
+        stop = {id(a._ctx) for a in args if isinstance(a, Tensor) and a._ctx is not None}
+        stack = [output._ctx] if isinstance(output, Tensor) and output._ctx is not None else []
+        while stack:  # ops between this module's inputs and its output; inner modules tagged first
+            op = stack.pop()
+            if id(op) in stop or getattr(op, "module", None) is not None and op.module[0] != name:
+                continue
+            if getattr(op, "module", None) is None:
+                op.module = (name, kind)
+                stack.extend(p for p in op.parents if _is_op(p))
+    return hook
+
+
+def backward_order(output: Tensor) -> list:
+    """The recorded ops in the order backward runs them (the engine's rule: latest generation first)."""
+    if output._ctx is None:
+        return []
+    order, queue, seen = [], [(-output._ctx.generation, 0, output._ctx)], {id(output._ctx)}
+    while queue:
+        op = heappop(queue)[2]
+        order.append(op)
+        for parent in op.parents:
+            if _is_op(parent) and id(parent) not in seen:
+                seen.add(id(parent))
+                heappush(queue, (-parent.generation, len(seen), parent))
+    return order
+
+
+def _inside(op, path: str) -> bool:
+    """Was `op` made inside the module at `path` (or one of its sub-modules)?"""
+    tagged = getattr(op, "module", (None,))[0] or ""
+    return tagged == path or tagged.startswith(path + ".")
+
+
+def _is_op(parent) -> bool:
+    return parent is not None and parent is not False and not isinstance(parent, Tensor)
 
 
 def _summary(values: np.ndarray) -> str:
@@ -28,79 +90,159 @@ def _summary(values: np.ndarray) -> str:
         return np.array2string(values.reshape(-1), precision=4, separator=", ", suppress_small=True)
     finite = values[np.isfinite(values)]
     norm = float(np.sqrt((finite.astype(np.float64) ** 2).sum()))
-    return f"norm {norm:.4g}, mean {float(finite.mean()) if finite.size else float('nan'):.4g}"
+    mean = float(finite.mean()) if finite.size else float("nan")
+    return f"norm {norm:.4g}, mean {mean:.4g}"
 
 
 def _bad(values) -> bool:
     return values is not None and values.dtype.kind == "f" and not np.isfinite(values).all()
 
 
-def draw_graph(output: Tensor, params: dict | None = None, show_values: bool = False, rankdir: str = "TB"):
-    """The graph that produced `output`. `params`: {name: tensor} to label leaves, e.g.
-    `dict(model.named_parameters())`; `show_values`: print small values (or norm and mean)."""
+def draw_graph(output: Tensor, params: dict | None = None, model=None, show_values: bool = False,
+               show_backward_order: bool = False, max_depth: int | None = None, rankdir: str = "TB"):
+    """The graph that produced `output`, as a graphviz.Digraph.
+
+    `params` ({name: tensor}) or `model` (its named_parameters) name the leaves; `show_values`
+    adds small values (or norm and mean) of leaves and output; `show_backward_order` numbers the
+    ops as backward runs them; `max_depth` draws each module at that nesting depth as one node
+    (with `trace`)."""
     import graphviz
 
-    names = {id(t): n for n, t in (params or {}).items()}
-    graph = graphviz.Digraph(graph_attr={"rankdir": rankdir}, node_attr={"fontname": "Helvetica", "fontsize": "11"})
-    if output._ctx is None and not output.requires_grad:
-        graph.attr(label="this tensor was not made by a recorded op")
-    ids, has_grad = {}, []
+    kinds = {name: type(m).__name__ for name, m in model.named_modules()} if model is not None else {}
+    names = dict(model.named_parameters()) if model is not None else {}
+    names.update(params or {})
+    names = {id(t): n for n, t in names.items()}
+    graph = graphviz.Digraph(graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
+                             node_attr={"fontname": "Helvetica", "fontsize": "11"})
+    ops = _ops_of(output)
+    numbers = {id(op): i + 1 for i, op in enumerate(backward_order(output))} if show_backward_order else {}
+    clusters, node_of_op, has_grad, folded_ids = {}, {}, [], {}
 
-    def tensor_node(key, label, style):
-        ids[key] = f"t{len(ids)}"
-        graph.node(ids[key], label, **style)
-        return ids[key]
+    def place(op):
+        """The subgraph an op's node goes in, and the folded node that stands for it, if any."""
+        path = getattr(op, "module", (None, None))[0]
+        if path is None:
+            return graph, None
+        parts = path.split(".")
+        if max_depth is not None and len(parts) >= max_depth:
+            folded = ".".join(parts[:max_depth])
+            parent = ".".join(parts[:max_depth - 1])
+            return (_cluster(clusters, parent, ops, kinds) if parent else graph), folded
+        return _cluster(clusters, path, ops, kinds), None
 
-    def leaf_node(t: Tensor) -> str:
-        if id(t) in ids:
-            return ids[id(t)]
-        name = names.get(id(t)) or t.name or ""
-        lines = [name, f"{t.shape} {t.dtype}"] if name else [f"{t.shape} {t.dtype}"]
+    for op in ops:
+        target, folded = place(op)
+        if folded is not None:
+            if folded not in folded_ids:
+                folded_ids[folded] = f"fold{len(folded_ids)}"
+                count = sum(1 for o in ops if _inside(o, folded))
+                count = f"{count} op" if count == 1 else f"{count} ops"
+                label = f"{folded} ({kinds[folded]})" if folded in kinds else folded
+                target.node(folded_ids[folded], f"{label}\n{count}", shape="box3d", style="filled",
+                            fillcolor=COLORS["op"])
+            node_of_op[id(op)] = folded_ids[folded]
+            continue
+        node_of_op[id(op)] = f"op{len(node_of_op)}"
+        label = op.op_name() + (f"\nbackward #{numbers[id(op)]}" if id(op) in numbers else "")
+        target.node(node_of_op[id(op)], label, shape="box", style="filled,rounded", fillcolor=COLORS["op"])
+
+    tensor_ids = {}
+
+    def tensor_node(key, label, fill, red=False, shape="ellipse", where=graph):
+        if key not in tensor_ids:
+            tensor_ids[key] = f"t{len(tensor_ids)}"
+            where.node(tensor_ids[key], label, shape=shape, style="filled", fillcolor=COLORS["bad"] if red else fill,
+                       color="red" if red else "black")
+        return tensor_ids[key]
+
+    def leaf(t: Tensor) -> str:
+        lines = [n for n in (names.get(id(t)) or t.name,) if n] + [f"{t.shape} {t.dtype}"]
         if show_values:
             lines.append(f"data {_summary(t.numpy())}")
         if t.grad is not None:
             has_grad.append(True)
             lines.append(f"grad {_summary(t.grad.numpy())}")
         red = _bad(t.numpy()) or (t.grad is not None and _bad(t.grad.numpy()))
-        fill = "#f4b6b6" if red else "#ffe8a8" if t.requires_grad else "#e0e0e0"
-        return tensor_node(id(t), "\n".join(lines), {"shape": "ellipse", "style": "filled", "fillcolor": fill,
-                                                     "color": "red" if red else "black"})
+        return tensor_node(("leaf", id(t)), "\n".join(lines), COLORS["param"] if t.requires_grad else COLORS["constant"], red)
 
-    out_key = ("output", id(output))
-    label = [output.name or "output", f"{output.shape} {output.dtype}"]
+    out_label = [output.name or "output", f"{output.shape} {output.dtype}"]
     if show_values:
-        label.append(f"data {_summary(output.numpy())}")
-    red = _bad(output.numpy())
-    root = tensor_node(out_key, "\n".join(label), {"shape": "doubleoctagon", "style": "filled",
-                                                   "fillcolor": "#f4b6b6" if red else "#b6e3f4"})
+        out_label.append(f"data {_summary(output.numpy())}")
+    root = tensor_node("output", "\n".join(out_label), COLORS["output"], _bad(output.numpy()), "doubleoctagon")
     if output._ctx is None:
-        return graph
-    op_ids, stack = {}, [(output._ctx, root)]
-    while stack:  # iterative: deep graphs draw without recursion
-        op, produced = stack.pop()
-        if id(op) not in op_ids:
-            op_ids[id(op)] = f"op{len(op_ids)}"
-            graph.node(op_ids[id(op)], op.op_name(), shape="box", style="filled,rounded", fillcolor="#d5e8d4")
-            for parent in op.parents:
-                if parent is None:
-                    continue
-                if isinstance(parent, Tensor):
-                    graph.edge(leaf_node(parent), op_ids[id(op)])
-                else:
-                    key = ("out", id(parent))
-                    if key not in ids:
-                        tensor_node(key, f"{parent.out_shape} {parent.out_dtype}", {"shape": "ellipse"})
-                        stack.append((parent, ids[key]))
-                    graph.edge(ids[key], op_ids[id(op)])
-        graph.edge(op_ids[id(op)], produced)
-    if not has_grad:
-        graph.attr(label="backward has not run yet: no gradients to show", labelloc="t")
+        graph.edge(leaf(output), root) if output.requires_grad else None
+    else:
+        graph.edge(node_of_op[id(output._ctx)], root)
+    edges = set()
+    for op in ops:
+        for i, parent in enumerate(op.parents):
+            if parent is False:
+                continue  # an argument that is not a Tensor (an axis, a setting)
+            if parent is None:
+                source = tensor_node(("const", id(op), i), "constant\n(needs no gradient)", COLORS["constant"])
+            elif isinstance(parent, Tensor):
+                source = leaf(parent)
+            elif node_of_op[id(parent)] == node_of_op[id(op)]:
+                continue  # inside one folded module
+            else:
+                target, _ = place(parent)
+                hidden = node_of_op[id(parent)].startswith("fold")
+                source = node_of_op[id(parent)] if hidden else tensor_node(
+                    ("out", id(parent)), f"{parent.out_shape} {parent.out_dtype}", "white", where=target)
+                if not hidden and (node_of_op[id(parent)], source) not in edges:
+                    edges.add((node_of_op[id(parent)], source))
+                    graph.edge(node_of_op[id(parent)], source)
+            if (source, node_of_op[id(op)]) not in edges:
+                edges.add((source, node_of_op[id(op)]))
+                graph.edge(source, node_of_op[id(op)])
+    note = "" if has_grad else "backward has not run yet: no gradients to show"
+    if output._ctx is None and not output.requires_grad:
+        note = "this tensor was not made by a recorded op"
+    if note:
+        graph.attr(label=note, labelloc="t")
+    _attach(graph, clusters)
     return graph
 
 
+def _ops_of(output: Tensor) -> list:
+    """Every recorded op behind `output` (iterative walk, each once)."""
+    if output._ctx is None:
+        return []
+    ops, seen, stack = [], {id(output._ctx)}, [output._ctx]
+    while stack:
+        op = stack.pop()
+        ops.append(op)
+        for parent in op.parents:
+            if _is_op(parent) and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return ops
+
+
+def _cluster(clusters: dict, path: str, ops, kinds: dict):
+    """The cluster (a graphviz subgraph) of a module path, made on first use with its parents."""
+    if path not in clusters:
+        import graphviz
+        if "." in path:
+            _cluster(clusters, path.rsplit(".", 1)[0], ops, kinds)
+        kind = kinds.get(path) or next((o.module[1] for o in ops if getattr(o, "module", (None,))[0] == path), None)
+        clusters[path] = graphviz.Digraph(name=f"cluster_{len(clusters)}", graph_attr={
+            "label": f"{path} ({kind})" if kind else path, "style": "rounded,dashed", "color": "#7f7f7f"})
+    return clusters[path]
+
+
+def _attach(graph, clusters: dict) -> None:
+    """Nest the clusters into their parents, deepest first (graphviz copies a subgraph when it
+    is attached, so a cluster must be complete by then)."""
+    for path in sorted(clusters, key=lambda p: -p.count(".")):
+        parent = clusters[path.rsplit(".", 1)[0]] if "." in path else graph
+        parent.subgraph(clusters[path])
+
+
 def render(graph, path, format: str | None = None) -> str:
-    """Write `graph` to `path` (format from the extension: svg, png or pdf). Returns the path
-    written; without the `dot` program, writes `path` with a .dot extension instead and warns."""
+    """Write `graph` to `path` (format from the extension: svg, png, pdf, or dot for the text).
+    Returns the path written; without the `dot` program it writes the DOT text beside `path`
+    and raises RuntimeError saying how to install Graphviz."""
     path = os.fspath(path)
     base, ext = os.path.splitext(path)
     format = format or ext.lstrip(".") or "svg"

@@ -196,6 +196,14 @@ class Module:
 
     # ------------------------------------------------------------------ display
 
+    def draw_graph(self, *inputs, **options):
+        """Run forward on `inputs` and draw its graph, each module's ops in a labelled box (see
+        tinygrad_edu.viz.draw_graph for the options)."""
+        from ..viz import draw_graph, trace
+        with trace(self):
+            output = self(*inputs)
+        return draw_graph(output, model=self, **options)
+
     def extra_repr(self) -> str:
         """The part inside the parentheses of this module's line in repr()."""
         return ""

@@ -1,0 +1,128 @@
+"""Graph drawing: structure of the DOT text on known graphs, gradients before and after
+backward, NaN highlighting, module clusters, folding, backward order, deep graphs, rendering."""
+import re
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, nn, viz
+from tinygrad_edu.nn import functional as F
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz program 'dot' is not installed")
+
+
+def nodes(graph):
+    return re.findall(r"^\s*(\w+) \[label=", graph.source, re.M)
+
+
+def edges(graph):
+    return re.findall(r"^\s*(\w+) -> (\w+)", graph.source, re.M)
+
+
+def small_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True, name="x")
+    w = Tensor([0.5, -1.0], requires_grad=True, name="w")
+    y = ((x * w).sum() + 1.0).tanh()
+    return x, w, y
+
+
+def test_a_known_graph_has_one_node_per_tensor_and_op():
+    x, w, y = small_graph()
+    g = viz.draw_graph(y)
+    # ops: mul, sum, add, tanh; tensors: x, w, 3 intermediates, output
+    assert len([n for n in nodes(g) if n.startswith("op")]) == 4
+    assert len([n for n in nodes(g) if n.startswith("t")]) == 6
+    assert len(edges(g)) == 9  # x, w -> mul -> t -> sum -> t -> add -> t -> tanh -> output
+    assert "x\\n(2,) float32" not in g.source and "x\n(2,) float32" in g.source and "tanh" in g.source
+    assert "backward has not run yet" in g.source
+
+
+def test_gradients_appear_after_backward_and_small_values_are_printed():
+    x, w, y = small_graph()
+    y.backward()
+    g = viz.draw_graph(y, show_values=True)
+    assert "backward has not run" not in g.source
+    assert "grad [" in g.source and "data [1., 2.]" in g.source
+
+
+def test_leaves_constants_and_output_look_different():
+    x, w, y = small_graph()
+    z = y * Tensor([3.0])  # a Tensor that needs no gradient
+    source = viz.draw_graph(z).source
+    assert viz.COLORS["param"] in source and viz.COLORS["constant"] in source and "doubleoctagon" in source
+
+
+def test_nan_and_inf_are_highlighted():
+    x = Tensor([np.nan, 1.0], requires_grad=True, name="broken")
+    g = viz.draw_graph((x * 2).sum())
+    assert re.search(r"broken[^\]]*color=red", g.source)
+    assert "color=red" not in viz.draw_graph((Tensor([1.0], requires_grad=True) * 2).sum()).source
+
+
+def test_parameter_names_clusters_and_folding():
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 3), nn.Tanh()), nn.Linear(3, 2))
+    with viz.trace(model):
+        loss = F.cross_entropy(model(tg.randn(5, 4)), np.arange(5) % 2)
+    g = viz.draw_graph(loss, model=model)
+    for label in ("0 (Linear)", "1 (ReLU)", "2 (Sequential)", "2.0 (Linear)", "2.1 (Tanh)", "3 (Linear)",
+                  "0.weight", "2.0.bias"):
+        assert label in g.source, label
+    assert g.source.count("subgraph cluster") == 6
+    folded = viz.draw_graph(loss, model=model, max_depth=1)
+    assert "2 (Sequential)\n2 ops" in folded.source and folded.source.count("subgraph cluster") == 0
+    drawn = model.draw_graph(tg.randn(2, 4))
+    assert "2.1 (Tanh)" in drawn.source
+
+
+def test_backward_order_is_the_engines_order():
+    x, w, y = small_graph()
+    order = [op.op_name() for op in viz.backward_order(y)]
+    assert order == ["tanh", "add", "sum", "mul"]
+    assert "tanh\nbackward #1" in viz.draw_graph(y, show_backward_order=True).source
+
+
+def test_the_graph_of_a_create_graph_gradient():
+    x = Tensor(2.0, requires_grad=True, name="x")
+    (g,) = tg.grad(x ** 3, x, create_graph=True)
+    source = viz.draw_graph(g).source
+    assert "pow" in source and "mul" in source and "x\n" in source
+
+
+def test_a_10000_op_graph_draws_in_seconds():
+    x = Tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0001
+    start = time.perf_counter()
+    g = viz.draw_graph(y)
+    assert time.perf_counter() - start < 5 and len(nodes(g)) == 20_001  # 10,000 ops, 10,001 tensors
+
+
+def test_render_without_dot_writes_the_dot_text_and_explains(tmp_path, monkeypatch):
+    x, w, y = small_graph()
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+        viz.render(viz.draw_graph(y), tmp_path / "g.svg")
+    assert (tmp_path / "g.dot").read_text().startswith("digraph")
+    assert viz.render(viz.draw_graph(y), tmp_path / "h.dot").endswith("h.dot")
+
+
+@needs_dot
+@pytest.mark.parametrize("fmt, magic", [("svg", b"<?xml"), ("png", b"\x89PNG"), ("pdf", b"%PDF")])
+def test_render_writes_real_images(tmp_path, fmt, magic):
+    x, w, y = small_graph()
+    y.backward()
+    path = viz.render(viz.draw_graph(y, show_backward_order=True), tmp_path / f"g.{fmt}")
+    data = open(path, "rb").read()
+    assert data.startswith(magic) and len(data) > 500
+
+
+def test_graph_command_draws_a_reference_model(tmp_path, capsys):
+    from tinygrad_edu.cli import main
+    out = tmp_path / ("g.svg" if shutil.which("dot") else "g.dot")
+    assert main(["graph", "--model", "multi-layer", "--hidden", "8", "--max-depth", "2", "--backward", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "layers.1 (BatchNorm1d)" in text and "grad norm" in text
