@@ -186,7 +186,9 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
                 if parent is None or parent is False or gx is None:
                     continue
                 if isinstance(parent, Tensor):  # a leaf
-                    gx = _fit(gx, parent.data.shape, parent.data.dtype, ctx, create_graph)
+                    data = parent.data
+                    if isinstance(gx, Tensor) is not create_graph or gx.shape != data.shape or gx.dtype != data.dtype:
+                        gx = _fit(gx, data.shape, data.dtype, ctx, create_graph)
                     if targets is None:
                         _accumulate_leaf(parent, gx, create_graph, handed_out)
                         continue

@@ -13,10 +13,11 @@ REDUCTIONS = ("mean", "sum", "none")
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x @ weight.T + bias, with weight of shape (out_features, in_features) as in PyTorch
     (the book stores its transpose, (in, out), and computes x @ W + b)."""
-    if weight.ndim != 2 or x.shape[-1:] != weight.shape[1:]:
-        raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
-                         f"{weight.shape} (out_features, in_features)")
-    if bias is not None and bias.shape != weight.shape[:1]:
+    x_shape, w_shape = x.data.shape, weight.data.shape
+    if len(w_shape) != 2 or x_shape[-1:] != w_shape[1:]:
+        raise ValueError(f"linear: input of shape {x_shape} does not match weight of shape "
+                         f"{w_shape} (out_features, in_features)")
+    if bias is not None and bias.data.shape != w_shape[:1]:
         raise ValueError(f"linear: bias of shape {bias.shape} does not match weight of shape {weight.shape}")
     return ops.Linear.apply(x, weight, bias)
 
