@@ -59,12 +59,12 @@ def main(argv=None) -> dict:
         print(f"gradient descent from (-3, 4), lr = {lr:g} ({label}), {steps} steps: {np.array2string(end, precision=8)}")
 
     try:
-        from tinygrad_edu.plots import _pyplot
-        plt = _pyplot()
+        from tinygrad_edu.plots import figure
         x0, x1 = np.meshgrid(np.linspace(-2, 2.5, 18), np.linspace(-2, 2.5, 18))
         points = np.stack([x0.ravel(), x1.ravel()], 1)
         grads = np.array([tg.numerical_gradient(bowl, p.copy()) for p in points])
-        fig, ax = plt.subplots(figsize=(4.5, 4.5))
+        fig, axes = figure(figsize=(4.5, 4.5))
+        ax = axes[0][0]
         ax.quiver(points[:, 0], points[:, 1], -grads[:, 0], -grads[:, 1], angles="xy", color="#555555")
         ax.set_title("-gradient of x0^2 + x1^2")
         os.makedirs(args.out, exist_ok=True)

@@ -50,9 +50,9 @@ def main(argv=None) -> dict:
         print(f"schedule {name:22s}: lr {', '.join(f'{v:.3g}' for v in history['lr'])}; "
               f"test accuracy {history['val_accuracy'][-1]:.4f}")
     try:
-        from tinygrad_edu.plots import _pyplot
-        plt = _pyplot()
-        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+        from tinygrad_edu.plots import figure
+        fig, axes = figure(1, 2, figsize=(10, 3.6))
+        axes = axes[0]
         for name, history in curves.items():
             ax = axes[1] if name.startswith("schedule") else axes[0]
             ax.plot(history["epoch"], history["loss"], marker="o", label=name)

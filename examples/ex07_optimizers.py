@@ -53,8 +53,8 @@ def main(argv=None) -> dict:
         losses[name] = curve
         print(f"{name:8s}: loss {np.mean(curve[:10]):.3f} (first 10) -> {np.mean(curve[-100:]):.3f} (last 100)")
     try:
-        plt = plots._pyplot()
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, axes = plots.figure(figsize=(6, 4))
+        ax = axes[0][0]
         for name, curve in losses.items():
             ax.plot(np.convolve(curve, np.ones(20) / 20, mode="valid"), label=name)
         ax.set(xlabel="iteration", ylabel="loss (moving average of 20)", ylim=(0, 1))

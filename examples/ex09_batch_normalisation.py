@@ -53,11 +53,10 @@ def main(argv=None) -> dict:
     ok = tg.gradcheck(lambda *params: model.loss(xs, y[:4]), list(model.parameters()))
     print(f"gradient check of a batch-norm network in training mode (every parameter, float64): {'passed' if ok else 'FAILED'}")
     try:
-        from tinygrad_edu.plots import _pyplot
-        plt = _pyplot()
+        from tinygrad_edu.plots import figure
         columns = 4
         rows = -(-len(scales) // columns)
-        fig, axes = plt.subplots(rows, columns, figsize=(3 * columns, 2.3 * rows), squeeze=False)
+        fig, axes = figure(rows, columns, figsize=(3 * columns, 2.3 * rows))
         for ax, (scale, (with_bn, without)) in zip(axes.ravel(), curves.items()):
             ax.plot(with_bn, label="batch norm")
             ax.plot(without, "--", label="without")

@@ -1,4 +1,6 @@
 """The curriculum's plots: each returns a figure and saves a non-empty image, headless."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,7 @@ PNG = b"\x89PNG"
 
 
 def saved(path) -> bool:
-    data = open(path, "rb").read()
+    data = Path(path).read_bytes()
     return data.startswith(PNG) and len(data) > 2000
 
 

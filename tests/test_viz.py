@@ -3,6 +3,7 @@ backward, NaN highlighting, module clusters, folding, backward order, deep graph
 import re
 import shutil
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -116,7 +117,7 @@ def test_render_writes_real_images(tmp_path, fmt, magic):
     x, w, y = small_graph()
     y.backward()
     path = viz.render(viz.draw_graph(y, show_backward_order=True), tmp_path / f"g.{fmt}")
-    data = open(path, "rb").read()
+    data = Path(path).read_bytes()
     assert data.startswith(magic) and len(data) > 500
 
 

@@ -1,34 +1,34 @@
-"""Plots of the curriculum, with matplotlib (an optional extra), headless by default. Each
-function returns the figure and, given a path, also saves it."""
+"""Plots of the curriculum, with matplotlib (an optional extra), headless: figures are made
+without pyplot. Each function returns the figure and, given a path, also saves it."""
 from __future__ import annotations
 
 import numpy as np
 
 
-def _pyplot():
+def figure(nrows: int = 1, ncols: int = 1, figsize=(5, 3.6), **subplot_options):
+    """(figure, axes) without pyplot: headless by construction, and freed when dropped (pyplot
+    keeps every figure alive until closed). A notebook shows a returned figure inline."""
     try:
-        import matplotlib
+        from matplotlib.figure import Figure
     except ImportError:
         raise ImportError("plots need matplotlib: pip install 'tinygrad_edu[plot]'") from None
-    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-        matplotlib.use("Agg")  # headless: no window, works without a display
-    import matplotlib.pyplot as plt
-    return plt
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols, squeeze=False, **subplot_options)
 
 
 def plot_history(history, path=None, title: str = "training"):
     """Loss and accuracy per epoch, training against validation where recorded."""
-    plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
     records = history.records if hasattr(history, "records") else dict(history)
     metrics = [m for m in ("loss", "accuracy", "mae") if m in records]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.6), squeeze=False)
+    fig, axes = figure(1, len(metrics), figsize=(5 * len(metrics), 3.6))
     epochs = records.get("epoch", list(range(1, len(records[metrics[0]]) + 1)))
     for ax, metric in zip(axes[0], metrics):
         ax.plot(epochs, records[metric], marker="o", label="train")
         if f"val_{metric}" in records:
             ax.plot(epochs, records[f"val_{metric}"], marker="s", label="validation")
         ax.set_xlabel("epoch")
-        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend()
@@ -81,8 +81,7 @@ def optimizer_paths(optimizers=None, steps: int = 30, start=(-7.0, 2.0)) -> dict
 
 def plot_optimizer_paths(paths: dict, path=None):
     """One panel per optimizer: its path over the contours of f(x, y) = x**2/20 + y**2."""
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, len(paths), figsize=(3.6 * len(paths), 3.4), squeeze=False)
+    fig, axes = figure(1, len(paths), figsize=(3.6 * len(paths), 3.4))
     gx, gy = np.meshgrid(np.linspace(-10, 10, 200), np.linspace(-5, 5, 200))
     for ax, (name, points) in zip(axes[0], paths.items()):
         ax.contour(gx, gy, f_curriculum(gx, gy), levels=np.geomspace(0.05, 30, 12), colors="#999999", linewidths=0.6)
@@ -129,8 +128,7 @@ def layer_outputs(model, x, kinds=None) -> dict:
 def plot_histograms(arrays: dict, path=None, title: str = "", bins: int = 30, value_range=None):
     """One histogram per entry, side by side: the weight-initialisation lesson's activation
     histograms (use `layer_outputs`), or gradients ({name: p.grad.numpy()})."""
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, len(arrays), figsize=(2.6 * len(arrays), 2.8), squeeze=False, sharey=True)
+    fig, axes = figure(1, len(arrays), figsize=(2.6 * len(arrays), 2.8), sharey=True)
     for ax, (name, values) in zip(axes[0], arrays.items()):
         ax.hist(np.asarray(values).ravel(), bins=bins, range=value_range, color="#1f77b4")
         ax.set_title(name, fontsize=10)
@@ -156,9 +154,9 @@ def plot_gradient_histograms(model, path=None, bins: int = 30):
 def plot_hyperparameter_search(trials, path=None, x: str = "lr", y: str = "weight_decay",
                                score: str = "val_accuracy"):
     """Each trial (a dict) as a point at (x, y) on log axes, coloured by its score."""
-    plt = _pyplot()
     xs, ys, scores = (np.array([t[k] for t in trials], dtype=float) for k in (x, y, score))
-    fig, ax = plt.subplots(figsize=(5.2, 4))
+    fig, axes = figure(figsize=(5.2, 4))
+    ax = axes[0][0]
     points = ax.scatter(xs, ys, c=scores, cmap="viridis", s=40, edgecolors="black", linewidths=0.4)
     best = int(np.argmax(scores))
     ax.scatter(xs[best], ys[best], marker="*", s=250, color="red", label=f"best {score} {scores[best]:.3f}")
