@@ -82,9 +82,9 @@ def test_model_checkpoint_and_history_logs(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best.npz", "e1.npz", "e2.npz", "e3.npz", "h.csv", "h.json"]
     state = tg.load(tmp_path / "e3.npz")
     assert state["epoch"] == 3 and set(state) >= {"model", "optimizer", "history", "loader", "generators"}
-    rows = list(csv.DictReader(open(tmp_path / "h.csv")))
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "h.csv").read_text())))
     assert len(rows) == 3 and float(rows[2]["epoch"]) == 3.0
-    assert json.load(open(tmp_path / "h.json"))["epoch"] == [1.0, 2.0, 3.0]
+    assert json.loads((tmp_path / "h.json").read_text())["epoch"] == [1.0, 2.0, 3.0]
 
 
 def test_progress_bar_shows_on_a_stream_and_stays_quiet_otherwise(capsys):

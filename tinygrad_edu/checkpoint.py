@@ -51,7 +51,7 @@ def load(path) -> "OrderedDict":
     if not magic.startswith((b"PK", b"\x93NUMPY")):
         raise CheckpointError(f"load: {path!r} is truncated or corrupt: not an .npz archive")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as archive:  # closed even if corrupt
             if not hasattr(archive, "files") or META not in archive.files:
                 raise CheckpointError(f"load: {path!r} is not a tinygrad_edu checkpoint (no {META} entry)")
             meta = json.loads(str(archive[META]))
