@@ -7,7 +7,22 @@ import math
 from .optimizer import Optimizer
 
 
-class LRScheduler:
+class _Schedule:
+    """What every schedule shares: the current learning rates and the state to save."""
+
+    optimizer: Optimizer
+
+    def get_last_lr(self) -> list:
+        return [g["lr"] for g in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k != "optimizer"}
+
+    def load_state_dict(self, state: dict) -> None:
+        vars(self).update(state)
+
+
+class LRScheduler(_Schedule):
     """Sets each group's lr to `lr_at(base_lr, t)` at t = 0 (on creation) and after each step()."""
 
     def __init__(self, optimizer: Optimizer):
@@ -29,14 +44,8 @@ class LRScheduler:
         for group, base in zip(self.optimizer.param_groups, self.base_lrs):
             group["lr"] = self.lr_at(base, self.last_epoch)
 
-    def get_last_lr(self) -> list:
-        return [g["lr"] for g in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict:
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
-
     def load_state_dict(self, state: dict) -> None:
-        vars(self).update(state)
+        super().load_state_dict(state)
         self._apply()
 
 
@@ -120,7 +129,7 @@ class CosineAnnealingLR(LRScheduler):
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_Schedule):
     """Performance-based: multiply lr by `factor` when the monitored value has not improved by
     more than `threshold` (relative) for `patience` epochs; wait `cooldown` epochs after a cut.
     Call `step(value)` once per epoch with the validation loss (mode "min") or accuracy ("max")."""
@@ -155,12 +164,3 @@ class ReduceLROnPlateau:
             for group in self.optimizer.param_groups:
                 group["lr"] = max(group["lr"] * self.factor, self.min_lr)
             self.cooldown_left, self.bad_epochs = self.cooldown, 0
-
-    def get_last_lr(self) -> list:
-        return [g["lr"] for g in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict:
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
-
-    def load_state_dict(self, state: dict) -> None:
-        vars(self).update(state)
