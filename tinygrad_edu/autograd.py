@@ -67,8 +67,7 @@ class Function:
     """
 
     __slots__ = ("parents", "generation", "out_shape", "out_dtype", "input_ids", "output_id",
-                 "xp", "__dict__")
-    saved_tensors = ()  # what save_for_backward kept (in the instance once it is called)
+                 "saved_tensors", "xp", "__dict__")
 
     def save_for_backward(self, *arrays) -> None:
         """Keep arrays for backward. Save inputs and outputs (not temporaries) if the op
@@ -97,6 +96,7 @@ class Function:
     def apply(cls, *args):
         """Run forward on the arrays inside the Tensor arguments; record the op if needed."""
         ctx = cls.__new__(cls)
+        ctx.saved_tensors = ()
         inputs, parents, generation, record = [], [], 0, False
         for a in args:
             if isinstance(a, Tensor):
@@ -119,7 +119,11 @@ class Function:
         except (ValueError, IndexError) as e:
             shapes = " and ".join(str(x.shape) for x in inputs if hasattr(x, "shape"))
             raise type(e)(f"{cls.op_name()}: shapes {shapes}: {e}") from None
-        out = Tensor._from_op(y)
+        if type(y) is numpy.ndarray:  # the common case of Tensor._from_op, inlined: it is hot
+            out = _new_object(Tensor)
+            out.data, out.grad, out._requires_grad, out._ctx, out.name = y, None, False, None, None
+        else:
+            out = Tensor._from_op(y)
         if record and _grad_enabled:
             ctx.parents = parents
             ctx.generation = generation
@@ -131,6 +135,7 @@ class Function:
         return out
 
 
+_new_object = object.__new__
 _NAMESPACES = {"numpy": numpy, "builtins": numpy}
 
 
