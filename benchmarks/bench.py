@@ -1,0 +1,214 @@
+"""Workloads A-D of the performance issue, each against a hand-written NumPy reference in the same
+run (and PyTorch on the CPU with 2 threads, when it is installed), as medians and ratios.
+
+A. MLP 784-100x4-10, batch 128: one SGD training step (forward, backward, update).
+B. a 1,000-op elementwise chain on a (16,) tensor, forward + backward, per op.
+C. a 100,000-op chain, forward + backward: seconds, bytes held per graph node, freed afterwards.
+D. MLP 784-2048-2048-10, batch 1024: one SGD training step.
+
+    python benchmarks/bench.py [--repeats N] [--out benchmarks/results]
+
+Writes the table to results.md and results.json beside --out (atomically).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import json
+import os
+import platform
+import sys
+import time
+import tracemalloc
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # PyTorch's idle threads must not spin beside NumPy's
+
+import numpy as np  # noqa: E402
+
+import tinygrad_edu as tg  # noqa: E402
+from tinygrad_edu import optim  # noqa: E402
+from tinygrad_edu.files import atomic_write  # noqa: E402
+from tinygrad_edu.nn import functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_core import CHAIN, chain_numpy, chain_tinygrad, compare  # noqa: E402
+
+LR = 0.01
+
+
+def mlp_arrays(sizes, batch, seed=0):
+    rng = np.random.default_rng(seed)
+    weights = [(rng.standard_normal((n, m)) * np.sqrt(2 / m)).astype(np.float32) for m, n in zip(sizes, sizes[1:])]
+    biases = [np.zeros(n, np.float32) for n in sizes[1:]]
+    return weights, biases, rng.random((batch, sizes[0]), dtype=np.float32), rng.integers(0, sizes[-1], batch)
+
+
+def numpy_sgd_step(weights, biases, x, labels):
+    """A training step written by hand (weights in the (out, in) layout, as the framework's)."""
+    weights, biases = [w.copy() for w in weights], [b.copy() for b in biases]
+    rows = np.arange(len(x))
+
+    def step():
+        hs = [x]
+        for w, b in zip(weights[:-1], biases[:-1]):
+            hs.append(np.maximum(hs[-1] @ w.T + b, 0))
+        logits = hs[-1] @ weights[-1].T + biases[-1]
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        g = p
+        g[rows, labels] -= 1
+        g /= len(x)
+        for i in reversed(range(len(weights))):
+            gw, gb = g.T @ hs[i], g.sum(axis=0)
+            if i:
+                g = (g @ weights[i]) * (hs[i] > 0)
+            weights[i] -= LR * gw
+            biases[i] -= LR * gb
+    return step
+
+
+def tinygrad_sgd_step(weights, biases, x, labels):
+    ws = [tg.Tensor(w.copy(), requires_grad=True) for w in weights]
+    bs = [tg.Tensor(b.copy(), requires_grad=True) for b in biases]
+    optimizer = optim.SGD(ws + bs, lr=LR)
+    xt = tg.Tensor(x)
+
+    def step():
+        optimizer.zero_grad()
+        h = xt
+        for w, b in zip(ws[:-1], bs[:-1]):
+            h = F.linear(h, w, b).relu()
+        F.cross_entropy(F.linear(h, ws[-1], bs[-1]), labels).backward()
+        optimizer.step()
+    return step
+
+
+def torch_sgd_step(weights, biases, x, labels):
+    import torch
+    ws = [torch.tensor(w, requires_grad=True) for w in weights]
+    bs = [torch.tensor(b, requires_grad=True) for b in biases]
+    optimizer = torch.optim.SGD(ws + bs, lr=LR)
+    xt, yt = torch.tensor(x), torch.tensor(labels)
+
+    def step():
+        optimizer.zero_grad()
+        h = xt
+        for w, b in zip(ws[:-1], bs[:-1]):
+            h = torch.relu(torch.nn.functional.linear(h, w, b))
+        torch.nn.functional.cross_entropy(torch.nn.functional.linear(h, ws[-1], bs[-1]), yt).backward()
+        optimizer.step()
+    return step
+
+
+def torch_chain(x, a, b):
+    import torch
+    xt, at, bt = torch.tensor(x), torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+
+    def step():
+        at.grad = bt.grad = None
+        y = xt
+        for i in range(CHAIN):
+            k = i % 4
+            y = y * at if k == 0 else y + bt if k == 1 else torch.tanh(y) if k == 2 else y * 0.9
+        y.backward(torch.ones_like(y))
+    return step
+
+
+def long_chain(n: int, measure_memory: bool = False):
+    """Seconds for forward + backward of an n-op chain; with measure_memory (slower: tracemalloc
+    watches every allocation), the bytes held per graph node at its peak and those left after."""
+    gc.collect()
+    if measure_memory:
+        tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0] if measure_memory else 0
+    start = time.perf_counter()
+    x = tg.Tensor(np.ones(16, np.float32), requires_grad=True)
+    y = x
+    for _ in range(n):
+        y = y * 1.0001
+    held = tracemalloc.get_traced_memory()[0] - base if measure_memory else 0
+    y.backward(np.ones(16, np.float32))
+    seconds = time.perf_counter() - start
+    del y, x
+    left = tracemalloc.get_traced_memory()[0] - base if measure_memory else 0
+    if measure_memory:
+        tracemalloc.stop()
+    return seconds, held / n, left
+
+
+def torch_long_chain(n: int) -> float:
+    import torch
+    start = time.perf_counter()
+    x = torch.ones(16, requires_grad=True)
+    y = x
+    for _ in range(n):
+        y = y * 1.0001
+    y.backward(torch.ones(16))
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    args = parser.parse_args(argv)
+    try:
+        import torch
+        torch.set_num_threads(2)
+    except ImportError:
+        torch = None
+    rows = []
+
+    for name, sizes, batch, repeats in (("A. MLP 784-100x4-10, batch 128, SGD step", [784, 100, 100, 100, 100, 10], 128,
+                                         args.repeats * 10),
+                                        ("D. MLP 784-2048-2048-10, batch 1024, SGD step", [784, 2048, 2048, 10], 1024,
+                                         max(args.repeats // 3, 5))):
+        arrays = mlp_arrays(sizes, batch)
+        ref, ours = compare(numpy_sgd_step(*arrays), tinygrad_sgd_step(*arrays), repeats)
+        row = {"workload": name, "numpy": ref * 1e3, "tinygrad_edu": ours * 1e3, "unit": "ms", "ratio": ours / ref}
+        if torch is not None:
+            ref2, theirs = compare(numpy_sgd_step(*arrays), torch_sgd_step(*arrays), repeats)
+            row.update(pytorch=theirs * 1e3, pytorch_ratio=theirs / ref2)
+        rows.append(row)
+
+    rng = np.random.default_rng(0)
+    x16, a16, b16 = (rng.standard_normal(16).astype(np.float32) * 0.5 for _ in range(3))
+    ref, ours = compare(chain_numpy(x16, a16, b16), chain_tinygrad(x16, a16, b16)[0], args.repeats)
+    row = {"workload": "B. 1,000-op chain on (16,), fwd+bwd per op", "numpy": ref / CHAIN * 1e6,
+           "tinygrad_edu": ours / CHAIN * 1e6, "unit": "us", "ratio": ours / ref}
+    if torch is not None:
+        ref2, theirs = compare(chain_numpy(x16, a16, b16), torch_chain(x16, a16, b16), args.repeats)
+        row.update(pytorch=theirs / CHAIN * 1e6, pytorch_ratio=theirs / ref2)
+    rows.append(row)
+
+    seconds = min(long_chain(100_000)[0] for _ in range(3))
+    _, per_node, left = long_chain(100_000, measure_memory=True)
+    row = {"workload": "C. 100,000-op chain, fwd+bwd", "tinygrad_edu": seconds, "unit": "s",
+           "bytes_per_node": per_node, "bytes_left_after": left}
+    if torch is not None:
+        row["pytorch"] = min(torch_long_chain(100_000) for _ in range(3))
+    rows.append(row)
+
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+               f"NumPy {np.__version__}" + (f", PyTorch {torch.__version__}" if torch is not None else ""))
+    lines = [f"Measured {datetime.date.today()} on {machine}; medians, reference and candidate timed alternately.", "",
+             "| workload | hand-written NumPy | tinygrad_edu | ratio | PyTorch CPU | PyTorch ratio |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        unit = r["unit"]
+        numpy_cell = f"{r['numpy']:.3f} {unit}" if "numpy" in r else "–"
+        ratio = f"{r['ratio']:.3f}x" if "ratio" in r else f"{r['bytes_per_node']:.0f} B/node, {r['bytes_left_after']:.0f} B left"
+        torch_cell = f"{r['pytorch']:.3f} {unit}" if "pytorch" in r else "not installed"
+        torch_ratio = f"{r['pytorch_ratio']:.3f}x" if "pytorch_ratio" in r else "–"
+        lines.append(f"| {r['workload']} | {numpy_cell} | {r['tinygrad_edu']:.3f} {unit} | {ratio} | {torch_cell} | {torch_ratio} |")
+    table = "\n".join(lines)
+    print(table)
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    atomic_write(args.out + ".md", lambda f: f.write((table + "\n").encode()))
+    atomic_write(args.out + ".json", lambda f: f.write(json.dumps({"machine": machine, "rows": rows}, indent=1).encode()))
+    return {"machine": machine, "rows": rows}
+
+
+if __name__ == "__main__":
+    main()
