@@ -5,6 +5,7 @@ A. MLP 784-100x4-10, batch 128: one SGD training step (forward, backward, update
 B. a 1,000-op elementwise chain on a (16,) tensor, forward + backward, per op.
 C. a 100,000-op chain, forward + backward: seconds, bytes held per graph node, freed afterwards.
 D. MLP 784-2048-2048-10, batch 1024: one SGD training step.
+and the time `import tinygrad_edu` takes, against `import numpy` (which it includes).
 
     python benchmarks/bench.py [--repeats N] [--out benchmarks/results]
 
@@ -148,6 +149,14 @@ def torch_long_chain(n: int) -> float:
     return time.perf_counter() - start
 
 
+def import_seconds(module: str) -> float:
+    """The fastest of 5 fresh interpreters importing `module`."""
+    import subprocess
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    return min(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                    check=True).stdout) for _ in range(5))
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=30)
@@ -189,6 +198,12 @@ def main(argv=None) -> dict:
     if torch is not None:
         row["pytorch"] = min(torch_long_chain(100_000) for _ in range(3))
     rows.append(row)
+
+    rows.append({"workload": "import time", "numpy": import_seconds("numpy"),
+                 "tinygrad_edu": import_seconds("tinygrad_edu"), "unit": "s"})
+    rows[-1]["ratio"] = rows[-1]["tinygrad_edu"] / rows[-1]["numpy"]
+    if torch is not None:
+        rows[-1]["pytorch"] = import_seconds("torch")
 
     machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
                f"NumPy {np.__version__}" + (f", PyTorch {torch.__version__}" if torch is not None else ""))

@@ -4,6 +4,7 @@ import gzip
 import hashlib
 import io
 import os
+import urllib.request
 
 import numpy as np
 import pytest
@@ -162,7 +163,7 @@ def test_download_is_verified_and_written_atomically_to_the_cache(fake_mnist, mo
         def __exit__(self, *exc):
             return False
 
-    monkeypatch.setattr(mnist.urllib.request, "urlopen", lambda url, timeout: Response(served["payload"]))
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: Response(served["payload"]))
     with pytest.raises(DataError, match="checksum mismatch"):
         locate("train-labels-idx1-ubyte.gz")
     cache = tmp_path / "cache" / "mnist"

@@ -14,8 +14,6 @@ import gzip
 import hashlib
 import io
 import os
-import urllib.error
-import urllib.request
 
 import numpy as np
 
@@ -122,6 +120,9 @@ def locate(name: str, kind: str = "mnist", root=None, download: bool = True) -> 
 
 def fetch(name: str, kind: str, path: str) -> list | None:
     """Download `name` from the mirrors into `path`, verified; None on success, else the reasons."""
+    import urllib.error
+    import urllib.request  # here, not at the top: it costs 20 ms of every import otherwise
+
     problems = []
     for mirror in MIRRORS[kind]:
         try:
