@@ -127,3 +127,12 @@ def test_graph_command_draws_a_reference_model(tmp_path, capsys):
     assert main(["graph", "--model", "multi-layer", "--hidden", "8", "--max-depth", "2", "--backward", "--out", str(out)]) == 0
     text = out.read_text()
     assert "layers.1 (BatchNorm1d)" in text and "grad norm" in text
+
+
+def test_a_tensor_that_retained_its_gradient_shows_it():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    h.retain_grad()
+    (h * h).sum().backward()
+    assert re.search(r"grad \[ ?6\., 12\.\]", viz.draw_graph((h * h).sum()).source)
+

@@ -1,5 +1,5 @@
 """tinygrad_edu: a small, fast reverse-mode autograd framework on NumPy, for learning and teaching."""
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad
+from .autograd import Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .tensor import Tensor, concatenate, grad, maximum, minimum, stack, where
 from .creation import (arange, eye, full, full_like, get_generator, manual_seed, ones, ones_like,
                        rand, rand_like, randn, randn_like, zeros, zeros_like)

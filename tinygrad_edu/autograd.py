@@ -17,13 +17,17 @@ differentiable Tensor functions in the second.
 from __future__ import annotations
 
 import importlib
+import linecache
+import os
 import re
+import sys
 from contextlib import ContextDecorator
 from heapq import heappop, heappush
 
 import numpy
 
 _grad_enabled = True  # the one global switch: is the graph being recorded?
+_anomaly = False  # inside detect_anomaly(): check every op's values for NaN and Inf
 
 
 def is_grad_enabled() -> bool:
@@ -55,6 +59,39 @@ class enable_grad(_GradMode):
     enabled = True
 
 
+class detect_anomaly(ContextDecorator):
+    """`with detect_anomaly():` the first op whose forward output, or whose backward gradient,
+    holds NaN or Inf raises FloatingPointError naming the op and the line of your code that
+    created it. Slower (every value is checked): for debugging."""
+
+    def __enter__(self):
+        global _anomaly
+        self.previous, _anomaly = _anomaly, True
+
+    def __exit__(self, *exc):
+        global _anomaly
+        _anomaly = self.previous
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_line() -> str:
+    """Where the user's code called into tinygrad_edu: the first frame outside the package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+    if frame is None:
+        return "an unknown line"
+    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return f"{frame.f_code.co_filename}, line {frame.f_lineno}" + (f": {code}" if code else "")
+
+
+def _has_nan_or_inf(values) -> bool:
+    return getattr(values, "dtype", None) is not None and values.dtype.kind in "fc" and not bool(
+        array_namespace(values).isfinite(values).all())
+
+
 _FREED = "freed"  # marks a context whose saved values were released after backward
 
 
@@ -68,6 +105,8 @@ class Function:
 
     __slots__ = ("parents", "generation", "out_shape", "out_dtype", "input_ids", "output_id",
                  "saved_tensors", "xp", "__dict__")
+    hooks = None  # functions of the output's gradient (Tensor.register_hook); set per op when used
+    retained = None  # a weak reference to the output Tensor that asked to keep its gradient
 
     def save_for_backward(self, *arrays) -> None:
         """Keep arrays for backward. Save inputs and outputs (not temporaries) if the op
@@ -119,9 +158,14 @@ class Function:
         except (ValueError, IndexError) as e:
             shapes = " and ".join(str(x.shape) for x in inputs if hasattr(x, "shape"))
             raise type(e)(f"{cls.op_name()}: shapes {shapes}: {e}") from None
+        if _anomaly:
+            ctx.created_at = _user_line()
+            if _has_nan_or_inf(y) and not any(_has_nan_or_inf(x) for x in inputs):
+                raise FloatingPointError(f"{cls.op_name()} produced NaN or Inf in its forward pass, "
+                                         f"from finite inputs; it was called at {ctx.created_at}")
         if type(y) is numpy.ndarray:  # the common case of Tensor._from_op, inlined: it is hot
             out = _new_object(Tensor)
-            out.data, out.grad, out._requires_grad, out._ctx, out.name = y, None, False, None, None
+            out.data, out.grad, out._requires_grad, out._ctx, out.name, out._hooks = y, None, False, None, None, None
         else:
             out = Tensor._from_op(y)
         if record and _grad_enabled:
@@ -174,6 +218,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
         while queue:
             ctx = heappop(queue)[2]
             g = grads.pop(ctx)
+            if ctx.hooks is not None or ctx.retained is not None:
+                g = _run_hooks(ctx.hooks, ctx.retained, g, create_graph, handed_out)
             if wanted is not None and ctx in wanted:
                 captured[ctx] = g
             if create_graph or ctx.saved_tensors is _FREED:
@@ -182,6 +228,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
                 gxs = type(ctx).backward(ctx, g)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
+            if _anomaly:
+                _check_gradients(ctx, g, gxs)
             if len(gxs) != len(ctx.parents):
                 raise RuntimeError(f"{type(ctx).__name__}.backward returned {len(gxs)} gradients "
                                    f"for {len(ctx.parents)} inputs")
@@ -194,9 +242,9 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
                     data = parent.data
                     if isinstance(gx, Tensor) is not create_graph or gx.shape != data.shape or gx.dtype != data.dtype:
                         gx = _fit(gx, data.shape, data.dtype, ctx, create_graph)
-                    if targets is None:
+                    if targets is None and parent._hooks is None:
                         _accumulate_leaf(parent, gx, create_graph, handed_out)
-                        continue
+                        continue  # a leaf with hooks collects its whole gradient first
                 # the engine's own type must flow (array, or Tensor under create_graph)
                 elif isinstance(gx, Tensor) is not create_graph or gx.shape != parent.out_shape or gx.dtype != parent.out_dtype:
                     gx = _fit(gx, parent.out_shape, parent.out_dtype, ctx, create_graph)
@@ -209,14 +257,26 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
                 else:
                     grads[parent] = previous + gx  # never in place: gx may be shared
         if targets is None:
-            for r in roots:  # a root that is itself a leaf
-                if r._ctx is None and r in grads:
-                    _accumulate_leaf(r, grads.pop(r), create_graph, handed_out)
+            for node, g in grads.items():  # leaves with hooks, and roots that are leaves
+                if isinstance(node, Tensor):
+                    g = _run_hooks(node._hooks, None, g, create_graph, handed_out) if node._hooks else g
+                    _accumulate_leaf(node, g, create_graph, handed_out)
             return None
         found = [captured.get(t._ctx) if t._ctx is not None else grads.get(t) for t in targets]
         return [_as_result(g, create_graph) for g in found]
     finally:
         _grad_enabled = previous_mode
+
+
+def _check_gradients(ctx, g, gxs) -> None:
+    """Anomaly mode: name the op whose backward turned a finite gradient into NaN or Inf."""
+    if _has_nan_or_inf(g.data if isinstance(g, Tensor) else g):
+        return  # not this op's doing: it passed on what it was given
+    for i, gx in enumerate(gxs):
+        if gx is not None and _has_nan_or_inf(gx.data if isinstance(gx, Tensor) else gx):
+            where = getattr(ctx, "created_at", "an unknown line (run the forward inside detect_anomaly too)")
+            raise FloatingPointError(f"{ctx.op_name()}.backward produced NaN or Inf in the gradient of its "
+                                     f"input {i}; the op was created at {where}")
 
 
 def _call_backward(ctx, g):
@@ -234,6 +294,22 @@ def _call_backward(ctx, g):
     finally:
         ctx.saved_tensors, ctx.xp = saved, array_xp
     return gxs
+
+
+def _run_hooks(hooks, retained, g, create_graph: bool, handed_out: set):
+    """Call each hook with the gradient as a Tensor; a hook's non-None result replaces it. Then
+    keep a copy in the `.grad` of the tensor that called retain_grad(), if it still exists."""
+    for hook in hooks or ():
+        result = hook(g if isinstance(g, Tensor) else Tensor._from_op(g))
+        if result is not None:
+            if not isinstance(result, Tensor) or result.shape != g.shape:
+                raise ValueError(f"register_hook: a hook must return None or a Tensor of shape {g.shape}, "
+                                 f"got {result!r:.60}")
+            g = result if create_graph else result.data
+    tensor = retained() if retained is not None else None
+    if tensor is not None:
+        _accumulate_leaf(tensor, g, create_graph, handed_out)
+    return g
 
 
 def _accumulate_leaf(leaf, g, create_graph: bool, handed_out: set) -> None:

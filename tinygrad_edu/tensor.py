@@ -6,6 +6,7 @@ Tensor ops (no derivative of their own to get wrong). NumPy's conventions throug
 """
 from __future__ import annotations
 
+import weakref
 from types import SimpleNamespace
 
 import numpy as np
@@ -23,7 +24,7 @@ class Tensor:
     NumPy arrays keep their dtype (float64 stays float64), `dtype` converts.
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "name", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "name", "_hooks", "__weakref__")
     __array_ufunc__ = None  # NumPy defers to our reflected operators; np.exp(t) fails loudly
     __hash__ = object.__hash__  # == is elementwise, so hash by identity explicitly
 
@@ -31,6 +32,7 @@ class Tensor:
         self.data = _as_array(data.data if isinstance(data, Tensor) else data, dtype)
         self.grad = None
         self._ctx = None
+        self._hooks = None
         self.name = name
         self._requires_grad = False
         if requires_grad:
@@ -42,7 +44,7 @@ class Tensor:
         if type(y) is not np.ndarray:
             y = _as_array(y, None) if isinstance(y, (np.generic, float, int)) else y
         t = object.__new__(Tensor)
-        t.data, t.grad, t._requires_grad, t._ctx, t.name = y, None, False, None, None
+        t.data, t.grad, t._requires_grad, t._ctx, t.name, t._hooks = y, None, False, None, None, None
         return t
 
     # ------------------------------------------------------------------ properties
@@ -140,6 +142,29 @@ class Tensor:
         seed = _seed_gradient(self, grad, "backward", create_graph)
         run_backward([self], [seed], create_graph if retain_graph is None else retain_graph,
                      create_graph)
+
+    def register_hook(self, hook) -> "_RemovableHook":
+        """Call `hook(grad)` with the gradient flowing into this tensor during backward; a Tensor
+        it returns replaces the gradient. Returns a handle whose `remove()` unregisters it."""
+        if not self._requires_grad:
+            raise RuntimeError("register_hook: this tensor does not require grad, so no gradient flows into it")
+        if self._ctx is None:
+            hooks = self._hooks  # a leaf keeps its hooks; an op's output keeps them on the op
+            if hooks is None:
+                hooks = self._hooks = []
+        else:
+            hooks = self._ctx.hooks
+            if hooks is None:
+                hooks = self._ctx.hooks = []
+        hooks.append(hook)
+        return _RemovableHook(hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Keep this intermediate tensor's gradient in `.grad` after backward (leaves always do)."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: this tensor does not require grad")
+        if self._ctx is not None:
+            self._ctx.retained = weakref.ref(self)
 
     def draw_graph(self, **options):
         """The backprop graph that produced this tensor (see tinygrad_edu.viz.draw_graph)."""
@@ -348,6 +373,15 @@ class Tensor:
     def __getitem__(self, index) -> "Tensor":
         """Ints, slices, Ellipsis, None, integer arrays (repeats add up in the gradient), masks."""
         return ops.GetItem.apply(self, _plain_index(index))
+
+
+class _RemovableHook:
+    def __init__(self, hooks: list, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
 
 
 # ---------------------------------------------------------------------- functions of tensors

@@ -188,7 +188,7 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
                 target, _ = place(parent)
                 hidden = node_of_op[id(parent)].startswith("fold")
                 source = node_of_op[id(parent)] if hidden else tensor_node(
-                    ("out", id(parent)), f"{parent.out_shape} {parent.out_dtype}", "white", where=target)
+                    ("out", id(parent)), _output_label(parent, has_grad), "white", where=target)
                 if not hidden and (node_of_op[id(parent)], source) not in edges:
                     edges.add((node_of_op[id(parent)], source))
                     graph.edge(node_of_op[id(parent)], source)
@@ -202,6 +202,16 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
         graph.attr(label=note, labelloc="t")
     _attach(graph, clusters)
     return graph
+
+
+def _output_label(op, has_grad: list) -> str:
+    """An intermediate tensor's label: shape and dtype, and its gradient if it called retain_grad()."""
+    label = f"{op.out_shape} {op.out_dtype}"
+    kept = op.retained() if op.retained is not None else None
+    if kept is not None and kept.grad is not None:
+        has_grad.append(True)
+        label += f"\ngrad {_summary(kept.grad.numpy())}"
+    return label
 
 
 def _ops_of(output: Tensor) -> list:
