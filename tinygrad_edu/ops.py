@@ -425,13 +425,15 @@ class SoftmaxCrossEntropy(Function):
         z = x - ctx.shift
         log_norm = xp.log(xp.exp(z).sum(axis=-1, keepdims=True))
         ctx.t_sum = t.sum(axis=-1, keepdims=True)
-        ctx.reduction, ctx.count = reduction, max(x.size // max(x.shape[-1], 1), 1)
+        ctx.reduction, ctx.count = reduction, x.size // max(x.shape[-1], 1)  # 0 for an empty batch
         ctx.save_for_backward(x, t)
         losses = (ctx.t_sum * log_norm - (t * z).sum(axis=-1, keepdims=True))[..., 0]
         if reduction == "none":
             return losses
         total = losses.sum()
-        return total / x.dtype.type(ctx.count) if reduction == "mean" else total
+        if reduction == "sum":
+            return total
+        return total / x.dtype.type(ctx.count) if ctx.count else x.dtype.type("nan")  # the mean of nothing
 
     @staticmethod
     def backward(ctx, g):
@@ -440,7 +442,7 @@ class SoftmaxCrossEntropy(Function):
         gx = e / e.sum(axis=-1, keepdims=True) * ctx.t_sum - t
         if ctx.reduction == "none":
             return gx * g.reshape(g.shape + (1,)), None, None
-        return gx * (g / ctx.count if ctx.reduction == "mean" else g), None, None
+        return gx * (g / max(ctx.count, 1) if ctx.reduction == "mean" else g), None, None
 
 
 # ---------------------------------------------------------------------------- movement

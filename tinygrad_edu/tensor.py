@@ -55,8 +55,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if value and self.data.dtype.kind not in "fc":
-            raise TypeError(f"Tensor: only floating-point tensors can require grad, this one is "
+        if value and self.data.dtype.kind != "f":
+            raise TypeError(f"Tensor: only real floating-point tensors can require grad, this one is "
                             f"{self.data.dtype}; make it with dtype=np.float32 or float64")
         if not value and self._ctx is not None:
             raise RuntimeError("Tensor: requires_grad can only be switched off on a leaf; "
@@ -186,6 +186,9 @@ class Tensor:
             return xp.asarray(other, dtype=dtype)
         if isinstance(other, np.ndarray) or hasattr(other, "__array_namespace__"):
             return other  # arrays keep their dtype: NumPy's promotion applies
+        if other is None or isinstance(other, (str, bytes, dict, set)):
+            raise TypeError(f"Tensor: cannot compute with {type(other).__name__} {other!r:.40}; "
+                            "use a number, a list of numbers, an array or a Tensor")
         return _as_array(other, self.data.dtype if self.data.dtype.kind in "fc" else None)
 
     def __add__(self, other): return ops.Add.apply(self, self._operand(other))
@@ -265,9 +268,11 @@ class Tensor:
         """`axis` (None, int or tuple, negative allowed) as a sorted tuple of axes."""
         if axis is None:
             return tuple(range(self.ndim))
-        axes = axis if isinstance(axis, tuple) else (axis,)
+        axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
         normalised = []
         for a in axes:
+            if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+                raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
             if not -self.ndim <= a < max(self.ndim, 1) or (self.ndim == 0 and a not in (0, -1)):
                 raise ValueError(f"{op}: axis {a} is out of range for a tensor of shape {self.shape}")
             normalised.append(a % self.ndim if self.ndim else 0)

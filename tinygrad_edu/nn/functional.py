@@ -45,6 +45,9 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
             raise ValueError(f"cross_entropy: integer labels of shape {t.shape} do not match logits "
                              f"of shape {logits.shape} (labels need shape {logits.shape[:-1]})")
         t = one_hot(t, classes, dtype=logits.dtype).data
+    elif t.shape == logits.shape[:-1]:
+        raise TypeError(f"cross_entropy: labels must be integers, got {t.dtype}; for class "
+                        f"probabilities give shape {logits.shape}")
     elif t.shape != logits.shape:
         raise ValueError(f"cross_entropy: target probabilities of shape {t.shape} do not match "
                          f"logits of shape {logits.shape}")
