@@ -98,3 +98,11 @@ ANSWERS = [  # (case, computed, expected)
 @pytest.mark.parametrize("case, computed, expected", ANSWERS, ids=[a[0] for a in ANSWERS])
 def test_unusual_input_gets_the_right_answer(case, computed, expected):
     assert computed() == expected
+
+
+def test_shape_errors_point_at_the_users_line_and_explain_broadcasting():
+    with pytest.raises(ValueError) as info:
+        tg.zeros(2, 3) * tg.zeros(5, 4)  # the offending line
+    message = str(info.value)
+    assert "mul: shapes (2, 3) and (5, 4)" in message and "axis -1 has lengths 3 and 4" in message
+    assert "equal lengths or a 1" in message and "test_hostile.py" in message and "the offending line" in message

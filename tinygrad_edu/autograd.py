@@ -87,6 +87,18 @@ def _user_line() -> str:
     return f"{frame.f_code.co_filename}, line {frame.f_lineno}" + (f": {code}" if code else "")
 
 
+def _broadcast_failure(shapes: list) -> str | None:
+    """Which axis breaks NumPy's broadcasting rule (shapes aligned from the right; on each axis
+    the lengths must be equal or one of them 1), in words."""
+    for axis in range(1, max(len(s) for s in shapes) + 1):
+        lengths = {s[-axis] for s in shapes if len(s) >= axis} - {1}
+        if len(lengths) > 1:
+            return (f"they do not broadcast: aligned from the right, axis -{axis} has lengths "
+                    f"{' and '.join(str(s[-axis]) if len(s) >= axis else '-' for s in shapes)}; "
+                    "broadcasting needs equal lengths or a 1 on every axis")
+    return None
+
+
 def _has_nan_or_inf(values) -> bool:
     return getattr(values, "dtype", None) is not None and values.dtype.kind in "fc" and not bool(
         array_namespace(values).isfinite(values).all())
@@ -156,8 +168,10 @@ class Function:
         try:
             y = cls.forward(ctx, *inputs)
         except (ValueError, IndexError) as e:
-            shapes = " and ".join(str(x.shape) for x in inputs if hasattr(x, "shape"))
-            raise type(e)(f"{cls.op_name()}: shapes {shapes}: {e}") from None
+            shapes = [x.shape for x in inputs if hasattr(x, "shape")]
+            reason = _broadcast_failure(shapes) if "broadcast" in str(e) else None
+            raise type(e)(f"{cls.op_name()}: shapes {' and '.join(map(str, shapes))}: {reason or e} "
+                          f"(at {_user_line()})") from None
         if _anomaly:
             ctx.created_at = _user_line()
             if _has_nan_or_inf(y) and not any(_has_nan_or_inf(x) for x in inputs):
