@@ -6,7 +6,6 @@ as a Sequential in five lines.
 """
 import argparse
 
-import numpy as np
 
 import tinygrad_edu as tg
 from models import StudySleepNet

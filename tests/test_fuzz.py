@@ -1,6 +1,5 @@
 """Fuzzing the engine: random expression graphs built from the op table's smooth elementwise
 rows, with values reused (shared subexpressions, diamonds), checked against central differences."""
-import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -1,5 +1,4 @@
 """Optimizers and schedules against their closed forms (and PyTorch, where it is installed)."""
-import math
 
 import numpy as np
 import pytest

@@ -9,3 +9,8 @@ from . import data, nn, optim
 from .train import Trainer, evaluate, fit, predict
 
 __version__ = "0.1.0"
+__all__ = ["Function", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad", "Tensor", "concatenate",
+           "grad", "maximum", "minimum", "stack", "where", "arange", "eye", "full", "full_like", "get_generator",
+           "manual_seed", "ones", "ones_like", "rand", "rand_like", "randn", "randn_like", "zeros", "zeros_like",
+           "GradcheckError", "gradcheck", "gradgradcheck", "numerical_gradient", "CheckpointError", "load", "save",
+           "data", "nn", "optim", "Trainer", "evaluate", "fit", "predict"]
