@@ -2,6 +2,7 @@
 run (and PyTorch on the CPU with 2 threads, when it is installed), as medians and ratios.
 
 A. MLP 784-100x4-10, batch 128: one SGD training step (forward, backward, update).
+(Against PyTorch, DeZero and mygrad as well, each where installed: pip install torch dezero mygrad.)
 B. a 1,000-op elementwise chain on a (16,) tensor, forward + backward, per op.
 C. a 100,000-op chain, forward + backward: seconds, bytes held per graph node, freed afterwards.
 D. MLP 784-2048-2048-10, batch 1024: one SGD training step.
@@ -102,6 +103,90 @@ def torch_sgd_step(weights, biases, x, labels):
     return step
 
 
+def import_dezero():
+    """DeZero 0.0.13 still uses np.int, removed in NumPy 1.24: give it the alias it needs."""
+    if not hasattr(np, "int"):
+        np.int = int
+    import dezero
+    return dezero
+
+
+def dezero_sgd_step(weights, biases, x, labels):
+    dezero = import_dezero()
+    DF = dezero.functions
+    ws = [dezero.Variable(np.ascontiguousarray(w.T)) for w in weights]  # DeZero computes x @ W
+    bs = [dezero.Variable(b.copy()) for b in biases]
+
+    def step():
+        for p in ws + bs:
+            p.cleargrad()
+        h = x
+        for w, b in zip(ws[:-1], bs[:-1]):
+            h = DF.relu(DF.linear(h, w, b))
+        DF.softmax_cross_entropy(DF.linear(h, ws[-1], bs[-1]), labels).backward()
+        for p in ws + bs:
+            p.data -= LR * p.grad.data
+    return step
+
+
+def dezero_chain(x, a, b):
+    dezero = import_dezero()
+    at, bt = dezero.Variable(a.copy()), dezero.Variable(b.copy())
+
+    def step():
+        at.cleargrad(), bt.cleargrad()
+        y = dezero.Variable(x)
+        for i in range(CHAIN):
+            k = i % 4
+            y = y * at if k == 0 else y + bt if k == 1 else dezero.functions.tanh(y) if k == 2 else y * 0.9
+        y.backward()
+    return step
+
+
+def mygrad_sgd_step(weights, biases, x, labels):
+    import mygrad as mg
+    from mygrad.nnet.activations import relu
+    from mygrad.nnet.losses import softmax_crossentropy
+    ws = [mg.tensor(np.ascontiguousarray(w.T)) for w in weights]  # mygrad users write x @ W
+    bs = [mg.tensor(b.copy()) for b in biases]
+
+    def step():
+        h = x
+        for w, b in zip(ws[:-1], bs[:-1]):
+            h = relu(mg.matmul(h, w) + b)
+        softmax_crossentropy(mg.matmul(h, ws[-1]) + bs[-1], labels).backward()
+        for p in ws + bs:
+            p.data[...] -= LR * p.grad
+    return step
+
+
+def mygrad_chain(x, a, b):
+    import mygrad as mg
+    at, bt = mg.tensor(a.copy()), mg.tensor(b.copy())
+
+    def step():
+        y = mg.tensor(x, constant=True)
+        for i in range(CHAIN):
+            k = i % 4
+            y = y * at if k == 0 else y + bt if k == 1 else mg.tanh(y) if k == 2 else y * 0.9
+        y.backward()
+    return step
+
+
+PEERS = {"pytorch": "torch", "dezero": "dezero", "mygrad": "mygrad"}
+
+
+def available(peer: str) -> bool:
+    try:
+        if peer == "dezero":
+            import_dezero()
+        else:
+            __import__(PEERS[peer])
+        return True
+    except Exception:  # not installed, or broken on this NumPy
+        return False
+
+
 def torch_chain(x, a, b):
     import torch
     xt, at, bt = torch.tensor(x), torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
@@ -162,11 +247,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     args = parser.parse_args(argv)
-    try:
+    peers = {peer: available(peer) for peer in PEERS}
+    torch = None
+    if peers["pytorch"]:
         import torch
         torch.set_num_threads(2)
-    except ImportError:
-        torch = None
     rows = []
 
     for name, sizes, batch, repeats in (("A. MLP 784-100x4-10, batch 128, SGD step", [784, 100, 100, 100, 100, 10], 128,
@@ -176,9 +261,10 @@ def main(argv=None) -> dict:
         arrays = mlp_arrays(sizes, batch)
         ref, ours = compare(numpy_sgd_step(*arrays), tinygrad_sgd_step(*arrays), repeats)
         row = {"workload": name, "numpy": ref * 1e3, "tinygrad_edu": ours * 1e3, "unit": "ms", "ratio": ours / ref}
-        if torch is not None:
-            ref2, theirs = compare(numpy_sgd_step(*arrays), torch_sgd_step(*arrays), repeats)
-            row.update(pytorch=theirs * 1e3, pytorch_ratio=theirs / ref2)
+        for peer, make in (("pytorch", torch_sgd_step), ("dezero", dezero_sgd_step), ("mygrad", mygrad_sgd_step)):
+            if peers[peer]:
+                ref2, theirs = compare(numpy_sgd_step(*arrays), make(*arrays), repeats)
+                row.update({peer: theirs * 1e3, f"{peer}_ratio": theirs / ref2})
         rows.append(row)
 
     rng = np.random.default_rng(0)
@@ -186,9 +272,10 @@ def main(argv=None) -> dict:
     ref, ours = compare(chain_numpy(x16, a16, b16), chain_tinygrad(x16, a16, b16)[0], args.repeats)
     row = {"workload": "B. 1,000-op chain on (16,), fwd+bwd per op", "numpy": ref / CHAIN * 1e6,
            "tinygrad_edu": ours / CHAIN * 1e6, "unit": "us", "ratio": ours / ref}
-    if torch is not None:
-        ref2, theirs = compare(chain_numpy(x16, a16, b16), torch_chain(x16, a16, b16), args.repeats)
-        row.update(pytorch=theirs / CHAIN * 1e6, pytorch_ratio=theirs / ref2)
+    for peer, make in (("pytorch", torch_chain), ("dezero", dezero_chain), ("mygrad", mygrad_chain)):
+        if peers[peer]:
+            ref2, theirs = compare(chain_numpy(x16, a16, b16), make(x16, a16, b16), args.repeats)
+            row.update({peer: theirs / CHAIN * 1e6, f"{peer}_ratio": theirs / ref2})
     rows.append(row)
 
     seconds = min(long_chain(100_000)[0] for _ in range(3))
@@ -207,16 +294,24 @@ def main(argv=None) -> dict:
 
     machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
                f"NumPy {np.__version__}" + (f", PyTorch {torch.__version__}" if torch is not None else ""))
-    lines = [f"Measured {datetime.date.today()} on {machine}; medians, reference and candidate timed alternately.", "",
-             "| workload | hand-written NumPy | tinygrad_edu | ratio | PyTorch CPU | PyTorch ratio |",
+    lines = [f"Measured {datetime.date.today()} on {machine}; medians, each candidate timed alternately with the "
+             "NumPy reference; ratios are to NumPy.", "",
+             "| workload | hand-written NumPy | tinygrad_edu | PyTorch CPU | DeZero | mygrad |",
              "|---|---|---|---|---|---|"]
+
+    def cell(r, key):
+        if key not in r:
+            return "–" if available(key) or key == "tinygrad_edu" else "not installed"
+        ratio = r.get("ratio" if key == "tinygrad_edu" else f"{key}_ratio")
+        return f"{r[key]:.3f} {r['unit']}" + (f" ({ratio:.2f}x)" if ratio is not None else "")
+
     for r in rows:
-        unit = r["unit"]
-        numpy_cell = f"{r['numpy']:.3f} {unit}" if "numpy" in r else "–"
-        ratio = f"{r['ratio']:.3f}x" if "ratio" in r else f"{r['bytes_per_node']:.0f} B/node, {r['bytes_left_after']:.0f} B left"
-        torch_cell = f"{r['pytorch']:.3f} {unit}" if "pytorch" in r else "not installed"
-        torch_ratio = f"{r['pytorch_ratio']:.3f}x" if "pytorch_ratio" in r else "–"
-        lines.append(f"| {r['workload']} | {numpy_cell} | {r['tinygrad_edu']:.3f} {unit} | {ratio} | {torch_cell} | {torch_ratio} |")
+        numpy_cell = f"{r['numpy']:.3f} {r['unit']}" if "numpy" in r else "–"
+        ours = cell(r, "tinygrad_edu")
+        if "bytes_per_node" in r:
+            ours += f", {r['bytes_per_node']:.0f} B/node, {r['bytes_left_after'] / 1024:.0f} KiB left after"
+        lines.append(f"| {r['workload']} | {numpy_cell} | {ours} | {cell(r, 'pytorch')} | {cell(r, 'dezero')} | "
+                     f"{cell(r, 'mygrad')} |")
     table = "\n".join(lines)
     print(table)
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
