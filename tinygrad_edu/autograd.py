@@ -90,7 +90,7 @@ def _user_line() -> str:
 def _broadcast_failure(shapes: list) -> str | None:
     """Which axis breaks NumPy's broadcasting rule (shapes aligned from the right; on each axis
     the lengths must be equal or one of them 1), in words."""
-    for axis in range(1, max(len(s) for s in shapes) + 1):
+    for axis in range(1, max((len(s) for s in shapes), default=0) + 1):
         lengths = {s[-axis] for s in shapes if len(s) >= axis} - {1}
         if len(lengths) > 1:
             return (f"they do not broadcast: aligned from the right, axis -{axis} has lengths "
