@@ -60,11 +60,7 @@ def main(argv=None) -> dict:
     y.backward()
     graph = viz.draw_graph(y, params={"x": x}, show_values=True, show_backward_order=True)
     os.makedirs(args.out, exist_ok=True)
-    try:
-        written = viz.render(graph, os.path.join(args.out, "ex13_swish_graph.svg"))
-    except RuntimeError as e:
-        written = os.path.join(args.out, "ex13_swish_graph.dot")
-        print(e)
+    written = viz.render(graph, os.path.join(args.out, "ex13_swish_graph.svg"), fallback_to_dot=True)
     print(f"x.grad = {np.round(x.grad.numpy(), 6).tolist()}; graph written to {written}")
     return {"caught": caught, "grad": x.grad.numpy()}
 

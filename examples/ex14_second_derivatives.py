@@ -44,11 +44,7 @@ def main(argv=None) -> dict:
     print(f"f'(2) = {x.grad.item()} (4x^3 - 4x = 24); the gradient has a graph of its own:")
     graph = viz.draw_graph(x.grad, params={"x": x})
     os.makedirs(args.out, exist_ok=True)
-    try:
-        written = viz.render(graph, os.path.join(args.out, "ex14_gradient_graph.svg"))
-    except RuntimeError as e:
-        written = os.path.join(args.out, "ex14_gradient_graph.dot")
-        print(e)
+    written = viz.render(graph, os.path.join(args.out, "ex14_gradient_graph.svg"), fallback_to_dot=True)
     print(f"  {graph.source.count('shape=box')} ops in the graph of dy/dx, written to {written}")
     return {"newton_steps": len(newton) - 1, "descent_steps": steps, "newton": newton}
 

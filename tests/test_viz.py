@@ -109,6 +109,9 @@ def test_render_without_dot_writes_the_dot_text_and_explains(tmp_path, monkeypat
         viz.render(viz.draw_graph(y), tmp_path / "g.svg")
     assert (tmp_path / "g.dot").read_text().startswith("digraph")
     assert viz.render(viz.draw_graph(y), tmp_path / "h.dot").endswith("h.dot")
+    with pytest.warns(UserWarning, match="apt-get install graphviz"):
+        written = viz.render(viz.draw_graph(y), tmp_path / "k.png", fallback_to_dot=True)
+    assert written == str(tmp_path / "k.dot") and (tmp_path / "k.dot").read_text().startswith("digraph")
 
 
 @needs_dot

@@ -109,11 +109,7 @@ def write_pictures(model, trainer, x, y, history, out: str) -> list:
     loss = F.cross_entropy(model(tg.Tensor(x[:8])), y[:8])
     loss.backward()
     graph = viz.draw_graph(loss, dict(model.named_parameters()))
-    try:
-        written.append(viz.render(graph, os.path.join(out, "graph.svg")))
-    except RuntimeError as e:
-        print(str(e))
-        written.append(os.path.join(out, "graph.dot"))
+    written.append(viz.render(graph, os.path.join(out, "graph.svg"), fallback_to_dot=True))
     model.zero_grad()
     return written
 
@@ -142,12 +138,9 @@ def graph(args) -> int:
         loss.backward()
     drawing = viz.draw_graph(loss, model=model, show_backward_order=args.order, max_depth=args.max_depth,
                              show_values=args.values)
-    try:
-        print(f"wrote {viz.render(drawing, args.out)}")
-    except RuntimeError as e:
-        print(str(e))
-        return 1
-    return 0
+    written = viz.render(drawing, args.out, fallback_to_dot=True)
+    print(f"wrote {written}")
+    return 0 if os.path.splitext(written)[1] == os.path.splitext(args.out)[1] else 1
 
 
 def _common(p, epochs: int, lr: float) -> None:

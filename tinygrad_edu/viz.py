@@ -14,12 +14,14 @@ one node, so a deep model stays readable. The gradient of a
 `create_graph=True` backward is a Tensor with a graph of its own: `draw_graph(x.grad)`.
 
 `render(graph, path)` writes SVG/PNG/PDF through the Graphviz program `dot`; without it, it
-writes the DOT text and says in one sentence how to install Graphviz.
+writes the DOT text and says in one sentence how to install Graphviz (an error, or a warning
+with `fallback_to_dot=True`).
 """
 from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from contextlib import contextmanager
 from heapq import heappop, heappush
 
@@ -249,10 +251,11 @@ def _attach(graph, clusters: dict) -> None:
         parent.subgraph(clusters[path])
 
 
-def render(graph, path, format: str | None = None) -> str:
-    """Write `graph` to `path` (format from the extension: svg, png, pdf, or dot for the text).
-    Returns the path written; without the `dot` program it writes the DOT text beside `path`
-    and raises RuntimeError saying how to install Graphviz."""
+def render(graph, path, format: str | None = None, fallback_to_dot: bool = False) -> str:
+    """Write `graph` to `path` (format from the extension: svg, png, pdf, or dot for the text) and
+    return the path written. Without the Graphviz program `dot`, the DOT text is written beside
+    `path`; then it raises RuntimeError saying how to install Graphviz, or, with
+    `fallback_to_dot`, warns so and returns the .dot path."""
     path = os.fspath(path)
     base, ext = os.path.splitext(path)
     format = format or ext.lstrip(".") or "svg"
@@ -263,5 +266,9 @@ def render(graph, path, format: str | None = None) -> str:
     if shutil.which("dot") is None:
         with open(base + ".dot", "w") as f:
             f.write(graph.source)
-        raise RuntimeError(f"render: {INSTALL_HINT}; the DOT text was written to {base}.dot")
+        message = f"render: {INSTALL_HINT}; the DOT text was written to {base}.dot"
+        if not fallback_to_dot:
+            raise RuntimeError(message)
+        warnings.warn(message, stacklevel=2)
+        return base + ".dot"
     return graph.render(outfile=path, format=format, cleanup=True)
