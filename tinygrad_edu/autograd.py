@@ -21,6 +21,7 @@ import linecache
 import os
 import re
 import sys
+import weakref
 from contextlib import ContextDecorator
 from heapq import heappop, heappush
 
@@ -104,6 +105,51 @@ def _has_nan_or_inf(values) -> bool:
         array_namespace(values).isfinite(values).all())
 
 
+# In-place safety, PyTorch's version counter kept per array: every in-place write the framework
+# makes or sees (`t.data -= ...`, optimizer steps, init, load_state_dict) ticks `_clock` and
+# stamps the array, and the array it views, in `_written`. An op that saved arrays notes the clock;
+# backward refuses to use a saved array stamped later, which would give a wrong gradient.
+_clock = 0
+_written = {}  # id(array) -> [clock of its last in-place write, weak reference to the array]
+_prune_at = 1024
+
+
+def mark_written(array) -> None:
+    """Record that `array` was changed in place (call it after writing into an array that an op
+    may have saved for backward), so that backward through that op raises instead of silently
+    using the new values."""
+    global _clock, _prune_at
+    _clock += 1
+    for a in (array,) if array.base is None else (array, array.base):
+        entry = _written.get(id(a))
+        if entry is not None and entry[1]() is a:
+            entry[0] = _clock
+            continue
+        try:
+            _written[id(a)] = [_clock, weakref.ref(a)]
+        except TypeError:  # a base that is not an array (bytes, mmap): views of it are still seen
+            continue
+        if len(_written) > _prune_at:  # forget arrays that no longer exist
+            for key in [k for k, (_, ref) in _written.items() if ref() is None]:
+                del _written[key]
+            _prune_at = max(1024, 2 * len(_written))
+
+
+def _check_not_written(ctx) -> None:
+    """Raise if an array `ctx` saved for backward was written in place after its forward."""
+    for s in ctx.saved_tensors:
+        for a in (s,) if getattr(s, "base", None) is None else (s, s.base):
+            entry = _written.get(id(a))
+            if entry is not None and entry[0] > ctx.saved_at and entry[1]() is a:
+                raise RuntimeError(
+                    f"backward through {ctx.op_name()}: an array of shape {s.shape} and dtype {s.dtype} "
+                    f"that it saved in the forward pass was changed in place afterwards (for example by "
+                    f"`t.data -= ...` or an optimizer step), so its gradient would be wrong. Change values "
+                    "only after backward, or compute out of place (`w = w - lr * g`)"
+                    + (f"; the op was created at {ctx.created_at}" if hasattr(ctx, "created_at") else
+                       "; run the forward inside detect_anomaly() to see the line that created the op"))
+
+
 _FREED = "freed"  # marks a context whose saved values were released after backward
 
 
@@ -116,7 +162,7 @@ class Function:
     """
 
     __slots__ = ("parents", "generation", "out_shape", "out_dtype", "input_ids", "output_id",
-                 "saved_tensors", "xp", "__dict__")
+                 "saved_tensors", "saved_at", "xp", "__dict__")
     hooks = None  # functions of the output's gradient (Tensor.register_hook); set per op when used
     retained = None  # a weak reference to the output Tensor that asked to keep its gradient
 
@@ -151,7 +197,7 @@ class Function:
         inputs, parents, generation, record = [], [], 0, False
         for a in args:
             if isinstance(a, Tensor):
-                inputs.append(a.data)
+                inputs.append(a._data)
                 if a._requires_grad:
                     record = True
                     op = a._ctx
@@ -179,15 +225,16 @@ class Function:
                                          f"from finite inputs; it was called at {ctx.created_at}")
         if type(y) is numpy.ndarray:  # the common case of Tensor._from_op, inlined: it is hot
             out = _new_object(Tensor)
-            out.data, out.grad, out._requires_grad, out._ctx, out.name, out._hooks = y, None, False, None, None, None
+            out._data, out.grad, out._requires_grad, out._ctx, out.name, out._hooks = y, None, False, None, None, None
         else:
             out = Tensor._from_op(y)
         if record and _grad_enabled:
             ctx.parents = parents
             ctx.generation = generation
-            ctx.out_shape, ctx.out_dtype = out.data.shape, out.data.dtype
+            ctx.out_shape, ctx.out_dtype = out._data.shape, out._data.dtype
             if ctx.saved_tensors:  # to tell, under create_graph, which saved array is which
                 ctx.input_ids, ctx.output_id = tuple(map(id, inputs)), id(y)
+                ctx.saved_at = _clock
             out._requires_grad = True
             out._ctx = ctx
         return out
@@ -236,6 +283,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
                 g = _run_hooks(ctx.hooks, ctx.retained, g, create_graph, handed_out)
             if wanted is not None and ctx in wanted:
                 captured[ctx] = g
+            if ctx.saved_tensors and ctx.saved_tensors is not _FREED and ctx.saved_at != _clock:
+                _check_not_written(ctx)  # something was written in place since this op's forward
             if create_graph or ctx.saved_tensors is _FREED:
                 gxs = _call_backward(ctx, g)
             else:
@@ -253,7 +302,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
                 if parent is None or parent is False or gx is None:
                     continue
                 if isinstance(parent, Tensor):  # a leaf
-                    data = parent.data
+                    data = parent._data
                     if isinstance(gx, Tensor) is not create_graph or gx.shape != data.shape or gx.dtype != data.dtype:
                         gx = _fit(gx, data.shape, data.dtype, ctx, create_graph)
                     if targets is None and parent._hooks is None:
@@ -284,10 +333,10 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
 
 def _check_gradients(ctx, g, gxs) -> None:
     """Anomaly mode: name the op whose backward turned a finite gradient into NaN or Inf."""
-    if _has_nan_or_inf(g.data if isinstance(g, Tensor) else g):
+    if _has_nan_or_inf(g._data if isinstance(g, Tensor) else g):
         return  # not this op's doing: it passed on what it was given
     for i, gx in enumerate(gxs):
-        if gx is not None and _has_nan_or_inf(gx.data if isinstance(gx, Tensor) else gx):
+        if gx is not None and _has_nan_or_inf(gx._data if isinstance(gx, Tensor) else gx):
             where = getattr(ctx, "created_at", "an unknown line (run the forward inside detect_anomaly too)")
             raise FloatingPointError(f"{ctx.op_name()}.backward produced NaN or Inf in the gradient of its "
                                      f"input {i}; the op was created at {where}")
@@ -319,7 +368,7 @@ def _run_hooks(hooks, retained, g, create_graph: bool, handed_out: set):
             if not isinstance(result, Tensor) or result.shape != g.shape:
                 raise ValueError(f"register_hook: a hook must return None or a Tensor of shape {g.shape}, "
                                  f"got {result!r:.60}")
-            g = result if create_graph else result.data
+            g = result if create_graph else result._data
     tensor = retained() if retained is not None else None
     if tensor is not None:
         _accumulate_leaf(tensor, g, create_graph, handed_out)
@@ -339,10 +388,11 @@ def _accumulate_leaf(leaf, g, create_graph: bool, handed_out: set) -> None:
             g = g.copy()
         handed_out.add(id(g))
         leaf.grad = Tensor._from_op(g)
-    elif current._ctx is None and current.data.flags.writeable and current.data.dtype == g.dtype:
-        current.data += g
+    elif current._ctx is None and current._data.dtype == g.dtype:
+        total = current._data + g  # not +=: an op may have saved the old .grad array
+        current._data = total if total.shape else array_namespace(g).asarray(total)
     else:
-        leaf.grad = Tensor(current.data + g)
+        leaf.grad = Tensor(current._data + g)
 
 
 def _fit(gx, shape: tuple, dtype, ctx, create_graph: bool):
@@ -351,7 +401,7 @@ def _fit(gx, shape: tuple, dtype, ctx, create_graph: bool):
     if create_graph:
         gx = gx if isinstance(gx, Tensor) else Tensor(gx)
     elif isinstance(gx, Tensor):
-        gx = gx.data
+        gx = gx._data
     elif isinstance(gx, numpy.generic):
         gx = numpy.asarray(gx)
     if gx.shape != shape:

@@ -66,15 +66,15 @@ def randn(*shape, generator=None, dtype=DEFAULT_FLOAT, requires_grad: bool = Fal
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(t.xp.zeros_like(t.data, dtype=dtype), requires_grad)
+    return Tensor(t.xp.zeros_like(t._data, dtype=dtype), requires_grad)
 
 
 def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(t.xp.ones_like(t.data, dtype=dtype), requires_grad)
+    return Tensor(t.xp.ones_like(t._data, dtype=dtype), requires_grad)
 
 
 def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(t.xp.full_like(t.data, fill_value, dtype=dtype), requires_grad)
+    return Tensor(t.xp.full_like(t._data, fill_value, dtype=dtype), requires_grad)
 
 
 def rand_like(t: Tensor, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:

@@ -21,7 +21,7 @@ def numerical_gradient(f, x, eps: float = 1e-4) -> np.ndarray:
 
     `x` is an array or a Tensor; it is perturbed in place, one element at a time, and restored.
     """
-    values = x.data if isinstance(x, Tensor) else x
+    values = x._data if isinstance(x, Tensor) else x
     if not isinstance(values, np.ndarray) or values.dtype.kind != "f":
         raise TypeError(f"numerical_gradient: x must be a floating-point array or Tensor, got {type(x).__name__}")
     result = np.zeros(values.shape, dtype=values.dtype)
@@ -89,7 +89,7 @@ def _check(fn, inputs: tuple, eps, atol, rtol, seed, who: str) -> bool:
     def projected(*args):  # <upstream, fn(args)>: its gradient is the vector-Jacobian product
         with enable_grad():  # fn may itself take gradients (gradgradcheck)
             ys = [y for y in _as_tuple(fn(*args)) if y.requires_grad]
-        return sum(float((u * y.data).sum()) for u, y in zip(upstream, ys))
+        return sum(float((u * y._data).sum()) for u, y in zip(upstream, ys))
 
     for (i, x), a in zip(wrt, analytic):
         a = np.zeros(x.shape) if a is None else a.numpy()
@@ -113,7 +113,7 @@ def _as_tuple(x) -> tuple:
 
 def _scalar(value) -> float:
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     value = np.asarray(value)
     if value.size != 1:
         raise ValueError(f"numerical_gradient: f must return a single number, got shape {value.shape}")

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import ops
-from .autograd import array_namespace, run_backward
+from .autograd import array_namespace, mark_written, run_backward
 
 DEFAULT_FLOAT = np.float32
 
@@ -24,12 +24,12 @@ class Tensor:
     NumPy arrays keep their dtype (float64 stays float64), `dtype` converts.
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "name", "_hooks", "__weakref__")
+    __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "name", "_hooks", "__weakref__")
     __array_ufunc__ = None  # NumPy defers to our reflected operators; np.exp(t) fails loudly
     __hash__ = object.__hash__  # == is elementwise, so hash by identity explicitly
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
-        self.data = _as_array(data.data if isinstance(data, Tensor) else data, dtype)
+        self._data = _as_array(data._data if isinstance(data, Tensor) else data, dtype)
         self.grad = None
         self._ctx = None
         self._hooks = None
@@ -44,7 +44,7 @@ class Tensor:
         if type(y) is not np.ndarray:
             y = _as_array(y, None) if isinstance(y, (np.generic, float, int)) else y
         t = object.__new__(Tensor)
-        t.data, t.grad, t._requires_grad, t._ctx, t.name, t._hooks = y, None, False, None, None, None
+        t._data, t.grad, t._requires_grad, t._ctx, t.name, t._hooks = y, None, False, None, None, None
         return t
 
     # ------------------------------------------------------------------ properties
@@ -55,9 +55,9 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if value and self.data.dtype.kind != "f":
+        if value and self._data.dtype.kind != "f":
             raise TypeError(f"Tensor: only real floating-point tensors can require grad, this one is "
-                            f"{self.data.dtype}; make it with dtype=np.float32 or float64")
+                            f"{self._data.dtype}; make it with dtype=np.float32 or float64")
         if not value and self._ctx is not None:
             raise RuntimeError("Tensor: requires_grad can only be switched off on a leaf; "
                                "use .detach() for a tensor made by an op")
@@ -67,11 +67,25 @@ class Tensor:
         self.requires_grad = value
         return self
 
-    shape = property(lambda self: self.data.shape)
-    ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
-    dtype = property(lambda self: self.data.dtype)
-    xp = property(lambda self: array_namespace(self.data), doc="the array library of .data")
+    @property
+    def data(self):
+        """The values, as an array (NumPy or CuPy) shared with this tensor, outside the graph."""
+        return self._data
+
+    @data.setter
+    def data(self, value) -> None:
+        # `t.data -= lr * g` writes into the array and then assigns it back: that is an in-place
+        # change, which backward must be able to detect. A new array replaces the old one instead.
+        value = value._data if isinstance(value, Tensor) else _as_array(value, None)
+        if value is self._data:
+            mark_written(value)
+        self._data = value
+
+    shape = property(lambda self: self._data.shape)
+    ndim = property(lambda self: self._data.ndim)
+    size = property(lambda self: self._data.size)
+    dtype = property(lambda self: self._data.dtype)
+    xp = property(lambda self: array_namespace(self._data), doc="the array library of .data")
     is_leaf = property(lambda self: self._ctx is None)
     T = property(lambda self: self.transpose())
 
@@ -79,15 +93,15 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The values as a NumPy array (shares memory with .data on the CPU)."""
-        return self.data if isinstance(self.data, np.ndarray) else self.data.get()
+        return self._data if isinstance(self._data, np.ndarray) else self._data.get()
 
     def __array__(self, dtype=None, copy=None):
         return np.asarray(self.numpy(), dtype=dtype)
 
     def item(self) -> float:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: only a one-element tensor has an item, this one has shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -96,7 +110,7 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        return bool(self._data)
 
     def __iter__(self):
         if self.ndim == 0:
@@ -106,11 +120,11 @@ class Tensor:
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def detach(self) -> "Tensor":
         """The same values, cut from the graph (shares memory)."""
-        return Tensor._from_op(self.data)
+        return Tensor._from_op(self._data)
 
     def astype(self, dtype) -> "Tensor":
         return self if np.dtype(dtype) == self.dtype else ops.Cast.apply(self, np.dtype(dtype))
@@ -180,16 +194,16 @@ class Tensor:
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (float, int, np.number)):
-            kind = self.data.dtype.kind
-            dtype = self.data.dtype if kind in "fc" else (DEFAULT_FLOAT if isinstance(other, (float, np.floating)) else None)
-            xp = np if type(self.data) is np.ndarray else array_namespace(self.data)
+            kind = self._data.dtype.kind
+            dtype = self._data.dtype if kind in "fc" else (DEFAULT_FLOAT if isinstance(other, (float, np.floating)) else None)
+            xp = np if type(self._data) is np.ndarray else array_namespace(self._data)
             return xp.asarray(other, dtype=dtype)
         if isinstance(other, np.ndarray) or hasattr(other, "__array_namespace__"):
             return other  # arrays keep their dtype: NumPy's promotion applies
         if other is None or isinstance(other, (str, bytes, dict, set)):
             raise TypeError(f"Tensor: cannot compute with {type(other).__name__} {other!r:.40}; "
                             "use a number, a list of numbers, an array or a Tensor")
-        return _as_array(other, self.data.dtype if self.data.dtype.kind in "fc" else None)
+        return _as_array(other, self._data.dtype if self._data.dtype.kind in "fc" else None)
 
     def __add__(self, other): return ops.Add.apply(self, self._operand(other))
     def __radd__(self, other): return ops.Add.apply(self._operand(other), self)
@@ -211,9 +225,9 @@ class Tensor:
     # Comparisons give boolean tensors that carry no gradient.
     def _compare(self, other, name: str) -> "Tensor":
         other = self._operand(other)
-        b = other.data if isinstance(other, Tensor) else other
+        b = other._data if isinstance(other, Tensor) else other
         try:
-            return Tensor._from_op(getattr(self.xp, name)(self.data, b))
+            return Tensor._from_op(getattr(self.xp, name)(self._data, b))
         except ValueError as e:
             raise ValueError(f"{name}: shapes {self.shape} and {np.shape(b)}: {e}") from None
 
@@ -240,7 +254,7 @@ class Tensor:
 
     def leaky_relu(self, negative_slope: float = 0.01) -> "Tensor":
         """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as in PyTorch)."""
-        return where(self.data > 0, self, self * negative_slope)
+        return where(self._data > 0, self, self * negative_slope)
 
     def softplus(self) -> "Tensor":
         """log(1 + exp(x)), stable for large |x|."""
@@ -251,10 +265,10 @@ class Tensor:
         xp = self.xp
         inside = xp.ones(self.shape, dtype=bool)
         if lo is not None:
-            inside &= self.data >= lo
+            inside &= self._data >= lo
         if hi is not None:
-            inside &= self.data <= hi
-        return where(inside, self, xp.clip(self.data, lo, hi))
+            inside &= self._data <= hi
+        return where(inside, self, xp.clip(self._data, lo, hi))
 
     def maximum(self, other) -> "Tensor":
         return maximum(self, other)
@@ -310,16 +324,16 @@ class Tensor:
     def logsumexp(self, axis=None, keepdims: bool = False) -> "Tensor":
         """log(sum(exp(x))), computed after shifting by the max so it cannot overflow."""
         axes = self._axes(axis, "logsumexp")
-        m = self.data.max(axis=axes, keepdims=True)
+        m = self._data.max(axis=axes, keepdims=True)
         m = self.xp.where(self.xp.isfinite(m), m, self.xp.zeros_like(m))
         y = (self - m).exp().sum(axes, keepdims=True).log() + m
         return y if keepdims else y.reshape(tuple(s for i, s in enumerate(y.shape) if i not in axes))
 
     def argmax(self, axis=None, keepdims: bool = False) -> "Tensor":
-        return Tensor._from_op(self.xp.argmax(self.data, axis=axis, keepdims=keepdims))
+        return Tensor._from_op(self.xp.argmax(self._data, axis=axis, keepdims=keepdims))
 
     def argmin(self, axis=None, keepdims: bool = False) -> "Tensor":
-        return Tensor._from_op(self.xp.argmin(self.data, axis=axis, keepdims=keepdims))
+        return Tensor._from_op(self.xp.argmin(self._data, axis=axis, keepdims=keepdims))
 
     def softmax(self, axis: int = -1) -> "Tensor":
         return self.log_softmax(axis).exp()
@@ -394,7 +408,7 @@ class _RemovableHook:
 
 def where(cond, a, b) -> Tensor:
     """a where cond is true, else b; cond gets no gradient."""
-    cond = cond.data if isinstance(cond, Tensor) else cond
+    cond = cond._data if isinstance(cond, Tensor) else cond
     first = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
     return ops.Where.apply(cond, first._operand(a), first._operand(b))
 
@@ -460,9 +474,9 @@ def _seed_gradient(y: Tensor, g, who: str, create_graph: bool):
             raise RuntimeError(f"{who}: a gradient can be created implicitly only for a "
                                f"one-element output, this one has shape {y.shape}; pass the "
                                "upstream gradient, or reduce first, e.g. y.sum().backward()")
-        g = y.xp.ones_like(y.data)
+        g = y.xp.ones_like(y._data)
     elif isinstance(g, Tensor):
-        g = g if create_graph else g.data
+        g = g if create_graph else g._data
     else:
         g = _as_array(g, y.dtype)
     if g.shape != y.shape:
@@ -498,7 +512,7 @@ def _plain_index(index):
     if isinstance(index, tuple):
         return tuple(_plain_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, list):
         return np.asarray(index)
     return index

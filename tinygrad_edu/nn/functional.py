@@ -13,11 +13,11 @@ REDUCTIONS = ("mean", "sum", "none")
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x @ weight.T + bias, with weight of shape (out_features, in_features) as in PyTorch
     (the book stores its transpose, (in, out), and computes x @ W + b)."""
-    x_shape, w_shape = x.data.shape, weight.data.shape
+    x_shape, w_shape = x._data.shape, weight._data.shape
     if len(w_shape) != 2 or x_shape[-1:] != w_shape[1:]:
         raise ValueError(f"linear: input of shape {x_shape} does not match weight of shape "
                          f"{w_shape} (out_features, in_features)")
-    if bias is not None and bias.data.shape != w_shape[:1]:
+    if bias is not None and bias._data.shape != w_shape[:1]:
         raise ValueError(f"linear: bias of shape {bias.shape} does not match weight of shape {weight.shape}")
     return ops.Linear.apply(x, weight, bias)
 
@@ -38,7 +38,7 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
         raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if logits.ndim == 0:
         raise ValueError("cross_entropy: logits need a class axis, got a 0-d tensor")
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     classes = logits.shape[-1]
     if t.dtype.kind in "iub":
         if t.shape != logits.shape[:-1]:
@@ -57,7 +57,7 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
 
 
 def _labels(labels, num_classes: int, who: str) -> np.ndarray:
-    labels = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    labels = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{who}: labels must be integers, got {labels.dtype}")
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
@@ -163,13 +163,13 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
         mean = x.mean(axes, keepdims=True)
         var = x.var(axes, keepdims=True)
         if running_mean is not None:
-            running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * mean.data.reshape(channels)
-            running_var.data[...] = ((1 - momentum) * running_var.data
-                                     + momentum * var.data.reshape(channels) * count / (count - 1))
+            running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * mean._data.reshape(channels)
+            running_var._data[...] = ((1 - momentum) * running_var._data
+                                     + momentum * var._data.reshape(channels) * count / (count - 1))
     else:
         if running_mean is None:
             raise ValueError("batch_norm: evaluation needs running statistics")
-        mean, var = running_mean.data.reshape(kept), running_var.data.reshape(kept)
+        mean, var = running_mean._data.reshape(kept), running_var._data.reshape(kept)
     y = (x - mean) / (var + eps) ** 0.5
     if weight is not None:
         y = y * weight.reshape(kept)
@@ -212,7 +212,7 @@ def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 
 def nll_loss(log_probs: Tensor, target, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of integer labels under log-probabilities (..., classes)."""
-    labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+    labels = target._data if isinstance(target, Tensor) else np.asarray(target)
     if labels.shape != log_probs.shape[:-1]:
         raise ValueError(f"nll_loss: labels of shape {labels.shape} do not match log-probabilities "
                          f"of shape {log_probs.shape}")
@@ -224,7 +224,7 @@ def binary_cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tens
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; each log is clipped at -100 (as in
     PyTorch; float32 at -87.3), so p = 0 or 1 gives a large finite loss and gradient, not inf."""
     target = _same_shape(input, target, "binary_cross_entropy")
-    if input.size and (input.data.min() < 0 or input.data.max() > 1):
+    if input.size and (input._data.min() < 0 or input._data.max() > 1):
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; for logits "
                          "use binary_cross_entropy_with_logits")
     losses = -(target * _clipped_log(input) + (1 - target) * _clipped_log(1 - input))

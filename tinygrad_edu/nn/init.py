@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..autograd import mark_written, no_grad
 from ..creation import get_generator
 from ..tensor import Tensor
 
@@ -25,7 +25,8 @@ def fan_in_and_out(t: Tensor) -> tuple[int, int]:
 
 def _fill(t: Tensor, values: np.ndarray) -> Tensor:
     with no_grad():
-        t.data[...] = values
+        t._data[...] = values
+    mark_written(t._data)
     return t
 
 

@@ -10,7 +10,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..autograd import mark_written, no_grad
 from ..tensor import Tensor
 
 
@@ -157,7 +157,7 @@ class Module:
         for gradient checks)."""
         for t in list(self.parameters()) + list(self.buffers()):
             if t.dtype.kind == "f":
-                t.data = t.data.astype(dtype)
+                t._data = t._data.astype(dtype)
                 t.grad = None
         return self
 
@@ -191,7 +191,8 @@ class Module:
         with no_grad():
             for n, t in own.items():
                 if n in state:
-                    t.data[...] = _values(state[n])
+                    t._data[...] = _values(state[n])
+                    mark_written(t._data)
         return missing, unexpected
 
     # ------------------------------------------------------------------ display

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd import mark_written
+
 
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> float:
     """Scale all gradients together so that their joint norm is at most `max_norm`; returns the
     norm before clipping."""
-    grads = [p.grad.data for p in _with_grad(parameters)]
+    grads = [p.grad._data for p in _with_grad(parameters)]
     if not grads:
         return 0.0
     if norm_type == np.inf:
@@ -18,13 +20,15 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> floa
     if scale < 1:
         for g in grads:
             g *= scale
+            mark_written(g)
     return total
 
 
 def clip_grad_value_(parameters, clip_value: float) -> None:
     """Clip every gradient element into [-clip_value, clip_value]."""
     for p in _with_grad(parameters):
-        np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+        np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
+        mark_written(p.grad._data)
 
 
 def _with_grad(parameters):

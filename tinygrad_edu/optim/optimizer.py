@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import array_namespace
+from ..autograd import array_namespace, mark_written
 from ..tensor import Tensor
 
 
@@ -64,7 +64,8 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     state = self.state.setdefault(id(p), {})
-                    self.update(p.data, p.grad.data, state, group, array_namespace(p.data))
+                    self.update(p._data, p.grad._data, state, group, array_namespace(p._data))
+                    mark_written(p._data)
 
     def update(self, p, g, state: dict, group: dict, xp) -> None:
         """Change the array p in place from its gradient g (xp: its array library)."""
