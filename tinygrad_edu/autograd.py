@@ -192,7 +192,7 @@ class Function:
     @classmethod
     def apply(cls, *args):
         """Run forward on the arrays inside the Tensor arguments; record the op if needed."""
-        ctx = cls.__new__(cls)
+        ctx = _new_object(cls)
         ctx.saved_tensors = ()
         inputs, parents, generation, record = [], [], 0, False
         for a in args:
@@ -223,20 +223,16 @@ class Function:
             if _has_nan_or_inf(y) and not any(_has_nan_or_inf(x) for x in inputs):
                 raise FloatingPointError(f"{cls.op_name()} produced NaN or Inf in its forward pass, "
                                          f"from finite inputs; it was called at {ctx.created_at}")
-        if type(y) is numpy.ndarray:  # the common case of Tensor._from_op, inlined: it is hot
-            out = _new_object(Tensor)
-            out._data, out.grad, out._requires_grad, out._ctx, out.name, out._hooks = y, None, False, None, None, None
-        else:
-            out = Tensor._from_op(y)
-        if record and _grad_enabled:
-            ctx.parents = parents
-            ctx.generation = generation
-            ctx.out_shape, ctx.out_dtype = out._data.shape, out._data.dtype
-            if ctx.saved_tensors:  # to tell, under create_graph, which saved array is which
-                ctx.input_ids, ctx.output_id = tuple(map(id, inputs)), id(y)
-                ctx.saved_at = _clock
-            out._requires_grad = True
-            out._ctx = ctx
+        record = record and _grad_enabled
+        if record and ctx.saved_tensors:  # to tell, under create_graph, which saved array is which
+            ctx.input_ids, ctx.output_id, ctx.saved_at = tuple(map(id, inputs)), id(y), _clock
+        if type(y) is not numpy.ndarray:
+            y = Tensor._from_op(y)._data  # a NumPy scalar or a Python number becomes an array
+        if record:
+            ctx.parents, ctx.generation, ctx.out_shape, ctx.out_dtype = parents, generation, y.shape, y.dtype
+        out = _new_object(Tensor)  # Tensor._from_op, inlined: this is the hottest path
+        out._data, out.grad, out._requires_grad, out._ctx, out.name, out._hooks = (
+            y, None, record, ctx if record else None, None, None)
         return out
 
 
