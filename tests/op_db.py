@@ -293,7 +293,8 @@ OP_DB: list[OpSpec] = [
 ]
 
 # Public names that are not ops (no row needed), and operator methods named by their op.
-NOT_OPS = {"backward", "numpy", "item", "detach", "requires_grad_", "draw_graph", "register_hook", "retain_grad"}
+NOT_OPS = {"backward", "numpy", "item", "detach", "requires_grad_", "draw_graph", "register_hook", "retain_grad",
+           "to", "cpu", "cuda"}  # device moves: test_device.py runs this whole table through them
 OPERATOR_NAMES = {"__add__": "add", "__radd__": "radd", "__sub__": "sub", "__rsub__": "rsub",
                   "__mul__": "mul", "__rmul__": "mul", "__truediv__": "div", "__rtruediv__": "rdiv",
                   "__pow__": "pow", "__rpow__": "rpow", "__matmul__": "matmul", "__rmatmul__": "matmul",

@@ -218,6 +218,12 @@ class Function:
             reason = _broadcast_failure(shapes) if "broadcast" in str(e) else None
             raise type(e)(f"{cls.op_name()}: shapes {' and '.join(map(str, shapes))}: {reason or e} "
                           f"(at {_user_line()})") from None
+        except TypeError:
+            libraries = sorted({array_namespace(x).__name__ for x in inputs if hasattr(x, "shape")})
+            if len(libraries) > 1:  # NumPy's and CuPy's arrays refuse to mix
+                raise TypeError(f"{cls.op_name()}: inputs are on different devices ({' and '.join(libraries)} "
+                                f"arrays); move them to one device with .to(device) (at {_user_line()})") from None
+            raise
         if _anomaly:
             ctx.created_at = _user_line()
             if _has_nan_or_inf(y) and not any(_has_nan_or_inf(x) for x in inputs):
@@ -380,7 +386,7 @@ def _accumulate_leaf(leaf, g, create_graph: bool, handed_out: set) -> None:
     if current is None:
         # A fresh array nobody else holds can be kept; otherwise keep a copy, so that no two
         # gradients (and no gradient and input) share memory.
-        if id(g) in handed_out or g.base is not None or not g.flags.writeable:
+        if id(g) in handed_out or g.base is not None or not getattr(g.flags, "writeable", True):
             g = g.copy()
         handed_out.add(id(g))
         leaf.grad = Tensor._from_op(g)
@@ -445,7 +451,7 @@ def _output_of(op, data):
 def _as_result(g, create_graph: bool):
     if g is None or isinstance(g, Tensor):
         return g
-    return Tensor(g.copy() if g.base is not None or not g.flags.writeable else g)
+    return Tensor(g.copy() if g.base is not None or not getattr(g.flags, "writeable", True) else g)
 
 
 # tensor.py builds on this module; the engine in turn needs Tensor, so it is imported last.

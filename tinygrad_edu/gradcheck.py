@@ -23,7 +23,8 @@ def numerical_gradient(f, x, eps: float = 1e-4) -> np.ndarray:
     """
     values = x._data if isinstance(x, Tensor) else x
     if not isinstance(values, np.ndarray) or values.dtype.kind != "f":
-        raise TypeError(f"numerical_gradient: x must be a floating-point array or Tensor, got {type(x).__name__}")
+        raise TypeError(f"numerical_gradient: x must be a floating-point array or Tensor on the CPU "
+                        f"(gradient checks run in float64 NumPy; use .cpu()), got {type(x).__name__}")
     result = np.zeros(values.shape, dtype=values.dtype)
     flat, out = values.reshape(-1), result.reshape(-1)
     if values.size and not np.shares_memory(flat, values):

@@ -9,6 +9,7 @@ Everything not here is a composite in tensor.py, written with these.
 from __future__ import annotations
 
 from .autograd import Function, sum_to
+from .device import device_of, to_device
 
 # ---------------------------------------------------------------------------- elementwise
 
@@ -275,6 +276,19 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, g):
         return g, None
+
+
+class ToDevice(Function):
+    """y = x, copied to another device;  dx = g, copied back to x's device"""
+
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.source = device_of(x)
+        return to_device(x, device)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ToDevice.apply(g, ctx.source), None  # a Tensor even for an array g: the engine unwraps it
 
 
 # ---------------------------------------------------------------------------- reductions

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import ops
 from .autograd import array_namespace, mark_written, run_backward
+from .device import canonical, device_of, is_array, split_to_arguments, to_device, to_library_of
 
 DEFAULT_FLOAT = np.float32
 
@@ -20,16 +21,19 @@ DEFAULT_FLOAT = np.float32
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for reverse-mode autograd.
 
-    `Tensor(data, requires_grad=False, dtype=None)`: Python numbers and lists become float32,
-    NumPy arrays keep their dtype (float64 stays float64), `dtype` converts.
+    `Tensor(data, requires_grad=False, dtype=None, device=None)`: Python numbers and lists become
+    float32, arrays keep their dtype (float64 stays float64), `dtype` converts; `device` ("cpu",
+    "cuda", "cuda:N") puts the values there (default: where the array is, the CPU for the rest).
     """
 
     __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "name", "_hooks", "__weakref__")
     __array_ufunc__ = None  # NumPy defers to our reflected operators; np.exp(t) fails loudly
     __hash__ = object.__hash__  # == is elementwise, so hash by identity explicitly
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
+    def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None, device=None):
         self._data = _as_array(data._data if isinstance(data, Tensor) else data, dtype)
+        if device is not None:
+            self._data = to_device(self._data, device)
         self.grad = None
         self._ctx = None
         self._hooks = None
@@ -86,14 +90,15 @@ class Tensor:
     size = property(lambda self: self._data.size)
     dtype = property(lambda self: self._data.dtype)
     xp = property(lambda self: array_namespace(self._data), doc="the array library of .data")
+    device = property(lambda self: device_of(self._data), doc='"cpu" or "cuda:N"')
     is_leaf = property(lambda self: self._ctx is None)
     T = property(lambda self: self.transpose())
 
     # ------------------------------------------------------------------ conversion
 
     def numpy(self) -> np.ndarray:
-        """The values as a NumPy array (shares memory with .data on the CPU)."""
-        return self._data if isinstance(self._data, np.ndarray) else self._data.get()
+        """The values as a NumPy array (shares memory with .data on the CPU, a copy from a GPU)."""
+        return to_device(self._data, "cpu")
 
     def __array__(self, dtype=None, copy=None):
         return np.asarray(self.numpy(), dtype=dtype)
@@ -121,6 +126,21 @@ class Tensor:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return len(self._data)
+
+    def to(self, *args, device=None, dtype=None) -> "Tensor":
+        """This tensor on another device and/or as another dtype, as in PyTorch: `t.to("cuda")`,
+        `t.to(np.float64)`, `t.to("cpu", np.float32)`. Differentiable; self if nothing changes."""
+        device, dtype = split_to_arguments(args, device, dtype, "Tensor.to")
+        out = self if dtype is None else self.astype(dtype)
+        if device is not None and canonical(device) != out.device:
+            out = ops.ToDevice.apply(out, device)
+        return out
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self, index: int = 0) -> "Tensor":
+        return self.to(f"cuda:{index}")
 
     def detach(self) -> "Tensor":
         """The same values, cut from the graph (shares memory)."""
@@ -198,12 +218,13 @@ class Tensor:
             dtype = self._data.dtype if kind in "fc" else (DEFAULT_FLOAT if isinstance(other, (float, np.floating)) else None)
             xp = np if type(self._data) is np.ndarray else array_namespace(self._data)
             return xp.asarray(other, dtype=dtype)
-        if isinstance(other, np.ndarray) or hasattr(other, "__array_namespace__"):
+        if is_array(other):
             return other  # arrays keep their dtype: NumPy's promotion applies
         if other is None or isinstance(other, (str, bytes, dict, set)):
             raise TypeError(f"Tensor: cannot compute with {type(other).__name__} {other!r:.40}; "
                             "use a number, a list of numbers, an array or a Tensor")
-        return _as_array(other, self._data.dtype if self._data.dtype.kind in "fc" else None)
+        values = _as_array(other, self._data.dtype if self._data.dtype.kind in "fc" else None)
+        return values if type(self._data) is np.ndarray else to_library_of(values, self._data)
 
     def __add__(self, other): return ops.Add.apply(self, self._operand(other))
     def __radd__(self, other): return ops.Add.apply(self._operand(other), self)
@@ -391,7 +412,13 @@ class Tensor:
 
     def __getitem__(self, index) -> "Tensor":
         """Ints, slices, Ellipsis, None, integer arrays (repeats add up in the gradient), masks."""
-        return ops.GetItem.apply(self, _plain_index(index))
+        index = _plain_index(index)
+        if type(self._data) is not np.ndarray:  # index arrays go where the values are
+            index = tuple(map(self._index_on_device, index)) if isinstance(index, tuple) else self._index_on_device(index)
+        return ops.GetItem.apply(self, index)
+
+    def _index_on_device(self, part):
+        return to_library_of(part, self._data) if hasattr(part, "shape") else part
 
 
 class _RemovableHook:
@@ -479,6 +506,7 @@ def _seed_gradient(y: Tensor, g, who: str, create_graph: bool):
         g = g if create_graph else g._data
     else:
         g = _as_array(g, y.dtype)
+        g = g if type(y._data) is np.ndarray else to_library_of(g, y._data)  # where y's values are
     if g.shape != y.shape:
         raise ValueError(f"{who}: the gradient has shape {g.shape} but the output has shape {y.shape}")
     return Tensor(g) if create_graph and not isinstance(g, Tensor) else g
@@ -489,7 +517,7 @@ def _seed_gradient(y: Tensor, g, who: str, create_graph: bool):
 
 def _as_array(data, dtype):
     """`data` as an array: Python numbers and lists become float32 unless `dtype` says."""
-    if isinstance(data, np.ndarray) or (hasattr(data, "__array_namespace__") and not isinstance(data, np.generic)):
+    if is_array(data):
         array = data if dtype is None else data.astype(dtype, copy=False)
     else:
         if dtype is None and not isinstance(data, np.generic):

@@ -233,8 +233,9 @@ class Trainer:
         self.model.train()
         for c in self.callbacks:
             c.on_epoch_begin(self, self.epoch)
-        totals, seen = {}, 0
+        totals, seen, device = {}, 0, model_device(self.model)
         for i, (x, y) in enumerate(self.train_loader):
+            x, y = x.to(device), y.to(device)
             self.optimizer.zero_grad()
             out = self.model(x)
             loss = self.loss_fn(out, y)
@@ -263,10 +264,11 @@ class Trainer:
         loader = data if isinstance(data, DataLoader) else DataLoader(tuple(data), batch_size=batch_size)
         was_training = self.model.training
         self.model.eval()
-        totals, seen = {}, 0
+        totals, seen, device = {}, 0, model_device(self.model)
         try:
             with no_grad():
                 for x, y in loader:
+                    x, y = x.to(device), y.to(device)
                     out = self.model(x)
                     logs = {"loss": self.loss_fn(out, y).item(), **{m: METRICS[m](out, y) for m in self.metrics}}
                     for k, v in logs.items():
@@ -316,6 +318,12 @@ class Trainer:
         self.load_state_dict(load(path))
 
 
+def model_device(model) -> str:
+    """Where the model's parameters are ("cpu" for a model without any): batches go there."""
+    first = next(iter(model.parameters()), None)
+    return "cpu" if first is None else first.device
+
+
 def _module_generators(model):
     """(module name, Generator) of every module that draws random numbers (e.g. Dropout)."""
     return [(name, m.generator) for name, m in model.named_modules()
@@ -342,7 +350,8 @@ def predict(model, x, batch_size: int = 500) -> np.ndarray:
     model.eval()
     try:
         with no_grad():
-            outputs = [model(Tensor(x[i:i + batch_size])).numpy() for i in range(0, len(x), batch_size)]
+            device = model_device(model)
+            outputs = [model(Tensor(x[i:i + batch_size], device=device)).numpy() for i in range(0, len(x), batch_size)]
     finally:
         model.train(was_training)
     return np.concatenate(outputs) if outputs else np.zeros((0,))

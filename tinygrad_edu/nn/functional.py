@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
+from ..autograd import array_namespace
 from ..creation import get_generator
+from ..device import to_library_of
 from ..tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -25,9 +27,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def one_hot(labels, num_classes: int, dtype=np.float32) -> Tensor:
     """labels (integers in [0, num_classes)) as rows of zeros with a 1 at each label."""
     labels = _labels(labels, num_classes, "one_hot")
-    out = np.zeros(labels.shape + (num_classes,), dtype=dtype)
-    np.put_along_axis(out, labels[..., None], 1, axis=-1)
-    return Tensor(out)
+    return Tensor(array_namespace(labels).eye(num_classes, dtype=dtype)[labels])  # row k of I is class k
 
 
 def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
@@ -38,13 +38,13 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
         raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if logits.ndim == 0:
         raise ValueError("cross_entropy: logits need a class axis, got a 0-d tensor")
-    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    t = to_library_of(target._data if isinstance(target, Tensor) else np.asarray(target), logits._data)
     classes = logits.shape[-1]
     if t.dtype.kind in "iub":
         if t.shape != logits.shape[:-1]:
             raise ValueError(f"cross_entropy: integer labels of shape {t.shape} do not match logits "
                              f"of shape {logits.shape} (labels need shape {logits.shape[:-1]})")
-        t = one_hot(t, classes, dtype=logits.dtype).data
+        t = one_hot(t, classes, dtype=logits.dtype)._data
     elif t.shape == logits.shape[:-1]:
         raise TypeError(f"cross_entropy: labels must be integers, got {t.dtype}; for class "
                         f"probabilities give shape {logits.shape}")
@@ -57,7 +57,7 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
 
 
 def _labels(labels, num_classes: int, who: str) -> np.ndarray:
-    labels = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
+    labels = labels._data if isinstance(labels, Tensor) else labels if hasattr(labels, "shape") else np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{who}: labels must be integers, got {labels.dtype}")
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
@@ -138,8 +138,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator=None) ->
         return x
     if p == 1.0:
         return x * 0.0
-    keep = get_generator(generator).random(x.shape) >= p
-    return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype)
+    keep = get_generator(generator).random(x.shape) >= p  # drawn on the CPU: the same on every device
+    return x * to_library_of((keep * (1.0 / (1.0 - p))).astype(x.dtype), x._data)
 
 
 def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -197,7 +197,7 @@ def _reduce(losses: Tensor, reduction: str, who: str) -> Tensor:
 
 
 def _same_shape(input: Tensor, target, who: str):
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=input.dtype))
+    target = target if isinstance(target, Tensor) else Tensor(to_library_of(np.asarray(target, dtype=input.dtype), input._data))
     if target.shape != input.shape:
         raise ValueError(f"{who}: target of shape {target.shape} does not match input of shape {input.shape}")
     return target
@@ -212,7 +212,7 @@ def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 
 def nll_loss(log_probs: Tensor, target, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of integer labels under log-probabilities (..., classes)."""
-    labels = target._data if isinstance(target, Tensor) else np.asarray(target)
+    labels = to_library_of(target._data if isinstance(target, Tensor) else np.asarray(target), log_probs._data)
     if labels.shape != log_probs.shape[:-1]:
         raise ValueError(f"nll_loss: labels of shape {labels.shape} do not match log-probabilities "
                          f"of shape {log_probs.shape}")

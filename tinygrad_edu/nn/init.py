@@ -11,6 +11,7 @@ import numpy as np
 
 from ..autograd import mark_written, no_grad
 from ..creation import get_generator
+from ..device import to_library_of
 from ..tensor import Tensor
 
 
@@ -25,7 +26,7 @@ def fan_in_and_out(t: Tensor) -> tuple[int, int]:
 
 def _fill(t: Tensor, values: np.ndarray) -> Tensor:
     with no_grad():
-        t._data[...] = values
+        t._data[...] = to_library_of(values, t._data)  # drawn on the CPU: the same on every device
     mark_written(t._data)
     return t
 

@@ -11,6 +11,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ..autograd import mark_written, no_grad
+from ..device import split_to_arguments, to_device, to_library_of
 from ..tensor import Tensor
 
 
@@ -152,13 +153,19 @@ class Module:
         for p in self.parameters():
             p.grad = None
 
-    def to(self, dtype) -> "Module":
-        """Convert floating-point parameters and buffers to `dtype` in place (e.g. np.float64
-        for gradient checks)."""
+    def to(self, *args, device=None, dtype=None) -> "Module":
+        """Move parameters and buffers to `device` ("cpu", "cuda", "cuda:N") and/or convert the
+        floating-point ones to `dtype` (np.float64 for gradient checks), in place: `model.to("cuda")`.
+        The Parameter objects stay the same; create the optimizer after moving, as in PyTorch."""
+        device, dtype = split_to_arguments(args, device, dtype, f"{type(self).__name__}.to")
         for t in list(self.parameters()) + list(self.buffers()):
-            if t.dtype.kind == "f":
-                t._data = t._data.astype(dtype)
-                t.grad = None
+            data = t._data
+            if dtype is not None and data.dtype.kind == "f":
+                data = data.astype(dtype)
+            if device is not None:
+                data = to_device(data, device)
+            if data is not t._data:
+                t._data, t.grad = data, None
         return self
 
     # ------------------------------------------------------------------ state
@@ -191,7 +198,7 @@ class Module:
         with no_grad():
             for n, t in own.items():
                 if n in state:
-                    t._data[...] = _values(state[n])
+                    t._data[...] = to_library_of(_values(state[n]), t._data)
                     mark_written(t._data)
         return missing, unexpected
 

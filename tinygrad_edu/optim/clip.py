@@ -13,9 +13,9 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> floa
     if not grads:
         return 0.0
     if norm_type == np.inf:
-        total = max(float(np.abs(g).max()) for g in grads)
+        total = max(float(abs(g).max()) for g in grads)
     else:
-        total = float(sum(float((np.abs(g) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type))
+        total = float(sum(float((abs(g) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type))
     scale = max_norm / (total + 1e-6)
     if scale < 1:
         for g in grads:
@@ -27,8 +27,9 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> floa
 def clip_grad_value_(parameters, clip_value: float) -> None:
     """Clip every gradient element into [-clip_value, clip_value]."""
     for p in _with_grad(parameters):
-        np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
-        mark_written(p.grad._data)
+        g = p.grad._data
+        g.clip(-clip_value, clip_value, out=g)
+        mark_written(g)
 
 
 def _with_grad(parameters):

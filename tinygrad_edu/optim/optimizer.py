@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import array_namespace, mark_written
+from ..device import device_of, to_device, to_library_of
 from ..tensor import Tensor
 
 
@@ -64,7 +65,11 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     state = self.state.setdefault(id(p), {})
-                    self.update(p._data, p.grad._data, state, group, array_namespace(p._data))
+                    try:
+                        self.update(p._data, p.grad._data, state, group, array_namespace(p._data))
+                    except TypeError:
+                        _explain_devices(self, p, state)
+                        raise
                     mark_written(p._data)
 
     def update(self, p, g, state: dict, group: dict, xp) -> None:
@@ -78,7 +83,7 @@ class Optimizer:
         index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
         groups = [{**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
                   for g in self.param_groups]
-        state = {str(index[key]): {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
+        state = {str(index[key]): {k: (np.array(to_device(v, "cpu")) if hasattr(v, "shape") else v) for k, v in s.items()}
                  for key, s in self.state.items() if key in index}
         return {"state": state, "param_groups": groups}
 
@@ -99,7 +104,8 @@ class Optimizer:
                 if isinstance(value, np.ndarray) and value.shape != p.shape and value.ndim:
                     raise ValueError(f"{type(self).__name__}.load_state_dict: state {name!r} of parameter "
                                      f"{key} has shape {value.shape}, the parameter {p.shape}")
-                restored[name] = value.astype(p.dtype) if isinstance(value, np.ndarray) and value.ndim else value
+                restored[name] = (to_library_of(value.astype(p.dtype), p._data)
+                                  if isinstance(value, np.ndarray) and value.ndim else value)
             self.state[id(p)] = restored
 
     def __repr__(self) -> str:
@@ -107,6 +113,16 @@ class Optimizer:
         for i, g in enumerate(self.param_groups):
             lines.append(f"  group {i}: " + ", ".join(f"{k}={v}" for k, v in g.items() if k != "params"))
         return "\n".join(lines + [")"])
+
+
+def _explain_devices(optimizer, p, state) -> None:
+    """A parameter, its gradient and its state on different devices: say so, and what to do."""
+    where = {"parameter": device_of(p._data), "gradient": device_of(p.grad._data)}
+    where.update((name, device_of(v)) for name, v in state.items() if hasattr(v, "shape"))
+    if len(set(where.values())) > 1:
+        raise TypeError(f"{type(optimizer).__name__}.step: a parameter of shape {p.shape} and its arrays are on "
+                        f"different devices ({', '.join(f'{k} {v}' for k, v in where.items())}); move the "
+                        "model with model.to(device) before creating the optimizer") from None
 
 
 def _with_weight_decay(p, g, weight_decay: float, state: dict, xp):
