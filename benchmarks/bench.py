@@ -7,6 +7,7 @@ B. a 1,000-op elementwise chain on a (16,) tensor, forward + backward, per op.
 C. a 100,000-op chain, forward + backward: seconds, bytes held per graph node, freed afterwards.
 D. MLP 784-2048-2048-10, batch 1024: one SGD training step.
 and the time `import tinygrad_edu` takes, against `import numpy` (which it includes).
+Where a GPU exists, also the GPU workloads of bench_gpu.py (against hand-written CuPy).
 
     python benchmarks/bench.py [--repeats N] [--out benchmarks/results]
 
@@ -46,17 +47,18 @@ def mlp_arrays(sizes, batch, seed=0):
     return weights, biases, rng.random((batch, sizes[0]), dtype=np.float32), rng.integers(0, sizes[-1], batch)
 
 
-def numpy_sgd_step(weights, biases, x, labels):
-    """A training step written by hand (weights in the (out, in) layout, as the framework's)."""
-    weights, biases = [w.copy() for w in weights], [b.copy() for b in biases]
-    rows = np.arange(len(x))
+def numpy_sgd_step(weights, biases, x, labels, xp=np):
+    """A training step written by hand (weights in the (out, in) layout, as the framework's), in
+    NumPy or, with xp=cupy, in CuPy."""
+    weights, biases = [xp.asarray(w).copy() for w in weights], [xp.asarray(b).copy() for b in biases]
+    x, labels, rows = xp.asarray(x), xp.asarray(labels), xp.arange(len(x))
 
     def step():
         hs = [x]
         for w, b in zip(weights[:-1], biases[:-1]):
-            hs.append(np.maximum(hs[-1] @ w.T + b, 0))
+            hs.append(xp.maximum(hs[-1] @ w.T + b, 0))
         logits = hs[-1] @ weights[-1].T + biases[-1]
-        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p = xp.exp(logits - logits.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         g = p
         g[rows, labels] -= 1
@@ -70,11 +72,11 @@ def numpy_sgd_step(weights, biases, x, labels):
     return step
 
 
-def tinygrad_sgd_step(weights, biases, x, labels):
-    ws = [tg.Tensor(w.copy(), requires_grad=True) for w in weights]
-    bs = [tg.Tensor(b.copy(), requires_grad=True) for b in biases]
+def tinygrad_sgd_step(weights, biases, x, labels, device="cpu"):
+    ws = [tg.Tensor(w.copy(), requires_grad=True, device=device) for w in weights]
+    bs = [tg.Tensor(b.copy(), requires_grad=True, device=device) for b in biases]
     optimizer = optim.SGD(ws + bs, lr=LR)
-    xt = tg.Tensor(x)
+    xt, labels = tg.Tensor(x, device=device), tg.Tensor(labels, device=device)
 
     def step():
         optimizer.zero_grad()
@@ -86,12 +88,12 @@ def tinygrad_sgd_step(weights, biases, x, labels):
     return step
 
 
-def torch_sgd_step(weights, biases, x, labels):
+def torch_sgd_step(weights, biases, x, labels, device="cpu"):
     import torch
-    ws = [torch.tensor(w, requires_grad=True) for w in weights]
-    bs = [torch.tensor(b, requires_grad=True) for b in biases]
+    ws = [torch.tensor(w, requires_grad=True, device=device) for w in weights]
+    bs = [torch.tensor(b, requires_grad=True, device=device) for b in biases]
     optimizer = torch.optim.SGD(ws + bs, lr=LR)
-    xt, yt = torch.tensor(x), torch.tensor(labels)
+    xt, yt = torch.tensor(x, device=device), torch.tensor(labels, device=device)
 
     def step():
         optimizer.zero_grad()
@@ -312,12 +314,25 @@ def main(argv=None) -> dict:
             ours += f", {r['bytes_per_node']:.0f} B/node, {r['bytes_left_after'] / 1024:.0f} KiB left after"
         lines.append(f"| {r['workload']} | {numpy_cell} | {ours} | {cell(r, 'pytorch')} | {cell(r, 'dezero')} | "
                      f"{cell(r, 'mygrad')} |")
+    gpu_rows = []
+    if tg.is_cuda_available():
+        import bench_gpu
+        gpu_rows = bench_gpu.main(["--repeats", str(args.repeats)])
+        lines += ["", f"On {gpu_rows[0]['device']} (float32, ms per step; ratios are to hand-written CuPy):", "",
+                  "| workload | hand-written CuPy | tinygrad_edu | target | PyTorch CUDA | GPU vs CPU weights |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {r['workload']} | {r['cupy']:.2f} ms | {r['tinygrad_edu']:.2f} ms ({r['ratio']:.2f}x) | "
+                  f"<= {r['target']}x | " + (f"{r['pytorch']:.2f} ms ({r['pytorch_ratio']:.2f}x)" if "pytorch" in r
+                                             else "–") + f" | max diff {r['max_weight_difference_vs_cpu']:.1g} |"
+                  for r in gpu_rows]
+    else:
+        lines += ["", "No GPU on this machine: the GPU workloads (benchmarks/bench_gpu.py) were not run."]
     table = "\n".join(lines)
     print(table)
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     atomic_write(args.out + ".md", lambda f: f.write((table + "\n").encode()))
-    atomic_write(args.out + ".json", lambda f: f.write(json.dumps({"machine": machine, "rows": rows}, indent=1).encode()))
-    return {"machine": machine, "rows": rows}
+    atomic_write(args.out + ".json", lambda f: f.write(json.dumps({"machine": machine, "rows": rows, "gpu_rows": gpu_rows}, indent=1).encode()))
+    return {"machine": machine, "rows": rows, "gpu_rows": gpu_rows}
 
 
 if __name__ == "__main__":

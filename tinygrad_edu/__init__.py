@@ -1,4 +1,5 @@
 """tinygrad_edu: a small, fast reverse-mode autograd framework on NumPy, for learning and teaching."""
+from . import memory  # noqa: F401  (tunes malloc once; see memory.py)
 from .autograd import Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .device import is_cuda_available
 from .tensor import Tensor, concatenate, grad, maximum, minimum, stack, where

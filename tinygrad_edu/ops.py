@@ -402,7 +402,7 @@ def _matmul_vector_backward(a, b, g, need_a, need_b):
 
 class Linear(Function):
     """y = x @ w.T + b, w of shape (out_features, in_features) as in PyTorch;
-    dx = g @ w, dw = g^T x (summed over leading axes), db = g summed down by the engine"""
+    dx = g @ w, dw = g^T x and db = g summed over the leading axes"""
 
     # primitive: the hottest layer of every network: one op and one output array instead of two
     # ops and a temporary (the bias is added in place)
@@ -422,8 +422,9 @@ class Linear(Function):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         gx = g @ w if need_x else None
-        gw = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if need_w else None
-        return gx, gw, (g if need_b else None)
+        rows = g.reshape(-1, g.shape[-1])  # leading axes are batch axes
+        gw = rows.T @ x.reshape(-1, x.shape[-1]) if need_w else None
+        return gx, gw, (rows.sum(axis=0) if need_b else None)
 
 
 class SoftmaxCrossEntropy(Function):
