@@ -285,9 +285,10 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
                 g = _run_hooks(ctx.hooks, ctx.retained, g, create_graph, handed_out)
             if wanted is not None and ctx in wanted:
                 captured[ctx] = g
-            if ctx.saved_tensors and ctx.saved_tensors is not _FREED and ctx.saved_at != _clock:
+            saved = ctx.saved_tensors
+            if saved and saved is not _FREED and ctx.saved_at != _clock:
                 _check_not_written(ctx)  # something was written in place since this op's forward
-            if create_graph or ctx.saved_tensors is _FREED:
+            if create_graph or saved is _FREED:
                 gxs = _call_backward(ctx, g)
             else:
                 gxs = type(ctx).backward(ctx, g)

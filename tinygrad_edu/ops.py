@@ -8,7 +8,7 @@ Everything not here is a composite in tensor.py, written with these.
 """
 from __future__ import annotations
 
-from .autograd import Function, sum_to
+from .autograd import Function, array_namespace, sum_to
 from .device import device_of, to_device
 
 # ---------------------------------------------------------------------------- elementwise
@@ -429,7 +429,8 @@ class Linear(Function):
 
 class SoftmaxCrossEntropy(Function):
     """loss = -sum_c t_c log softmax(x)_c over the last axis, reduced by `reduction`;
-    dx = (softmax(x) * sum_c t_c - t) * g  (t, the target probabilities, gets no gradient)"""
+    dx = (softmax(x) * sum_c t_c - t) * g  (t, the target probabilities, gets no gradient).
+    Integer labels t stand for one-hot rows: loss = log sum exp(x) - x[label]."""
 
     # primitive: the classifier's loss in one stable pass, with the fused gradient the book
     # derives (softmax minus target) instead of the backward of five separate ops
@@ -439,10 +440,13 @@ class SoftmaxCrossEntropy(Function):
         ctx.shift = x.max(axis=-1, keepdims=True)
         z = x - ctx.shift
         log_norm = xp.log(xp.exp(z).sum(axis=-1, keepdims=True))
-        ctx.t_sum = t.sum(axis=-1, keepdims=True)
         ctx.reduction, ctx.count = reduction, x.size // max(x.shape[-1], 1)  # 0 for an empty batch
         ctx.save_for_backward(x, t)
-        losses = (ctx.t_sum * log_norm - (t * z).sum(axis=-1, keepdims=True))[..., 0]
+        if t.dtype.kind in "iu":  # labels: pick one logit per row instead of building one-hot rows
+            losses = (log_norm - xp.take_along_axis(z, t[..., None], axis=-1))[..., 0]
+        else:
+            ctx.t_sum = t.sum(axis=-1, keepdims=True)
+            losses = (ctx.t_sum * log_norm - (t * z).sum(axis=-1, keepdims=True))[..., 0]
         if reduction == "none":
             return losses
         total = losses.sum()
@@ -454,7 +458,10 @@ class SoftmaxCrossEntropy(Function):
     def backward(ctx, g):
         x, t = ctx.saved_tensors
         e = ctx.xp.exp(x - ctx.shift)  # recomputed from x, so that it is twice differentiable
-        gx = e / e.sum(axis=-1, keepdims=True) * ctx.t_sum - t
+        if t.dtype.kind in "iu":  # labels: their one-hot rows, a constant, are only needed here
+            gx = e / e.sum(axis=-1, keepdims=True) - array_namespace(t).eye(x.shape[-1], dtype=x.dtype)[t]
+        else:
+            gx = e / e.sum(axis=-1, keepdims=True) * ctx.t_sum - t
         if ctx.reduction == "none":
             return gx * g.reshape(g.shape + (1,)), None, None
         return gx * (g / max(ctx.count, 1) if ctx.reduction == "mean" else g), None, None

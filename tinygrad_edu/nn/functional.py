@@ -44,7 +44,7 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
         if t.shape != logits.shape[:-1]:
             raise ValueError(f"cross_entropy: integer labels of shape {t.shape} do not match logits "
                              f"of shape {logits.shape} (labels need shape {logits.shape[:-1]})")
-        t = one_hot(t, classes, dtype=logits.dtype)._data
+        t = _labels(t, classes, "cross_entropy")
     elif t.shape == logits.shape[:-1]:
         raise TypeError(f"cross_entropy: labels must be integers, got {t.dtype}; for class "
                         f"probabilities give shape {logits.shape}")
