@@ -412,13 +412,7 @@ class Tensor:
 
     def __getitem__(self, index) -> "Tensor":
         """Ints, slices, Ellipsis, None, integer arrays (repeats add up in the gradient), masks."""
-        index = _plain_index(index)
-        if type(self._data) is not np.ndarray:  # index arrays go where the values are
-            index = tuple(map(self._index_on_device, index)) if isinstance(index, tuple) else self._index_on_device(index)
-        return ops.GetItem.apply(self, index)
-
-    def _index_on_device(self, part):
-        return to_library_of(part, self._data) if hasattr(part, "shape") else part
+        return ops.GetItem.apply(self, _plain_index(index, self._data))
 
 
 class _RemovableHook:
@@ -535,15 +529,16 @@ def _as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _plain_index(index):
-    """An index with Tensors and lists replaced by arrays, so NumPy indexing applies as is."""
+def _plain_index(index, values):
+    """An index with Tensors and lists replaced by arrays on the device of `values`, so that
+    NumPy's (or CuPy's) indexing applies as is."""
     if isinstance(index, tuple):
-        return tuple(_plain_index(i) for i in index)
+        return tuple(_plain_index(i, values) for i in index)
     if isinstance(index, Tensor):
-        return index._data
-    if isinstance(index, list):
-        return np.asarray(index)
-    return index
+        index = index._data
+    elif isinstance(index, list):
+        index = np.asarray(index)
+    return index if type(values) is np.ndarray or not hasattr(index, "shape") else to_library_of(index, values)
 
 
 def _t(x) -> Tensor:
