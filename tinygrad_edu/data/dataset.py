@@ -2,6 +2,8 @@
 by an array of indices, which is what makes batching vectorised."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ..creation import get_generator
@@ -9,8 +11,9 @@ from ..tensor import Tensor
 
 
 class Dataset:
-    """A sequence of samples: subclass it with `__len__` and `__getitem__(i)` returning a tuple
-    of arrays (e.g. (image, label)). Override `batch(indices)` to fetch many at once."""
+    """A sequence of samples: `__len__` and `__getitem__(i)` returning a sample, e.g. a tuple
+    (image, label) or a dict. Subclassing is optional (the DataLoader takes any object with those
+    two methods); override `batch(indices)` to fetch many samples at once."""
 
     def __len__(self) -> int:
         raise NotImplementedError
@@ -18,11 +21,9 @@ class Dataset:
     def __getitem__(self, i):
         raise NotImplementedError
 
-    def batch(self, indices: np.ndarray) -> tuple:
-        """The samples at `indices`, stacked field by field (a loop over samples: slow; array
-        datasets override it)."""
-        samples = [self[int(i)] for i in indices]
-        return tuple(np.stack(field) for field in zip(*samples))
+    def batch(self, indices: np.ndarray):
+        """The samples at `indices`, stacked (a loop over samples: slow; array datasets override it)."""
+        return stack_samples([self[int(i)] for i in indices], indices)
 
 
 class TensorDataset(Dataset):
@@ -47,9 +48,9 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
-    """The samples of `dataset` at `indices`."""
+    """The samples of `dataset` (any object with `__len__` and `__getitem__`) at `indices`."""
 
-    def __init__(self, dataset: Dataset, indices):
+    def __init__(self, dataset, indices):
         self.dataset, self.indices = dataset, np.asarray(indices, dtype=np.int64)
 
     def __len__(self) -> int:
@@ -59,7 +60,73 @@ class Subset(Dataset):
         return self.dataset[int(self.indices[i])]
 
     def batch(self, indices):
-        return self.dataset.batch(self.indices[indices])
+        return fetch_batch(self.dataset, self.indices[indices])
+
+
+def fetch_batch(dataset, indices: np.ndarray):
+    """The samples of `dataset` at `indices` as one batch of NumPy arrays: by its `batch(indices)`
+    where it has one (array datasets: one fancy index per field), else sample by sample."""
+    batch = getattr(dataset, "batch", None)
+    if callable(batch):
+        return batch(indices)
+    return stack_samples([dataset[int(i)] for i in indices], indices)
+
+
+def stack_samples(samples: list, indices=None):
+    """One batch of NumPy arrays from a list of samples, as PyTorch's default_collate builds it:
+    tuples and lists field by field, dicts key by key (nested ones too), arrays, Tensors and NumPy
+    scalars stacked keeping their dtype, Python ints as int64, floats float64, bools bool, strings
+    kept as a list. `indices` (the samples' places in the dataset) only name samples in errors."""
+    names = [f"sample {j} of the batch" for j in range(len(samples))] if indices is None \
+        else [f"dataset[{int(i)}]" for i in indices]
+    return _stack(samples, "", names)
+
+
+def _stack(samples: list, field: str, names: list):
+    first = samples[0]
+    if isinstance(first, Mapping):
+        bad = next((j for j, s in enumerate(samples) if not isinstance(s, Mapping) or s.keys() != first.keys()), None)
+        if bad is not None:
+            raise _mismatch(field, names, bad, _layout(first), _layout(samples[bad]))
+        return {k: _stack([s[k] for s in samples], f"{field}[{k!r}]", names) for k in first}
+    if isinstance(first, (tuple, list)):
+        bad = next((j for j, s in enumerate(samples) if not isinstance(s, (tuple, list)) or len(s) != len(first)), None)
+        if bad is not None:
+            raise _mismatch(field, names, bad, _layout(first), _layout(samples[bad]))
+        fields = [_stack(list(column), f"{field}[{j}]", names) for j, column in enumerate(zip(*samples))]
+        return tuple(fields) if isinstance(first, tuple) else fields
+    if isinstance(first, (str, bytes)):
+        return list(samples)
+    arrays = [np.asarray(s) for s in samples]
+    odd = next((j for j, a in enumerate(arrays) if a.dtype == object), None)
+    if odd is not None:
+        raise TypeError(f"DataLoader: cannot batch {_describe(field)}: {names[odd]} has type "
+                        f"{type(samples[odd]).__name__}, not a number, array, Tensor or string")
+    bad = next((j for j, a in enumerate(arrays) if a.shape != arrays[0].shape), None)
+    if bad is not None:
+        raise _mismatch(field, names, bad, f"shape {arrays[0].shape}", f"shape {arrays[bad].shape}")
+    batch = np.stack(arrays)
+    if isinstance(first, int) and batch.dtype.kind == "i":  # as default_collate: Python ints are int64
+        batch = batch.astype(np.int64, copy=False)
+    return batch
+
+
+def _describe(field: str) -> str:
+    return f"field {field}" if field else "the samples"
+
+
+def _layout(sample) -> str:
+    """How a sample is laid out, for error messages: its keys, its number of fields, or its type."""
+    if isinstance(sample, Mapping):
+        return f"keys {list(sample)}"
+    if isinstance(sample, (tuple, list)):
+        return f"{len(sample)} fields"
+    return f"type {type(sample).__name__}"
+
+
+def _mismatch(field: str, names: list, bad: int, expected: str, got: str) -> ValueError:
+    return ValueError(f"DataLoader: cannot batch {_describe(field)}: {names[0]} has {expected} but "
+                      f"{names[bad]} has {got}; make the samples agree, or pass collate_fn=")
 
 
 def random_split(dataset: Dataset, lengths, seed=None) -> list:
