@@ -1,0 +1,181 @@
+"""What each op table row (op_db.py) means in PyTorch, written in PyTorch's own spelling on torch
+tensors. test_torch_compare.py checks every row's forward and gradient against these.
+
+A row either has a function here (same arguments as the row's `fn`) or a one-line reason in
+NO_TORCH_EQUIVALENT. Fixed helper data (labels, target probabilities, the dropout mask) comes from
+op_db's own helpers, so both sides see the same constants. PyTorch is optional: without it the
+names below still import, so the guard test can run.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from op_db import _dropout_ref, _labels_for, _probabilities_for
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:  # the tests skip (or fail under TINYGRAD_EDU_REQUIRE_TORCH=1)
+    torch = F = None
+
+
+def _const(helper, x):
+    """op_db's helper applied to x's values, as a torch constant (no gradient)."""
+    return torch.as_tensor(helper(x.detach().numpy()))
+
+
+def _reversed_axes(a):
+    # NumPy's a.transpose() / a.T reverse every axis; PyTorch's transpose needs two dims and its
+    # Tensor.T is deprecated for ndim != 2, so PyTorch spells this as a permute.
+    return a.permute(tuple(range(a.ndim - 1, -1, -1)))
+
+
+def _dropout(x, p=0.4):
+    # PyTorch's generator cannot reproduce tg's mask, so the mask is the row's own (_dropout_ref's
+    # seeded NumPy draw); what is compared is PyTorch's training-mode dropout: kept values scaled
+    # by 1/(1-p), dropped ones 0, and the same for the gradient.
+    keep = torch.as_tensor(_dropout_ref(np.ones(tuple(x.shape)), p) != 0)
+    return x * keep * (1 / (1 - p))
+
+
+_EMBEDDING_INDICES = [[0, 1], [1, 0]]
+
+
+def _embedding(w):
+    # F.embedding takes a 2-D weight only; the row also draws rows that are themselves arrays
+    # (w of shape (n, d, e)), which PyTorch users embed by flattening each row.
+    idx = torch.tensor(_EMBEDDING_INDICES) % w.shape[0]
+    return F.embedding(idx, w.flatten(1)).unflatten(-1, w.shape[1:])
+
+
+TORCH_REFS = {
+    # ---------------------------------------------------------------- arithmetic operators
+    "add": lambda a, b: a + b,
+    "radd": lambda a: 1.5 + a,
+    "sub": lambda a, b: a - b,
+    "rsub": lambda a: 1.5 - a,
+    "mul": lambda a, b: a * b,
+    "mul[scalar]": lambda a: a * 2.5,
+    "mul[same input]": lambda a: a * a,
+    "div": lambda a, b: a / b,
+    "rdiv": lambda a: 1.5 / a,
+    "neg": lambda a: -a,
+    "pow[scalar]": lambda a: a ** 3,
+    "pow[fraction]": lambda a: a ** 1.5,
+    "pow[negative]": lambda a: a ** -2,
+    "pow[tensor]": lambda a, b: a ** b,
+    "rpow": lambda a: 2.0 ** a,
+    "matmul": lambda a, b: a @ b,
+    "matmul[vector, matrix]": lambda a, b: a @ b,
+    "matmul[matrix, vector]": lambda a, b: a @ b,
+    "matmul[vector, vector]": lambda a, b: a @ b,
+    "matmul[batched, matrix]": lambda a, b: a @ b,
+    "matmul[broadcast batch]": lambda a, b: a @ b,
+    "matmul[vector, batched]": lambda a, b: torch.matmul(a, b),
+    # ---------------------------------------------------------------- comparisons (no gradient)
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "eq": lambda a: a == a,
+    "ne": lambda a, b: a != b,
+    # ---------------------------------------------------------------- elementwise functions
+    "exp": lambda a: a.exp(),
+    "log": lambda a: a.log(),
+    "sqrt": lambda a: a.sqrt(),
+    "abs": lambda a: a.abs(),
+    "sin": lambda a: a.sin(),
+    "cos": lambda a: a.cos(),
+    "tanh": lambda a: a.tanh(),
+    "sigmoid": lambda a: a.sigmoid(),
+    "relu": lambda a: a.relu(),
+    "leaky_relu": lambda a: F.leaky_relu(a, 0.1),
+    "softplus": lambda a: F.softplus(a),
+    "clip": lambda a: a.clamp(-0.5, 0.75),
+    "clip[lo only]": lambda a: a.clamp(min=0.25),
+    "maximum": lambda a, b: torch.maximum(a, b),  # ties (where PyTorch halves g) never drawn: kink-free grid
+    "maximum[method]": lambda a, b: a.maximum(b),
+    "minimum": lambda a, b: torch.minimum(a, b),
+    "minimum[method]": lambda a, b: a.minimum(b),
+    "where": lambda a, b: torch.where(a > 0, a, b),
+    "where[scalar]": lambda a: torch.where(a > 0, a, 0.5),
+    "astype": lambda a: a.to(torch.float32).to(a.dtype),
+    # ---------------------------------------------------------------- reductions
+    "sum": lambda a: a.sum(),
+    "sum[axis=0]": lambda a: a.sum(dim=0),
+    "sum[axis=-1, keepdims]": lambda a: a.sum(dim=-1, keepdim=True),
+    "sum[axis=(0, -1)]": lambda a: a.sum(dim=(0, -1)),
+    "mean": lambda a: a.mean(),
+    "mean[axis=-1, keepdims]": lambda a: a.mean(dim=-1, keepdim=True),
+    # var/std: PyTorch's default is the unbiased estimate (correction=1)
+    "var": lambda a: a.var(),
+    "var[axis=0, ddof=1]": lambda a: a.var(dim=0, correction=1),
+    "std": lambda a: a.std(),
+    "std[axis=-1, ddof=1, keepdims]": lambda a: a.std(dim=-1, correction=1, keepdim=True),
+    # max/min: tg shares g evenly among tied maxima. PyTorch does too for full reductions (a.max())
+    # and for amax/amin, but a.max(dim) gives all of g to the one index it returns; so the axis
+    # rows are spelled amax/amin, and the rows draw kink-free (tie-free) inputs anyway.
+    "max": lambda a: a.max(),
+    "max[axis=-1]": lambda a: a.amax(dim=-1),
+    "max[axis=0, keepdims]": lambda a: a.amax(dim=0, keepdim=True),
+    "min": lambda a: a.min(),
+    "min[axis=(0, 1)]": lambda a: a.amin(dim=(0, 1)),
+    "logsumexp": lambda a: a.flatten().logsumexp(dim=0),  # PyTorch's logsumexp needs a dim
+    "logsumexp[axis=-1]": lambda a: a.logsumexp(dim=-1),
+    "argmax": lambda a: a.argmax(),  # index into the flattened tensor, as NumPy's
+    "argmin[axis=0]": lambda a: a.argmin(dim=0),
+    "softmax": lambda a: a.softmax(dim=-1),
+    "log_softmax": lambda a: a.log_softmax(dim=-1),
+    "log_softmax[axis=0]": lambda a: a.log_softmax(dim=0),
+    # ---------------------------------------------------------------- movement
+    "reshape": lambda a: a.reshape(-1),
+    "reshape[tuple]": lambda a: a.reshape((1, *a.shape)),
+    "flatten": lambda a: a.flatten(),
+    "transpose": _reversed_axes,
+    "transpose[axes]": lambda a: a.permute(1, 2, 0),
+    "permute": lambda a: a.permute(1, 0),
+    "T": _reversed_axes,
+    "swapaxes": lambda a: a.swapaxes(0, -1),
+    "broadcast_to": lambda a: a.broadcast_to((3, *a.shape)),
+    "squeeze": lambda a: a.squeeze(),
+    "expand_dims": lambda a: a.unsqueeze(-1),
+    "pad": lambda a: F.pad(a, (1, 1) * a.ndim),
+    "pad[per axis, value]": lambda a: F.pad(a, (1, 0, 0, 2), value=0.5),  # last axis first
+    "concatenate": lambda a, b: torch.cat([a, b]),
+    "concatenate[axis=-1]": lambda a, b: torch.cat([a, b], dim=-1),
+    "stack": lambda a, b: torch.stack([a, b]),
+    "stack[axis=-1]": lambda a, b, c: torch.stack([a, b, c], dim=-1),
+    "getitem[int]": lambda a: a[0],
+    "getitem[slices]": lambda a: a[1:, ::2],
+    "getitem[ellipsis, None]": lambda a: a[..., None, -1],
+    "getitem[repeated indices]": lambda a: a[[0, 0, -1]],
+    "getitem[array pairs]": lambda a: a[torch.tensor([0, -1, 0]), torch.tensor([0, 0, -1])],
+    "getitem[mask]": lambda a: a[a.detach() > 0],
+    # ---------------------------------------------------------------- nn.functional
+    "linear": lambda x, w, b: F.linear(x, w, b),
+    "linear[no bias]": lambda x, w: F.linear(x, w),
+    # cross_entropy/nll_loss: classes on axis 1 for inputs of 2 or more dims, (N, C, d1, ...)
+    "cross_entropy[labels]": lambda x: F.cross_entropy(x, _const(_labels_for, x)),
+    "cross_entropy[probabilities, sum]": lambda x: F.cross_entropy(x, _const(_probabilities_for, x), reduction="sum"),
+    "cross_entropy[none]": lambda x: F.cross_entropy(x, _const(_labels_for, x), reduction="none"),
+    "one_hot": lambda x: F.one_hot(_const(_labels_for, x), x.shape[-1]).to(x.dtype),
+    "conv2d": lambda x, w, b: F.conv2d(x, w, b),
+    "conv2d[stride 2, padding 1]": lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
+    "max_pool2d": lambda x: F.max_pool2d(x, 2),
+    "max_pool2d[padding 1]": lambda x: F.max_pool2d(x, 2, padding=1),
+    "avg_pool2d": lambda x: F.avg_pool2d(x, 2),
+    "batch_norm[training]": lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+    "dropout[seeded]": _dropout,
+    "embedding": _embedding,
+    "mse_loss": lambda a, b: F.mse_loss(a, b),
+    "nll_loss": lambda x: F.nll_loss(x.log_softmax(dim=-1), _const(_labels_for, x)),
+    "binary_cross_entropy": lambda p: F.binary_cross_entropy(p, _const(_probabilities_for, p)),
+    "binary_cross_entropy_with_logits":
+        lambda x: F.binary_cross_entropy_with_logits(x, _const(_probabilities_for, x)),
+    # no accuracy function in PyTorch itself: this is the idiom PyTorch code writes
+    "accuracy": lambda x: (x.argmax(dim=-1) == _const(_labels_for, x)).float().mean(),
+}
+
+NO_TORCH_EQUIVALENT = {
+    "l2_penalty": "a book-only helper: PyTorch puts L2 regularisation in its optimizers' weight_decay",
+}
