@@ -32,10 +32,22 @@ METRICS = {
 
 
 class History:
-    """Per-epoch records: `history["val_loss"]` is a list with one value per epoch."""
+    """Per-epoch records: `history["val_loss"]` is a list with one value per epoch. Keras' views
+    too: `history.history` (the losses and metrics by name) and `history.epoch` (from 0)."""
 
     def __init__(self, records=None):
         self.records = {k: list(v) for k, v in (records or {}).items()}
+
+    @property
+    def history(self) -> dict:
+        """Keras' dict {"loss": [...], "accuracy": [...], "val_loss": [...], ...}: the records
+        without "epoch" and "lr" (which Keras does not log by default); the lists are shared."""
+        return {k: v for k, v in self.records.items() if k not in ("epoch", "lr")}
+
+    @property
+    def epoch(self) -> list:
+        """Keras' list of the epochs, counted from 0."""
+        return [int(e) - 1 for e in self.records.get("epoch", [])]
 
     def append(self, logs: dict) -> None:
         for key, value in logs.items():
@@ -148,6 +160,22 @@ class ProgressBar(Callback):
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+class EpochPrinter(Callback):
+    """Keras' verbose line per epoch on standard output (or `file`):
+    "Epoch 3/10 - loss: 0.1234 - accuracy: 0.9500 - val_loss: ..."."""
+
+    def __init__(self, epochs: int, file=None):
+        self.epochs, self.file = epochs, file
+
+    @staticmethod
+    def format(logs: dict) -> str:
+        """The losses and metrics on one line, "loss: 0.1234 - accuracy: 0.9500" (no learning rate)."""
+        return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items() if k != "lr")
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        print(f"Epoch {epoch}/{self.epochs} - {self.format(logs)}", file=self.file)
 
 
 class HistoryLogger(Callback):

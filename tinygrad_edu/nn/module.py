@@ -13,6 +13,7 @@ import numpy as np
 from ..autograd import mark_written, no_grad
 from ..device import split_to_arguments, to_device, to_library_of
 from ..tensor import Tensor
+from .keras import KerasMixin
 
 
 class Parameter(Tensor):
@@ -24,9 +25,10 @@ class Parameter(Tensor):
         super().__init__(data, requires_grad=requires_grad, dtype=dtype)
 
 
-class Module:
+class Module(KerasMixin):
     """Base class of layers and models: subclass it, assign parameters and sub-modules in
-    `__init__`, and compute the output in `forward`. Call the module, not `forward`."""
+    `__init__`, and compute the output in `forward`. Call the module, not `forward`. Keras'
+    compile / fit / evaluate / predict come from KerasMixin (nn/keras.py)."""
 
     def __init__(self):
         object.__setattr__(self, "_parameters", {})
@@ -287,6 +289,10 @@ class Sequential(ModuleList):
 
     def __init__(self, *modules: Module):
         super().__init__(modules)
+
+    def add(self, module: Module) -> None:
+        """Append a layer, as Keras' `model.add(...)` does (and, like it, return None)."""
+        self.append(module)
 
     def forward(self, x):
         for m in self:
