@@ -1,19 +1,31 @@
 """tinygrad_edu: a small, fast reverse-mode autograd framework on NumPy, for learning and teaching."""
 from . import memory  # noqa: F401  (tunes malloc once; see memory.py)
-from .autograd import Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .autograd import Function, detect_anomaly
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .device import is_cuda_available
-from .tensor import Tensor, concatenate, grad, maximum, minimum, stack, where
-from .creation import (arange, eye, full, full_like, get_generator, manual_seed, ones, ones_like,
-                       rand, rand_like, randn, randn_like, zeros, zeros_like)
+from .dtypes import (bool, complex64, complex128, double, float, float16, float32, float64, half, int, int8,  # noqa: A004
+                     int16, int32, int64, long, short, uint8)
+from .tensor import Tensor, cat, concatenate, grad, maximum, minimum, stack, where
+from .creation import (arange, eye, from_numpy, full, full_like, get_generator, linspace, manual_seed, ones,
+                       ones_like, rand, rand_like, randn, randn_like, tensor, zeros, zeros_like)
+from .functions import (abs, add, argmax, argmin, clamp, clone, cos, div, exp, flatten, log, log_softmax,  # noqa: A004
+                        logsumexp, matmul, max, mean, min, mm, mul, neg, numel, permute, pow, relu, reshape,
+                        sigmoid, sin, softmax, sqrt, squeeze, std, sub, sum, t, tanh, transpose, unsqueeze, var)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
 from .checkpoint import CheckpointError, load, save
-from . import data, nn, optim
+from . import cuda, data, nn, optim
 from .train import Trainer, evaluate, fit, predict
 
 __version__ = "0.1.0"
-__all__ = ["Function", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad", "is_cuda_available",
-           "Tensor", "concatenate",
-           "grad", "maximum", "minimum", "stack", "where", "arange", "eye", "full", "full_like", "get_generator",
-           "manual_seed", "ones", "ones_like", "rand", "rand_like", "randn", "randn_like", "zeros", "zeros_like",
+__all__ = ["Function", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
+           "is_cuda_available", "Tensor", "cat", "concatenate", "grad", "maximum", "minimum", "stack",
+           "where", "arange", "eye", "from_numpy", "full", "full_like", "get_generator", "linspace", "manual_seed",
+           "ones", "ones_like", "rand", "rand_like", "randn", "randn_like", "tensor", "zeros", "zeros_like",
            "GradcheckError", "gradcheck", "gradgradcheck", "numerical_gradient", "CheckpointError", "load", "save",
-           "data", "nn", "optim", "Trainer", "evaluate", "fit", "predict"]
+           "cuda", "data", "nn", "optim", "Trainer", "evaluate", "fit", "predict",
+           "bool", "complex64", "complex128", "double", "float", "float16", "float32", "float64", "half", "int",
+           "int8", "int16", "int32", "int64", "long", "short", "uint8",
+           "abs", "add", "argmax", "argmin", "clamp", "clone", "cos", "div", "exp", "flatten", "log", "log_softmax",
+           "logsumexp", "matmul", "max", "mean", "min", "mm", "mul", "neg", "numel", "permute", "pow", "relu",
+           "reshape", "sigmoid", "sin", "softmax", "sqrt", "squeeze", "std", "sub", "sum", "t", "tanh", "transpose",
+           "unsqueeze", "var"]

@@ -27,37 +27,9 @@ from heapq import heappop, heappush
 
 import numpy
 
-_grad_enabled = True  # the one global switch: is the graph being recorded?
+from .grad_mode import state as _grad_mode
+
 _anomaly = False  # inside detect_anomaly(): check every op's values for NaN and Inf
-
-
-def is_grad_enabled() -> bool:
-    return _grad_enabled
-
-
-class _GradMode(ContextDecorator):
-    enabled: bool
-
-    def __enter__(self):
-        global _grad_enabled
-        self.previous = _grad_enabled
-        _grad_enabled = self.enabled
-
-    def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self.previous
-
-
-class no_grad(_GradMode):
-    """`with no_grad():` (or `@no_grad()`): ops inside record no graph."""
-
-    enabled = False
-
-
-class enable_grad(_GradMode):
-    """`with enable_grad():` records the graph again inside a `no_grad` block."""
-
-    enabled = True
 
 
 class detect_anomaly(ContextDecorator):
@@ -229,7 +201,7 @@ class Function:
             if _has_nan_or_inf(y) and not any(_has_nan_or_inf(x) for x in inputs):
                 raise FloatingPointError(f"{cls.op_name()} produced NaN or Inf in its forward pass, "
                                          f"from finite inputs; it was called at {ctx.created_at}")
-        record = record and _grad_enabled
+        record = record and _grad_mode.grad_enabled
         if record and ctx.saved_tensors:  # to tell, under create_graph, which saved array is which
             ctx.input_ids, ctx.output_id, ctx.saved_at = tuple(map(id, inputs)), id(y), _clock
         if type(y) is not numpy.ndarray:
@@ -261,7 +233,6 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
     With `targets=None` the gradients accumulate into the `.grad` of leaves that require grad;
     otherwise the gradients of the Tensors `targets` are returned (None where unreached).
     """
-    global _grad_enabled
     create_graph = bool(create_graph)
     grads = {}  # node (an op, or a leaf Tensor) -> gradient arrived so far
     queue = []  # heap of (-generation, tie-break, op): the latest op runs first
@@ -276,7 +247,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
     wanted = None if targets is None else {t if t._ctx is None else t._ctx for t in targets}
     captured = {}  # gradients of the wanted ops, kept as they pass
     pushed = len(queue)
-    previous_mode, _grad_enabled = _grad_enabled, create_graph
+    previous_mode, _grad_mode.grad_enabled = _grad_mode.grad_enabled, create_graph
     try:
         while queue:
             ctx = heappop(queue)[2]
@@ -331,7 +302,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
         found = [captured.get(t._ctx) if t._ctx is not None else grads.get(t) for t in targets]
         return [_as_result(g, create_graph) for g in found]
     finally:
-        _grad_enabled = previous_mode
+        _grad_mode.grad_enabled = previous_mode
 
 
 def _check_gradients(ctx, g, gxs) -> None:
@@ -380,7 +351,10 @@ def _run_hooks(hooks, retained, g, create_graph: bool, handed_out: set):
 
 def _accumulate_leaf(leaf, g, create_graph: bool, handed_out: set) -> None:
     if create_graph:
-        g = g if isinstance(g, Tensor) else Tensor(g)
+        g = g if isinstance(g, Tensor) else Tensor._from_op(g)
+        if leaf.grad is None and id(g) in handed_out:
+            g = g.clone()  # so that no two .grad tensors share memory (zero_() on one)
+        handed_out.add(id(g))
         leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
     current = leaf.grad
@@ -395,14 +369,14 @@ def _accumulate_leaf(leaf, g, create_graph: bool, handed_out: set) -> None:
         total = current._data + g  # not +=: an op may have saved the old .grad array
         current._data = total if total.shape else array_namespace(g).asarray(total)
     else:
-        leaf.grad = Tensor(current._data + g)
+        leaf.grad = Tensor._from_op(current._data + g)
 
 
 def _fit(gx, shape: tuple, dtype, ctx, create_graph: bool):
     """Give a gradient the engine's type, its input's shape (a broadcast is summed back down)
     and its input's dtype, or explain what the op's backward got wrong."""
     if create_graph:
-        gx = gx if isinstance(gx, Tensor) else Tensor(gx)
+        gx = gx if isinstance(gx, Tensor) else Tensor._from_op(gx)
     elif isinstance(gx, Tensor):
         gx = gx._data
     elif isinstance(gx, numpy.generic):
@@ -452,7 +426,7 @@ def _output_of(op, data):
 def _as_result(g, create_graph: bool):
     if g is None or isinstance(g, Tensor):
         return g
-    return Tensor(g.copy() if g.base is not None or not getattr(g.flags, "writeable", True) else g)
+    return Tensor._from_op(g.copy() if g.base is not None or not getattr(g.flags, "writeable", True) else g)
 
 
 # tensor.py builds on this module; the engine in turn needs Tensor, so it is imported last.

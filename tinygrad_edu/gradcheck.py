@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import enable_grad, no_grad
+from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor, grad
 
 

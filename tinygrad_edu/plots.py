@@ -105,7 +105,7 @@ def layer_outputs(model, x, kinds=None) -> dict:
     """{module name: output array} of the activation layers (ReLU, Sigmoid, Tanh by default)
     for one forward pass on x, in eval mode and without a graph."""
     from . import nn
-    from .autograd import no_grad
+    from .grad_mode import no_grad
     from .tensor import Tensor
     kinds = kinds or (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.LeakyReLU)
     outputs, handles = {}, []

@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 
-from .autograd import no_grad
+from .grad_mode import no_grad
 from .checkpoint import load, save
 from .data import DataLoader
 from .files import atomic_write

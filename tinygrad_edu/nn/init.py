@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import mark_written, no_grad
+from ..autograd import mark_written
+from ..grad_mode import no_grad
 from ..creation import get_generator
 from ..device import to_library_of
 from ..tensor import Tensor

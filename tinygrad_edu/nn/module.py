@@ -10,7 +10,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..autograd import mark_written, no_grad
+from ..autograd import mark_written
+from ..grad_mode import no_grad
 from ..device import split_to_arguments, to_device, to_library_of
 from ..tensor import Tensor
 from .keras import KerasMixin
@@ -245,11 +246,11 @@ class Module(KerasMixin):
         table = [("layer", "type", "output shape", "parameters")]
         seen = set()
         for name, kind, shape, m in rows:
-            count = sum(p.size for p in m.parameters() if id(p) not in seen)
+            count = sum(p.numel() for p in m.parameters() if id(p) not in seen)
             seen.update(id(p) for p in m.parameters())
             table.append((name, kind, str((None,) + shape[1:]), f"{count:,}"))
-        total = sum(p.size for p in self.parameters())
-        trainable = sum(p.size for p in self.parameters() if p.requires_grad)
+        total = sum(p.numel() for p in self.parameters())
+        trainable = sum(p.numel() for p in self.parameters() if p.requires_grad)
         widths = [max(len(r[i]) for r in table) for i in range(4)]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
         rule = "-" * len(max(lines, key=len))

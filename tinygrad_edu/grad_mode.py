@@ -1,0 +1,112 @@
+"""Grad mode: is the graph being recorded? One switch per thread, as in PyTorch.
+
+`no_grad()`, `enable_grad()` and `set_grad_enabled(mode)` work as `with` blocks and as
+decorators, on plain functions (each call gets its own block, so recursion is safe) and on
+generator functions (the mode holds while the generator runs, not while its caller does).
+Threads never see each other's mode: one thread can evaluate under `no_grad` while another trains.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+
+
+class _ThreadState(threading.local):
+    """Each thread's own grad mode; a new thread starts with grad enabled."""
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.previous = []  # the modes to restore, innermost last
+
+
+state = _ThreadState()
+
+
+def is_grad_enabled() -> bool:
+    return state.grad_enabled
+
+
+class _GradMode:
+    """Set grad mode to `self.enabled` inside a `with` block or a decorated function."""
+
+    enabled: bool
+
+    def __enter__(self):
+        state.previous.append(state.grad_enabled)
+        state.grad_enabled = self.enabled
+
+    def __exit__(self, *exc):
+        state.grad_enabled = state.previous.pop()
+
+    def clone(self) -> "_GradMode":
+        return type(self)()
+
+    def __call__(self, function):
+        if inspect.isgeneratorfunction(function):
+            return _generator_under(self, function)
+
+        @functools.wraps(function)
+        def under_mode(*args, **kwargs):
+            with self.clone():
+                return function(*args, **kwargs)
+
+        return under_mode
+
+
+def _generator_under(mode: _GradMode, function):
+    """A generator function whose body runs under `mode` each time it is resumed."""
+
+    @functools.wraps(function)
+    def under_mode(*args, **kwargs):
+        with mode.clone():
+            generator = function(*args, **kwargs)
+        resume, value = generator.send, None
+        while True:
+            try:
+                with mode.clone():
+                    item = resume(value)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                value, resume = (yield item), generator.send
+            except GeneratorExit:
+                with mode.clone():
+                    generator.close()
+                raise
+            except BaseException as error:  # thrown in by the caller: pass it to the generator
+                value, resume = error, generator.throw
+
+    return under_mode
+
+
+class no_grad(_GradMode):
+    """`with no_grad():` (or `@no_grad()`): ops inside record no graph."""
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """`with enable_grad():` records the graph again inside a `no_grad` block."""
+
+    enabled = True
+
+
+class set_grad_enabled(_GradMode):
+    """`set_grad_enabled(False)` switches recording off for this thread now; as `with
+    set_grad_enabled(mode):` only inside the block (PyTorch's `torch.set_grad_enabled`)."""
+
+    def __init__(self, mode: bool):
+        self.enabled = bool(mode)
+        self.before = state.grad_enabled
+        state.grad_enabled = self.enabled
+
+    def __enter__(self):
+        state.previous.append(self.before)  # switched already; restore what came before on exit
+
+    def clone(self) -> _GradMode:
+        return enable_grad() if self.enabled else no_grad()
+
+    def __call__(self, function):
+        state.grad_enabled = self.before  # as a decorator it switches only while the function runs
+        return super().__call__(function)
