@@ -59,24 +59,36 @@ def _linear_shapes(draw, bias: bool = True):
     return (lead + (n_in,), (n_out, n_in)) + (((n_out,),) if bias else ())
 
 
+def _class_axis(x) -> int:
+    """PyTorch's class axis of logits: 1 of (N, C, d1, ...), 0 of (C,)."""
+    return 1 if np.ndim(x) >= 2 else 0
+
+
 def _labels_for(x):
-    """Fixed integer labels for logits x of shape (..., classes)."""
+    """Fixed integer labels for logits x of shape (N, C, d1, ...) or (C,)."""
+    c = _class_axis(x)
+    shape = tuple(np.shape(x)[:c]) + tuple(np.shape(x)[c + 1:])
+    return np.arange(int(np.prod(shape))).reshape(shape) % np.shape(x)[c]
+
+
+def _last_axis_labels(x):
+    """Fixed integer labels for outputs x of shape (..., classes) (accuracy's layout)."""
     return np.arange(int(np.prod(x.shape[:-1]))).reshape(x.shape[:-1]) % x.shape[-1]
 
 
-def _softmax(x):
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+def _softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def _cross_entropy_ref(x, t, reduction="mean"):
-    losses = -(t * np.log(_softmax(x))).sum(axis=-1)
+    losses = -(t * np.log(_softmax(x, _class_axis(x)))).sum(axis=_class_axis(x))
     return {"mean": losses.mean(), "sum": losses.sum(), "none": losses}[reduction]
 
 
 def _probabilities_for(x):
-    """Fixed target probabilities for logits x (a constant: targets get no gradient)."""
-    return _softmax(np.cos(np.arange(x.size, dtype=float)).reshape(x.shape))
+    """Fixed target probabilities for logits x, over the class axis."""
+    return _softmax(np.cos(np.arange(int(np.prod(np.shape(x))), dtype=float)).reshape(np.shape(x)), _class_axis(x))
 
 
 @st.composite
@@ -128,8 +140,16 @@ def _dropout_ref(x, p=0.4, seed=0):
     return x * (np.random.default_rng(seed).random(x.shape) >= p) / (1 - p)
 
 
+def _setitem(a, b):
+    """a with its first row set from b (a clone, so that the op is recorded, not refused)."""
+    y = a.clone() if hasattr(a, "clone") else a
+    y[0] = b[0] * 2
+    return y
+
+
 def _one_hot_ref(x):
-    return np.eye(x.shape[-1])[_labels_for(x)]
+    """One-hot rows of _labels_for(x), with the classes on x's class axis."""
+    return np.moveaxis(np.eye(np.shape(x)[_class_axis(x)])[_labels_for(x)], -1, _class_axis(x))
 
 
 OP_DB: list[OpSpec] = [
@@ -150,6 +170,7 @@ OP_DB: list[OpSpec] = [
     OpSpec("pow[tensor]", lambda a, b: a ** b, np.power, nargs=2, broadcast=True, domain=(0.5, 2.0)),
     OpSpec("rpow", lambda a: 2.0 ** a, lambda a: 2.0 ** a),
     OpSpec("matmul", lambda a, b: a @ b, np.matmul, nargs=2, shapes=_matmul_shapes(2, 2)),
+    OpSpec("mm", lambda a, b: a.mm(b), np.matmul, nargs=2, shapes=_matmul_shapes(2, 2)),
     OpSpec("matmul[vector, matrix]", lambda a, b: a @ b, np.matmul, nargs=2, shapes=_matmul_shapes(1, 2)),
     OpSpec("matmul[matrix, vector]", lambda a, b: a @ b, np.matmul, nargs=2, shapes=_matmul_shapes(2, 1)),
     OpSpec("matmul[vector, vector]", lambda a, b: a @ b, np.matmul, nargs=2, shapes=_matmul_shapes(1, 1)),
@@ -179,7 +200,8 @@ OP_DB: list[OpSpec] = [
     OpSpec("leaky_relu", lambda a: a.leaky_relu(0.1), lambda a: np.where(a > 0, a, 0.1 * a), kinks=True),
     OpSpec("softplus", lambda a: a.softplus(), lambda a: np.log1p(np.exp(a))),
     OpSpec("clip", lambda a: a.clip(-0.5, 0.75), lambda a: np.clip(a, -0.5, 0.75), kinks=True),
-    OpSpec("clip[lo only]", lambda a: a.clip(lo=0.25), lambda a: np.maximum(a, 0.25), kinks=True),
+    OpSpec("clip[min only]", lambda a: a.clip(min=0.25), lambda a: np.maximum(a, 0.25), kinks=True),
+    OpSpec("clamp", lambda a: a.clamp(max=0.25), lambda a: np.minimum(a, 0.25), kinks=True),
     OpSpec("maximum", tg.maximum, np.maximum, nargs=2, broadcast=True, kinks=True),
     OpSpec("maximum[method]", lambda a, b: a.maximum(b), np.maximum, nargs=2, kinks=True),
     OpSpec("minimum", tg.minimum, np.minimum, nargs=2, broadcast=True, kinks=True),
@@ -190,6 +212,16 @@ OP_DB: list[OpSpec] = [
     # float32 rounding defeats central differences: Cast's gradient is tested in test_autograd.py
     OpSpec("astype", lambda a: a.astype(np.float32).astype(a.dtype),
            lambda a: a.astype(np.float32).astype(a.dtype), differentiable=False),
+    # casts there and back, so that the result keeps the input's dtype (what check_op asserts)
+    OpSpec("double", lambda a: a.double().to(a.dtype), lambda a: a),
+    OpSpec("float", lambda a: a.float().to(a.dtype), lambda a: a.astype(np.float32).astype(a.dtype),
+           differentiable=False),
+    OpSpec("half", lambda a: a.half().to(a.dtype), lambda a: a.astype(np.float16).astype(a.dtype),
+           differentiable=False),
+    OpSpec("long", lambda a: a.long().to(a.dtype), lambda a: a.astype(np.int64).astype(a.dtype), differentiable=False),
+    OpSpec("int", lambda a: a.int().to(a.dtype), lambda a: a.astype(np.int32).astype(a.dtype), differentiable=False),
+    OpSpec("bool", lambda a: a.bool().to(a.dtype), lambda a: a.astype(bool).astype(a.dtype), differentiable=False),
+    OpSpec("clone", lambda a: a.clone(), lambda a: a.copy()),
     # ---------------------------------------------------------------- reductions
     OpSpec("sum", lambda a: a.sum(), np.sum),
     OpSpec("sum[axis=0]", lambda a: a.sum(axis=0), lambda a: a.sum(axis=0), min_dims=1),
@@ -199,16 +231,22 @@ OP_DB: list[OpSpec] = [
     OpSpec("mean", lambda a: a.mean(), np.mean),
     OpSpec("mean[axis=-1, keepdims]", lambda a: a.mean(axis=-1, keepdims=True),
            lambda a: a.mean(axis=-1, keepdims=True), min_dims=1),
-    OpSpec("var", lambda a: a.var(), np.var, kinks=True, shapes=_with_min_side(2)),
+    OpSpec("var", lambda a: a.var(), lambda a: np.var(a, ddof=1), kinks=True, shapes=_with_min_side(2)),
+    OpSpec("var[dim=-1, correction=0, keepdim]", lambda a: a.var(dim=-1, correction=0, keepdim=True),
+           lambda a: a.var(axis=-1, keepdims=True), kinks=True, shapes=_with_min_side(2)),
     OpSpec("var[axis=0, ddof=1]", lambda a: a.var(axis=0, ddof=1), lambda a: a.var(axis=0, ddof=1),
            kinks=True, shapes=_with_min_side(2)),
-    OpSpec("std", lambda a: a.std(), np.std, kinks=True, shapes=_with_min_side(2)),
+    OpSpec("std", lambda a: a.std(), lambda a: np.std(a, ddof=1), kinks=True, shapes=_with_min_side(2)),
     OpSpec("std[axis=-1, ddof=1, keepdims]", lambda a: a.std(axis=-1, ddof=1, keepdims=True),
            lambda a: a.std(axis=-1, ddof=1, keepdims=True), kinks=True, shapes=_with_min_side(2)),
     OpSpec("max", lambda a: a.max(), np.max, kinks=True),
     OpSpec("max[axis=-1]", lambda a: a.max(axis=-1), lambda a: a.max(axis=-1), kinks=True, min_dims=1),
     OpSpec("max[axis=0, keepdims]", lambda a: a.max(axis=0, keepdims=True),
            lambda a: a.max(axis=0, keepdims=True), kinks=True, min_dims=1),
+    OpSpec("max[dim=-1].values", lambda a: a.max(-1).values, lambda a: a.max(axis=-1), kinks=True, min_dims=1),
+    OpSpec("max[dim=0, keepdim].indices", lambda a: a.max(0, keepdim=True).indices,
+           lambda a: a.argmax(axis=0, keepdims=True), kinks=True, min_dims=1, differentiable=False),
+    OpSpec("min[dim=-1].values", lambda a: a.min(dim=-1).values, lambda a: a.min(axis=-1), kinks=True, min_dims=1),
     OpSpec("min", lambda a: a.min(), np.min, kinks=True),
     OpSpec("min[axis=(0, 1)]", lambda a: a.min(axis=(0, 1)), lambda a: a.min(axis=(0, 1)), kinks=True, min_dims=2),
     OpSpec("logsumexp", lambda a: a.logsumexp(), lambda a: np.log(np.exp(a).sum())),
@@ -229,12 +267,19 @@ OP_DB: list[OpSpec] = [
            shapes=shapes(min_dims=3, max_dims=3).map(lambda s: (s,))),
     OpSpec("permute", lambda a: a.permute(1, 0), lambda a: a.transpose(1, 0),
            shapes=shapes(min_dims=2, max_dims=2).map(lambda s: (s,))),
+    OpSpec("permute[negative axes]", lambda a: a.permute(-1, 0, 1), lambda a: a.transpose(2, 0, 1),
+           shapes=shapes(min_dims=3, max_dims=3).map(lambda s: (s,))),
+    OpSpec("transpose[dim0, dim1]", lambda a: a.transpose(0, -1), lambda a: a.swapaxes(0, -1), min_dims=1),
+    OpSpec("t", lambda a: a.t(), np.transpose, shapes=shapes(max_dims=2).map(lambda s: (s,))),
+    OpSpec("view", lambda a: a.view(-1), lambda a: a.reshape(-1)),
+    OpSpec("expand", lambda a: a.expand((3,) + (-1,) * a.ndim), lambda a: np.broadcast_to(a, (3,) + a.shape)),
     OpSpec("T", lambda a: a.T, lambda a: a.T),
     OpSpec("swapaxes", lambda a: a.swapaxes(0, -1), lambda a: a.swapaxes(0, -1), min_dims=1),
     OpSpec("broadcast_to", lambda a: a.broadcast_to((3,) + a.shape), lambda a: np.broadcast_to(a, (3,) + a.shape)),
     OpSpec("squeeze", lambda a: a.squeeze(), np.squeeze,
            shapes=shapes(min_dims=1).map(lambda s: (s[:1] + (1,) + s[1:],))),
     OpSpec("expand_dims", lambda a: a.expand_dims(-1), lambda a: np.expand_dims(a, -1)),
+    OpSpec("unsqueeze", lambda a: a.unsqueeze(0), lambda a: np.expand_dims(a, 0)),
     OpSpec("pad", lambda a: a.pad(1), lambda a: np.pad(a, 1)),
     OpSpec("pad[per axis, value]", lambda a: a.pad(((0, 2), (1, 0)), value=0.5),
            lambda a: np.pad(a, ((0, 2), (1, 0)), constant_values=0.5),
@@ -254,6 +299,18 @@ OP_DB: list[OpSpec] = [
     OpSpec("getitem[array pairs]", lambda a: a[np.array([0, -1, 0]), np.array([0, 0, -1])],
            lambda a: a[np.array([0, -1, 0]), np.array([0, 0, -1])], min_dims=2),
     OpSpec("getitem[mask]", lambda a: a[a.data > 0], lambda a: a[a > 0], kinks=True),
+    OpSpec("getitem[int, slice, array]", lambda a: a[1, :, [0, -1]], lambda a: a[1][:, [0, -1]],
+           shapes=shapes(min_dims=3, max_dims=3, min_side=2).map(lambda s: (s,))),
+    OpSpec("setitem", lambda a, b: _setitem(a, b), lambda a, b: _setitem(a.copy(), b), nargs=2, min_dims=1),
+    # ---------------------------------------------------------------- in-place updates (recorded in the graph)
+    OpSpec("add_", lambda a, b: a.clone().add_(b, alpha=2), lambda a, b: a + 2 * b, nargs=2),
+    OpSpec("sub_", lambda a, b: a.clone().sub_(b), np.subtract, nargs=2),
+    OpSpec("mul_", lambda a, b: a.clone().mul_(b), np.multiply, nargs=2),
+    OpSpec("div_", lambda a, b: a.clone().div_(b), np.divide, nargs=2, domain=(0.5, 3.0)),
+    OpSpec("clamp_", lambda a: a.clone().clamp_(-0.5, 0.75), lambda a: np.clip(a, -0.5, 0.75), kinks=True),
+    OpSpec("fill_", lambda a: a.clone().fill_(0.5) * a, lambda a: 0.5 * a),
+    OpSpec("zero_", lambda a: a.clone().zero_() + a, lambda a: a + 0.0),
+    OpSpec("copy_", lambda a, b: a.clone().copy_(b) * a, lambda a, b: b * a, nargs=2),
     # ---------------------------------------------------------------- nn.functional
     OpSpec("linear", F.linear, lambda x, w, b: x @ w.T + b, nargs=3, shapes=_linear_shapes()),
     OpSpec("linear[no bias]", F.linear, lambda x, w: x @ w.T, nargs=2, shapes=_linear_shapes(bias=False)),
@@ -263,8 +320,8 @@ OP_DB: list[OpSpec] = [
            lambda x: _cross_entropy_ref(x, _probabilities_for(x), "sum"), min_dims=1),
     OpSpec("cross_entropy[none]", lambda x: F.cross_entropy(x, _labels_for(x), reduction="none"),
            lambda x: _cross_entropy_ref(x, _one_hot_ref(x), "none"), min_dims=2),
-    OpSpec("one_hot", lambda x: F.one_hot(_labels_for(x), x.shape[-1], dtype=x.dtype),
-           _one_hot_ref, min_dims=1, differentiable=False),
+    OpSpec("one_hot", lambda x: F.one_hot(_last_axis_labels(x), x.shape[-1], dtype=x.dtype),
+           lambda x: np.eye(x.shape[-1])[_last_axis_labels(x)], min_dims=1, differentiable=False),
     OpSpec("conv2d", F.conv2d, _conv_ref, nargs=3, shapes=_conv_shapes()),
     OpSpec("conv2d[stride 2, padding 1]", lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
            lambda x, w, b: _conv_ref(x, w, b, 2, 1), nargs=3, shapes=_conv_shapes()),
@@ -279,21 +336,22 @@ OP_DB: list[OpSpec] = [
     OpSpec("embedding", lambda w: F.embedding(np.array([[0, 1], [1, 0]]) % w.shape[0], w),
            lambda w: w[np.array([[0, 1], [1, 0]]) % w.shape[0]], min_dims=2),
     OpSpec("mse_loss", F.mse_loss, lambda a, b: ((a - b) ** 2).mean(), nargs=2),
-    OpSpec("nll_loss", lambda x: F.nll_loss(x.log_softmax(), _labels_for(x)),
+    OpSpec("nll_loss", lambda x: F.nll_loss(x.log_softmax(_class_axis(x)), _labels_for(x)),
            lambda x: _cross_entropy_ref(x, _one_hot_ref(x)), min_dims=1),
     OpSpec("binary_cross_entropy", lambda p: F.binary_cross_entropy(p, _probabilities_for(p)),
            lambda p: -(_probabilities_for(p) * np.log(p) + (1 - _probabilities_for(p)) * np.log(1 - p)).mean(),
            domain=(0.05, 0.95)),
     OpSpec("binary_cross_entropy_with_logits", lambda x: F.binary_cross_entropy_with_logits(x, _probabilities_for(x)),
            lambda x: (np.logaddexp(0, x) - _probabilities_for(x) * x).mean()),
-    OpSpec("accuracy", lambda x: tg.Tensor(F.accuracy(x, _labels_for(x))),
-           lambda x: (x.argmax(-1) == _labels_for(x)).mean(), min_dims=1, kinks=True, differentiable=False),
+    OpSpec("accuracy", lambda x: tg.Tensor(F.accuracy(x, _last_axis_labels(x))),
+           lambda x: (x.argmax(-1) == _last_axis_labels(x)).mean(), min_dims=1, kinks=True, differentiable=False),
     OpSpec("l2_penalty", lambda a, b: F.l2_penalty([a, b], 0.1), lambda a, b: 0.05 * ((a * a).sum() + (b * b).sum()),
            nargs=2, broadcast=True),
 ]
 
 # Public names that are not ops (no row needed), and operator methods named by their op.
 NOT_OPS = {"backward", "numpy", "item", "detach", "requires_grad_", "draw_graph", "register_hook", "retain_grad",
+           "size", "numel", "dim", "tolist", "type", "contiguous",
            "to", "cpu", "cuda"}  # device moves: test_device.py runs this whole table through them
 OPERATOR_NAMES = {"__add__": "add", "__radd__": "radd", "__sub__": "sub", "__rsub__": "rsub",
                   "__mul__": "mul", "__rmul__": "mul", "__truediv__": "div", "__rtruediv__": "rdiv",

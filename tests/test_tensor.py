@@ -56,8 +56,8 @@ def test_creation_helpers_shapes_and_values():
     assert tg.zeros(2, 3).shape == (2, 3) and tg.zeros((2, 3)).numpy().sum() == 0
     assert tg.ones(4).numpy().sum() == 4
     assert tg.full((2,), 7.0).numpy().tolist() == [7.0, 7.0]
-    assert tg.arange(5).numpy().tolist() == [0, 1, 2, 3, 4] and tg.arange(5).dtype == np.float32
-    assert tg.arange(1, 2, 0.5).numpy().tolist() == [1.0, 1.5]
+    assert tg.arange(5).numpy().tolist() == [0, 1, 2, 3, 4] and tg.arange(5).dtype == np.int64  # PyTorch's
+    assert tg.arange(1, 2, 0.5).numpy().tolist() == [1.0, 1.5] and tg.arange(1, 2, 0.5).dtype == np.float32
     np.testing.assert_array_equal(tg.eye(3).numpy(), np.eye(3))
     x = tg.randn(3, 2, dtype=np.float64)
     assert tg.zeros_like(x).dtype == np.float64 and tg.ones_like(x).shape == (3, 2)
@@ -103,7 +103,7 @@ def test_comparisons_give_boolean_tensors_without_gradient():
 
 def test_conversions_and_properties():
     x = Tensor([[1.0, 2.0, 3.0]], requires_grad=True)
-    assert (x.shape, x.ndim, x.size, len(x)) == ((1, 3), 2, 3, 1)
+    assert (x.shape, x.ndim, x.size(), x.size(1), x.numel(), x.dim(), len(x)) == ((1, 3), 2, (1, 3), 3, 3, 2, 1)
     assert x.sum().item() == 6.0 and float(x.sum()) == 6.0
     assert np.asarray(x).shape == (1, 3)
     d = x.detach()
@@ -195,8 +195,9 @@ def test_movement_errors_name_the_op():
     x = Tensor(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"reshape: shapes \(2, 3\)"):
         x.reshape(4, 2)
+    assert x.squeeze(0).shape == (2, 3)  # as PyTorch: an axis longer than 1 stays
     with pytest.raises(ValueError, match="squeeze"):
-        x.squeeze(0)
+        x.squeeze(2)
     with pytest.raises(IndexError, match=r"get_item: shapes \(2, 3\)"):
         x[5]
     with pytest.raises(ValueError, match="stack"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from op_db import _dropout_ref, _labels_for, _probabilities_for
+from op_db import _class_axis, _dropout_ref, _labels_for, _last_axis_labels, _probabilities_for, _setitem
 
 try:
     import torch
@@ -66,6 +66,7 @@ TORCH_REFS = {
     "pow[tensor]": lambda a, b: a ** b,
     "rpow": lambda a: 2.0 ** a,
     "matmul": lambda a, b: a @ b,
+    "mm": lambda a, b: a.mm(b),
     "matmul[vector, matrix]": lambda a, b: a @ b,
     "matmul[matrix, vector]": lambda a, b: a @ b,
     "matmul[vector, vector]": lambda a, b: a @ b,
@@ -92,7 +93,8 @@ TORCH_REFS = {
     "leaky_relu": lambda a: F.leaky_relu(a, 0.1),
     "softplus": lambda a: F.softplus(a),
     "clip": lambda a: a.clamp(-0.5, 0.75),
-    "clip[lo only]": lambda a: a.clamp(min=0.25),
+    "clip[min only]": lambda a: a.clip(min=0.25),
+    "clamp": lambda a: a.clamp(max=0.25),
     "maximum": lambda a, b: torch.maximum(a, b),  # ties (where PyTorch halves g) never drawn: kink-free grid
     "maximum[method]": lambda a, b: a.maximum(b),
     "minimum": lambda a, b: torch.minimum(a, b),
@@ -100,6 +102,13 @@ TORCH_REFS = {
     "where": lambda a, b: torch.where(a > 0, a, b),
     "where[scalar]": lambda a: torch.where(a > 0, a, 0.5),
     "astype": lambda a: a.to(torch.float32).to(a.dtype),
+    "double": lambda a: a.double().to(a.dtype),
+    "float": lambda a: a.float().to(a.dtype),
+    "half": lambda a: a.half().to(a.dtype),
+    "long": lambda a: a.long().to(a.dtype),
+    "int": lambda a: a.int().to(a.dtype),
+    "bool": lambda a: a.bool().to(a.dtype),
+    "clone": lambda a: a.clone(),
     # ---------------------------------------------------------------- reductions
     "sum": lambda a: a.sum(),
     "sum[axis=0]": lambda a: a.sum(dim=0),
@@ -109,6 +118,7 @@ TORCH_REFS = {
     "mean[axis=-1, keepdims]": lambda a: a.mean(dim=-1, keepdim=True),
     # var/std: PyTorch's default is the unbiased estimate (correction=1)
     "var": lambda a: a.var(),
+    "var[dim=-1, correction=0, keepdim]": lambda a: a.var(dim=-1, correction=0, keepdim=True),
     "var[axis=0, ddof=1]": lambda a: a.var(dim=0, correction=1),
     "std": lambda a: a.std(),
     "std[axis=-1, ddof=1, keepdims]": lambda a: a.std(dim=-1, correction=1, keepdim=True),
@@ -118,6 +128,9 @@ TORCH_REFS = {
     "max": lambda a: a.max(),
     "max[axis=-1]": lambda a: a.amax(dim=-1),
     "max[axis=0, keepdims]": lambda a: a.amax(dim=0, keepdim=True),
+    "max[dim=-1].values": lambda a: a.max(-1).values,
+    "max[dim=0, keepdim].indices": lambda a: a.max(0, keepdim=True).indices,
+    "min[dim=-1].values": lambda a: a.min(dim=-1).values,
     "min": lambda a: a.min(),
     "min[axis=(0, 1)]": lambda a: a.amin(dim=(0, 1)),
     "logsumexp": lambda a: a.flatten().logsumexp(dim=0),  # PyTorch's logsumexp needs a dim
@@ -134,6 +147,12 @@ TORCH_REFS = {
     "transpose": _reversed_axes,
     "transpose[axes]": lambda a: a.permute(1, 2, 0),
     "permute": lambda a: a.permute(1, 0),
+    "permute[negative axes]": lambda a: a.permute(-1, 0, 1),
+    "transpose[dim0, dim1]": lambda a: a.transpose(0, -1),
+    "t": lambda a: a.t(),
+    "view": lambda a: a.view(-1),
+    "expand": lambda a: a.expand((3,) + (-1,) * a.ndim),
+    "unsqueeze": lambda a: a.unsqueeze(0),
     "T": _reversed_axes,
     "swapaxes": lambda a: a.swapaxes(0, -1),
     "broadcast_to": lambda a: a.broadcast_to((3, *a.shape)),
@@ -151,6 +170,16 @@ TORCH_REFS = {
     "getitem[repeated indices]": lambda a: a[[0, 0, -1]],
     "getitem[array pairs]": lambda a: a[torch.tensor([0, -1, 0]), torch.tensor([0, 0, -1])],
     "getitem[mask]": lambda a: a[a.detach() > 0],
+    "getitem[int, slice, array]": lambda a: a[1, :, [0, -1]],
+    "setitem": lambda a, b: _setitem(a, b),
+    "add_": lambda a, b: a.clone().add_(b, alpha=2),
+    "sub_": lambda a, b: a.clone().sub_(b),
+    "mul_": lambda a, b: a.clone().mul_(b),
+    "div_": lambda a, b: a.clone().div_(b),
+    "clamp_": lambda a: a.clone().clamp_(-0.5, 0.75),
+    "fill_": lambda a: a.clone().fill_(0.5) * a,
+    "zero_": lambda a: a.clone().zero_() + a,
+    "copy_": lambda a, b: a.clone().copy_(b) * a,
     # ---------------------------------------------------------------- nn.functional
     "linear": lambda x, w, b: F.linear(x, w, b),
     "linear[no bias]": lambda x, w: F.linear(x, w),
@@ -158,7 +187,7 @@ TORCH_REFS = {
     "cross_entropy[labels]": lambda x: F.cross_entropy(x, _const(_labels_for, x)),
     "cross_entropy[probabilities, sum]": lambda x: F.cross_entropy(x, _const(_probabilities_for, x), reduction="sum"),
     "cross_entropy[none]": lambda x: F.cross_entropy(x, _const(_labels_for, x), reduction="none"),
-    "one_hot": lambda x: F.one_hot(_const(_labels_for, x), x.shape[-1]).to(x.dtype),
+    "one_hot": lambda x: F.one_hot(_const(_last_axis_labels, x), x.shape[-1]).to(x.dtype),
     "conv2d": lambda x, w, b: F.conv2d(x, w, b),
     "conv2d[stride 2, padding 1]": lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
     "max_pool2d": lambda x: F.max_pool2d(x, 2),
@@ -168,12 +197,12 @@ TORCH_REFS = {
     "dropout[seeded]": _dropout,
     "embedding": _embedding,
     "mse_loss": lambda a, b: F.mse_loss(a, b),
-    "nll_loss": lambda x: F.nll_loss(x.log_softmax(dim=-1), _const(_labels_for, x)),
+    "nll_loss": lambda x: F.nll_loss(x.log_softmax(dim=_class_axis(x)), _const(_labels_for, x)),
     "binary_cross_entropy": lambda p: F.binary_cross_entropy(p, _const(_probabilities_for, p)),
     "binary_cross_entropy_with_logits":
         lambda x: F.binary_cross_entropy_with_logits(x, _const(_probabilities_for, x)),
     # no accuracy function in PyTorch itself: this is the idiom PyTorch code writes
-    "accuracy": lambda x: (x.argmax(dim=-1) == _const(_labels_for, x)).float().mean(),
+    "accuracy": lambda x: (x.argmax(dim=-1) == _const(_last_axis_labels, x)).float().mean(),
 }
 
 NO_TORCH_EQUIVALENT = {

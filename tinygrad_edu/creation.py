@@ -1,4 +1,5 @@
-"""Tensors made from a shape or another tensor: zeros, ones, full, arange, eye, rand, randn, *_like.
+"""Tensors made from data, a shape or another tensor: tensor, from_numpy, zeros, ones, full,
+arange, linspace, eye, rand, randn, *_like.
 
 Random tensors draw from a NumPy Generator: pass `generator=` (a Generator or an int seed), or
 they use the default one, which `manual_seed` resets. Every maker takes `device=` ("cuda" for
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import DEFAULT_FLOAT, Tensor
+from .device import is_array, to_device
+from .dtypes import DEFAULT_FLOAT
+from .tensor import Tensor
 
 _default_generator = np.random.default_rng()
 
@@ -35,48 +38,86 @@ def _shape(shape: tuple) -> tuple:
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
 
 
+def _new(array, requires_grad: bool, device) -> Tensor:
+    """A tensor owning the freshly made `array` (no second copy), on `device`."""
+    t = Tensor._from_op(array if device is None else to_device(array, device))
+    t.requires_grad = requires_grad
+    return t
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data`, as `torch.tensor`: the dtype is inferred as PyTorch
+    does (Python ints int64, floats float32, bools bool; arrays and tensors keep theirs)."""
+    if dtype is None and not (is_array(data) or isinstance(data, (Tensor, np.generic))):
+        try:
+            kind = np.asarray(data).dtype.kind
+        except (TypeError, ValueError):
+            kind = None  # Tensor() explains what is wrong with data
+        dtype = {"f": DEFAULT_FLOAT, "c": np.complex64, "i": np.int64, "u": np.int64, "b": np.bool_}.get(kind)
+    return Tensor(data, requires_grad, dtype=dtype, device=device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing `array`'s memory (changes to one show in the other), as `torch.from_numpy`."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a NumPy array, got {type(array).__name__}")
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"from_numpy: arrays of dtype {array.dtype} are not numeric")
+    return Tensor._from_op(array)
+
+
 def zeros(*shape, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
-    return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad, device=device)
+    return _new(np.zeros(_shape(shape), dtype=dtype), requires_grad, device)
 
 
 def ones(*shape, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
-    return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad, device=device)
+    return _new(np.ones(_shape(shape), dtype=dtype), requires_grad, device)
 
 
-def full(shape, fill_value, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
+def full(shape, fill_value, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    """A tensor filled with `fill_value`; its dtype, unless given, follows the value (as PyTorch)."""
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return Tensor(np.full(shape, fill_value, dtype=dtype), requires_grad, device=device)
+    return _new(np.full(shape, fill_value, dtype=dtype or _python_dtype(fill_value)), requires_grad, device)
 
 
-def arange(start, stop=None, step=1, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
-    return Tensor(np.arange(start, stop, step, dtype=dtype) if stop is not None
-                  else np.arange(start, dtype=dtype), requires_grad, device=device)
+def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    """start, start + step, ... below end (or 0 .. start - 1); int64 when all arguments are ints,
+    else float32, as in PyTorch (so `x[tg.arange(n), labels]` indexes)."""
+    if dtype is None:
+        dtype = np.int64 if all(isinstance(v, (int, np.integer)) for v in (start, end or 0, step)) else DEFAULT_FLOAT
+    values = np.arange(start, end, step, dtype=dtype) if end is not None else np.arange(start, dtype=dtype)
+    return _new(values, requires_grad, device)
+
+
+def linspace(start, end, steps: int, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
+    """`steps` evenly spaced values from start to end, both included."""
+    return _new(np.linspace(start, end, steps, dtype=dtype), requires_grad, device)
 
 
 def eye(n: int, m: int | None = None, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
-    return Tensor(np.eye(n, m, dtype=dtype), requires_grad, device=device)
+    return _new(np.eye(n, m, dtype=dtype), requires_grad, device)
 
 
 def rand(*shape, generator=None, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
     """Uniform on [0, 1)."""
-    return Tensor(get_generator(generator).random(_shape(shape), dtype=dtype), requires_grad, device=device)
+    return _new(get_generator(generator).random(_shape(shape), dtype=dtype), requires_grad, device)
 
 
 def randn(*shape, generator=None, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
     """Standard normal."""
-    return Tensor(get_generator(generator).standard_normal(_shape(shape), dtype=dtype), requires_grad, device=device)
+    return _new(get_generator(generator).standard_normal(_shape(shape), dtype=dtype), requires_grad, device)
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(t.xp.zeros_like(t._data, dtype=dtype), requires_grad)
+    return _new(t.xp.zeros_like(t._data, dtype=dtype), requires_grad, None)
 
 
 def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(t.xp.ones_like(t._data, dtype=dtype), requires_grad)
+    return _new(t.xp.ones_like(t._data, dtype=dtype), requires_grad, None)
 
 
 def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    return Tensor(t.xp.full_like(t._data, fill_value, dtype=dtype), requires_grad)
+    return _new(t.xp.full_like(t._data, fill_value, dtype=dtype), requires_grad, None)
 
 
 def rand_like(t: Tensor, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -87,3 +128,10 @@ def rand_like(t: Tensor, generator=None, dtype=None, requires_grad: bool = False
 def randn_like(t: Tensor, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
     return randn(t.shape, generator=generator, dtype=dtype or t.dtype, requires_grad=requires_grad,
                  device=t.device)
+
+
+def _python_dtype(value):
+    """PyTorch's dtype for a Python value: bool, int64 or float32."""
+    if isinstance(value, (bool, np.bool_)):
+        return np.bool_
+    return np.int64 if isinstance(value, (int, np.integer)) else DEFAULT_FLOAT

@@ -8,6 +8,8 @@ Everything not here is a composite in tensor.py, written with these.
 """
 from __future__ import annotations
 
+import numpy
+
 from .autograd import Function, array_namespace, sum_to
 from .device import device_of, to_device
 
@@ -82,7 +84,7 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = a ** b;  da = g * b * a**(b-1), db = g * y * log(a)"""
+    """y = a ** b;  da = g * b * a**(b-1), db = g * y * log(a)  (0 where b = 0, resp. a = 0 <= b)"""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -94,8 +96,12 @@ class Pow(Function):
     def backward(ctx, g):
         a, b, y = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        ga = g * b * a ** (b - 1) if need_a else None
-        gb = g * y * ctx.xp.log(a) if need_b else None
+        xp, zero = ctx.xp, ctx.xp.zeros_like(g)
+        with numpy.errstate(divide="ignore", invalid="ignore"):  # the masked places compute 0 * inf
+            # b = 0: y = 1 whatever a is, so da = 0 (0 * 0 ** -1 would be nan)
+            ga = xp.where(b == 0, zero, g * b * a ** (b - 1)) if need_a else None
+            # a = 0, b >= 0: y = 0 ** b is flat in b from the right, so db = 0 (PyTorch's choice)
+            gb = xp.where(a == 0, xp.where(b >= 0, zero, g * y * xp.log(a)), g * y * xp.log(a)) if need_b else None
         return ga, gb
 
 
@@ -278,6 +284,18 @@ class Cast(Function):
         return g, None
 
 
+class Clone(Function):
+    """y = a copy of x;  dx = g"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
 class ToDevice(Function):
     """y = x, copied to another device;  dx = g, copied back to x's device"""
 
@@ -429,8 +447,8 @@ class Linear(Function):
 
 class SoftmaxCrossEntropy(Function):
     """loss = -sum_c t_c log softmax(x)_c over the last axis, reduced by `reduction`;
-    dx = (softmax(x) * sum_c t_c - t) * g  (t, the target probabilities, gets no gradient).
-    Integer labels t stand for one-hot rows: loss = log sum exp(x) - x[label]."""
+    dx = (softmax(x) * sum_c t_c - t) * g,  dt = -log softmax(x) * g  (t: target probabilities).
+    Integer labels t stand for one-hot rows: loss = log sum exp(x) - x[label]; they get no gradient."""
 
     # primitive: the classifier's loss in one stable pass, with the fused gradient the book
     # derives (softmax minus target) instead of the backward of five separate ops
@@ -445,8 +463,7 @@ class SoftmaxCrossEntropy(Function):
         if t.dtype.kind in "iu":  # labels: pick one logit per row instead of building one-hot rows
             losses = (log_norm - xp.take_along_axis(z, t[..., None], axis=-1))[..., 0]
         else:
-            ctx.t_sum = t.sum(axis=-1, keepdims=True)
-            losses = (ctx.t_sum * log_norm - (t * z).sum(axis=-1, keepdims=True))[..., 0]
+            losses = (t.sum(axis=-1, keepdims=True) * log_norm - (t * z).sum(axis=-1, keepdims=True))[..., 0]
         if reduction == "none":
             return losses
         total = losses.sum()
@@ -457,14 +474,18 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def backward(ctx, g):
         x, t = ctx.saved_tensors
-        e = ctx.xp.exp(x - ctx.shift)  # recomputed from x, so that it is twice differentiable
-        if t.dtype.kind in "iu":  # labels: their one-hot rows, a constant, are only needed here
-            gx = e / e.sum(axis=-1, keepdims=True) - array_namespace(t).eye(x.shape[-1], dtype=x.dtype)[t]
-        else:
-            gx = e / e.sum(axis=-1, keepdims=True) * ctx.t_sum - t
+        xp = ctx.xp
+        z = x - ctx.shift  # recomputed from x (and t), so that it is twice differentiable
+        e = xp.exp(z)
         if ctx.reduction == "none":
-            return gx * g.reshape(g.shape + (1,)), None, None
-        return gx * (g / max(ctx.count, 1) if ctx.reduction == "mean" else g), None, None
+            g = g.reshape(g.shape + (1,))
+        elif ctx.reduction == "mean":
+            g = g / max(ctx.count, 1)
+        if t.dtype.kind in "iu":  # labels: their one-hot rows, a constant, are only needed here
+            return (e / e.sum(axis=-1, keepdims=True) - array_namespace(t).eye(x.shape[-1], dtype=x.dtype)[t]) * g, None, None
+        gx = (e / e.sum(axis=-1, keepdims=True) * t.sum(axis=-1, keepdims=True) - t) * g
+        gt = (xp.log(e.sum(axis=-1, keepdims=True)) - z) * g if ctx.needs_input_grad[1] else None
+        return gx, gt, None
 
 
 # ---------------------------------------------------------------------------- movement
@@ -488,7 +509,7 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx, x, axes):
-        ctx.inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
+        ctx.inverse = tuple(int(i) for i in numpy.argsort([a % max(x.ndim, 1) for a in axes]))
         return x.transpose(axes)
 
     @staticmethod
@@ -538,6 +559,29 @@ class IndexAdd(Function):
     @staticmethod
     def backward(ctx, g):
         return GetItem.apply(g, ctx.index), None, None
+
+
+class SetItem(Function):
+    """y = x with v written at `steps` (indices applied in turn);  dx = g with zeros there,
+    dv = g at those places (summed where v was broadcast)"""
+
+    @staticmethod
+    def forward(ctx, x, v, steps):
+        ctx.steps = steps
+        y = x.copy()
+        target = y
+        for step in steps[:-1]:  # every step but the last gives a view, so the write reaches y
+            target = target[step]
+        target[steps[-1]] = v
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        _, need_v = ctx.needs_input_grad[:2]
+        gv = g
+        for step in ctx.steps:
+            gv = gv[step]
+        return SetItem.apply(g, 0, ctx.steps), (gv if need_v else None), None
 
 
 def _has_array_index(index) -> bool:

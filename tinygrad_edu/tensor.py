@@ -1,8 +1,10 @@
 """Tensor: an array plus the op that made it.
 
 Methods delegate to the primitives in ops.py in one line, or are composites written with other
-Tensor ops (no derivative of their own to get wrong). NumPy's conventions throughout: `axis`,
-`keepdims`, `transpose(*axes)`; float32 by default.
+Tensor ops (no derivative of their own to get wrong). The Tensor API is PyTorch's (names,
+defaults, dtypes, in-place updates, who owns memory); NumPy's spellings (`axis`, `keepdims`,
+`ddof`) are accepted too. Reductions live in reductions.py, moves in movement.py, in-place
+updates in inplace.py.
 """
 from __future__ import annotations
 
@@ -14,16 +16,19 @@ import numpy as np
 from . import ops
 from .autograd import array_namespace, mark_written, run_backward
 from .device import canonical, device_of, is_array, split_to_arguments, to_device, to_library_of
+from .dtypes import DEFAULT_FLOAT, result_type, scalar_dtype
+from .inplace import InPlace
+from .movement import Movement, index_steps
+from .reductions import Reductions
 
-DEFAULT_FLOAT = np.float32
 
-
-class Tensor:
+class Tensor(Movement, Reductions, InPlace):
     """An n-dimensional array that records the ops applied to it, for reverse-mode autograd.
 
-    `Tensor(data, requires_grad=False, dtype=None, device=None)`: Python numbers and lists become
-    float32, arrays keep their dtype (float64 stays float64), `dtype` converts; `device` ("cpu",
-    "cuda", "cuda:N") puts the values there (default: where the array is, the CPU for the rest).
+    `Tensor(data, requires_grad=False, dtype=None, device=None)` copies `data` (as
+    `torch.tensor` does; `tg.from_numpy` shares instead). Python numbers and lists become float32
+    (as `torch.Tensor`; `tg.tensor` infers int64 and bool too), arrays keep their dtype (float64
+    stays float64), `dtype` converts; `device` ("cpu", "cuda", "cuda:N") puts the values there.
     """
 
     __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "name", "_hooks", "__weakref__")
@@ -31,7 +36,7 @@ class Tensor:
     __hash__ = object.__hash__  # == is elementwise, so hash by identity explicitly
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None, device=None):
-        self._data = _as_array(data._data if isinstance(data, Tensor) else data, dtype)
+        self._data = _as_array(data._data if isinstance(data, Tensor) else data, dtype, copy=True)
         if device is not None:
             self._data = to_device(self._data, device)
         self.grad = None
@@ -44,7 +49,7 @@ class Tensor:
 
     @staticmethod
     def _from_op(y) -> "Tensor":
-        """Wrap an op's result (fast path: no checks beyond making it an array)."""
+        """Wrap an op's result, or any array the tensor may own (fast path: no copy, no checks)."""
         if type(y) is not np.ndarray:
             y = _as_array(y, None) if isinstance(y, (np.generic, float, int)) else y
         t = object.__new__(Tensor)
@@ -60,15 +65,15 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         if value and self._data.dtype.kind != "f":
-            raise TypeError(f"Tensor: only real floating-point tensors can require grad, this one is "
-                            f"{self._data.dtype}; make it with dtype=np.float32 or float64")
+            raise TypeError(f"Tensor: only floating-point tensors can require grad, this one is "
+                            f"{self._data.dtype}; make it with dtype=tg.float32 (or call .float())")
         if not value and self._ctx is not None:
             raise RuntimeError("Tensor: requires_grad can only be switched off on a leaf; "
                                "use .detach() for a tensor made by an op")
         self._requires_grad = bool(value)
 
-    def requires_grad_(self, value: bool = True) -> "Tensor":
-        self.requires_grad = value
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
         return self
 
     @property
@@ -87,31 +92,49 @@ class Tensor:
 
     shape = property(lambda self: self._data.shape)
     ndim = property(lambda self: self._data.ndim)
-    size = property(lambda self: self._data.size)
     dtype = property(lambda self: self._data.dtype)
     xp = property(lambda self: array_namespace(self._data), doc="the array library of .data")
     device = property(lambda self: device_of(self._data), doc='"cpu" or "cuda:N"')
     is_leaf = property(lambda self: self._ctx is None)
-    T = property(lambda self: self.transpose())
+    grad_fn = property(lambda self: self._ctx, doc="the op that made this tensor (None for a leaf), read-only")
+    T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))
+
+    def size(self, dim: int | None = None):
+        """The shape (a tuple), or the length of axis `dim`, as PyTorch's size()."""
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def dim(self) -> int:
+        return self._data.ndim
 
     # ------------------------------------------------------------------ conversion
 
     def numpy(self) -> np.ndarray:
-        """The values as a NumPy array (shares memory with .data on the CPU, a copy from a GPU)."""
+        """The values as a NumPy array (shares memory with the tensor on the CPU, a copy from a GPU)."""
         return to_device(self._data, "cpu")
 
     def __array__(self, dtype=None, copy=None):
         return np.asarray(self.numpy(), dtype=dtype)
 
-    def item(self) -> float:
+    def item(self):
         if self._data.size != 1:
             raise ValueError(f"item: only a one-element tensor has an item, this one has shape {self.shape}")
         return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
 
     def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError(f"only a one-element integer tensor can be used as an index, got {self.dtype} {self.shape}")
         return int(self.item())
 
     def __bool__(self) -> bool:
@@ -129,7 +152,7 @@ class Tensor:
 
     def to(self, *args, device=None, dtype=None) -> "Tensor":
         """This tensor on another device and/or as another dtype, as in PyTorch: `t.to("cuda")`,
-        `t.to(np.float64)`, `t.to("cpu", np.float32)`. Differentiable; self if nothing changes."""
+        `t.to(tg.float64)`, `t.to("cpu", tg.float32)`. Differentiable; self if nothing changes."""
         device, dtype = split_to_arguments(args, device, dtype, "Tensor.to")
         out = self if dtype is None else self.astype(dtype)
         if device is not None and canonical(device) != out.device:
@@ -146,8 +169,27 @@ class Tensor:
         """The same values, cut from the graph (shares memory)."""
         return Tensor._from_op(self._data)
 
+    def clone(self) -> "Tensor":
+        """A copy that owns its memory; differentiable."""
+        return ops.Clone.apply(self)
+
+    def contiguous(self) -> "Tensor":
+        """PyTorch's contiguous(): here every tensor can be reshaped as it is, so self."""
+        return self
+
     def astype(self, dtype) -> "Tensor":
         return self if np.dtype(dtype) == self.dtype else ops.Cast.apply(self, np.dtype(dtype))
+
+    def type(self, dtype=None):
+        """With a dtype, this tensor converted to it; without, the dtype's name."""
+        return str(self.dtype) if dtype is None else self.astype(dtype)
+
+    def float(self): return self.astype(np.float32)
+    def double(self): return self.astype(np.float64)
+    def half(self): return self.astype(np.float16)
+    def long(self): return self.astype(np.int64)
+    def int(self): return self.astype(np.int32)
+    def bool(self): return self.astype(np.bool_)
 
     def __repr__(self) -> str:
         body = np.array2string(self.numpy(), prefix="Tensor(", separator=", ", threshold=50)
@@ -162,10 +204,10 @@ class Tensor:
 
     # ------------------------------------------------------------------ autograd
 
-    def backward(self, grad=None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+    def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the `.grad` of every leaf that requires grad.
 
-        `grad` is the upstream gradient (needed unless self has one element). The graph's saved
+        `gradient` is the upstream gradient (needed unless self has one element). The graph's saved
         values are freed afterwards unless `retain_graph` (default: `create_graph`); with
         `create_graph=True` the gradients are themselves differentiable.
         """
@@ -173,7 +215,7 @@ class Tensor:
             raise RuntimeError("backward: this tensor does not require grad, so no graph was "
                                "recorded; create the inputs with requires_grad=True (and not "
                                "inside no_grad())")
-        seed = _seed_gradient(self, grad, "backward", create_graph)
+        seed = _seed_gradient(self, gradient, "backward", create_graph)
         run_backward([self], [seed], create_graph if retain_graph is None else retain_graph,
                      create_graph)
 
@@ -208,39 +250,72 @@ class Tensor:
     # ------------------------------------------------------------------ arithmetic
 
     def _operand(self, other):
-        """`other` as the second input of an op with self: Tensors and arrays stay as they are;
-        a Python or NumPy scalar, or a list, takes self's dtype (0.5 never turns float32 into
-        float64)."""
+        """`other` as an operand beside self: a Tensor as it is; a number, list or array as an
+        array on self's device, a number typed by PyTorch's rule (0.5 never turns float32 into
+        float64; an int tensor times 0.5 is float32)."""
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (float, int, np.number)):
-            kind = self._data.dtype.kind
-            dtype = self._data.dtype if kind in "fc" else (DEFAULT_FLOAT if isinstance(other, (float, np.floating)) else None)
             xp = np if type(self._data) is np.ndarray else array_namespace(self._data)
-            return xp.asarray(other, dtype=dtype)
+            return xp.asarray(other, dtype=scalar_dtype(other, self._data.dtype))
         if is_array(other):
-            return other  # arrays keep their dtype: NumPy's promotion applies
+            return other
         if other is None or isinstance(other, (str, bytes, dict, set)):
             raise TypeError(f"Tensor: cannot compute with {type(other).__name__} {other!r:.40}; "
                             "use a number, a list of numbers, an array or a Tensor")
         values = _as_array(other, self._data.dtype if self._data.dtype.kind in "fc" else None)
         return values if type(self._data) is np.ndarray else to_library_of(values, self._data)
 
-    def __add__(self, other): return ops.Add.apply(self, self._operand(other))
-    def __radd__(self, other): return ops.Add.apply(self._operand(other), self)
-    def __sub__(self, other): return ops.Sub.apply(self, self._operand(other))
-    def __rsub__(self, other): return ops.Sub.apply(self._operand(other), self)
-    def __mul__(self, other): return ops.Mul.apply(self, self._operand(other))
-    def __rmul__(self, other): return ops.Mul.apply(self._operand(other), self)
-    def __truediv__(self, other): return ops.Div.apply(self, self._operand(other))
-    def __rtruediv__(self, other): return ops.Div.apply(self._operand(other), self)
-    def __pow__(self, other): return ops.Pow.apply(self, self._operand(other))
-    def __rpow__(self, other): return ops.Pow.apply(self._operand(other), self)
-    def __matmul__(self, other): return ops.Matmul.apply(self, self._operand(other))
-    def __rmatmul__(self, other): return ops.Matmul.apply(self._operand(other), self)
+    def _pair(self, other):
+        """(self, other) for a binary op: both of the dtype PyTorch's promotion gives."""
+        data = self._data
+        if isinstance(other, Tensor):
+            if other._data.dtype == data.dtype:
+                return self, other
+        elif data.dtype.kind == "f" and isinstance(other, (float, int)):  # the common case, fast
+            return self, (np if type(data) is np.ndarray else array_namespace(data)).asarray(other, dtype=data.dtype)
+        other = self._operand(other)
+        b = other._data if isinstance(other, Tensor) else other
+        dtype = result_type(data, b)
+        a = self if data.dtype == dtype else self.astype(dtype)
+        if b.dtype != dtype:
+            other = other.astype(dtype)
+        return a, other
+
+    def _true_pair(self, other):
+        """As _pair, then integers become float32: `/` is true division, as in PyTorch."""
+        a, b = self._pair(other)
+        if a.dtype.kind in "biu":
+            a, b = a.astype(DEFAULT_FLOAT), b.astype(DEFAULT_FLOAT)
+        return a, b
+
+    def __add__(self, other): return ops.Add.apply(*self._pair(other))
+    def __radd__(self, other): a, b = self._pair(other); return ops.Add.apply(b, a)  # noqa: E702
+    def __sub__(self, other): return ops.Sub.apply(*self._pair(other))
+    def __rsub__(self, other): a, b = self._pair(other); return ops.Sub.apply(b, a)  # noqa: E702
+    def __mul__(self, other): return ops.Mul.apply(*self._pair(other))
+    def __rmul__(self, other): a, b = self._pair(other); return ops.Mul.apply(b, a)  # noqa: E702
+    def __truediv__(self, other): return ops.Div.apply(*self._true_pair(other))
+    def __rtruediv__(self, other): a, b = self._true_pair(other); return ops.Div.apply(b, a)  # noqa: E702
+    def __pow__(self, other): return ops.Pow.apply(*self._pair(other))
+    def __rpow__(self, other): a, b = self._pair(other); return ops.Pow.apply(b, a)  # noqa: E702
+    def __matmul__(self, other): return ops.Matmul.apply(*self._pair(other))
+    def __rmatmul__(self, other): a, b = self._pair(other); return ops.Matmul.apply(b, a)  # noqa: E702
     def __neg__(self): return ops.Neg.apply(self)
 
-    def matmul(self, other) -> "Tensor":
+    # PyTorch's method forms
+    def add(self, other, alpha=1): return self + (other if alpha == 1 else other * alpha)
+    def sub(self, other, alpha=1): return self - (other if alpha == 1 else other * alpha)
+    def mul(self, other): return self * other
+    def div(self, other): return self / other
+    def pow(self, exponent): return self ** exponent
+    def neg(self): return -self
+    def matmul(self, other): return self @ other
+
+    def mm(self, other) -> "Tensor":
+        """Matrix product of two 2-D tensors (PyTorch's mm; matmul also takes batches and vectors)."""
+        if self.ndim != 2 or getattr(other, "ndim", 0) != 2:
+            raise ValueError(f"mm: needs two 2-D tensors, got shapes {self.shape} and {np.shape(other)}")
         return self @ other
 
     # Comparisons give boolean tensors that carry no gradient.
@@ -258,20 +333,36 @@ class Tensor:
     def __ge__(self, other): return self._compare(other, "greater_equal")
     def __eq__(self, other): return self._compare(other, "equal")
     def __ne__(self, other): return self._compare(other, "not_equal")
+    def __and__(self, other): return self._compare(other, "bitwise_and")
+    def __or__(self, other): return self._compare(other, "bitwise_or")
+    def __xor__(self, other): return self._compare(other, "bitwise_xor")
+    def __invert__(self): return Tensor._from_op(self.xp.invert(self._data))
+
+    def lt(self, other): return self < other
+    def le(self, other): return self <= other
+    def gt(self, other): return self > other
+    def ge(self, other): return self >= other
+    def eq(self, other): return self == other
+    def ne(self, other): return self != other
 
     # ------------------------------------------------------------------ elementwise math
 
-    def exp(self): return ops.Exp.apply(self)
-    def log(self): return ops.Log.apply(self)
-    def sin(self): return ops.Sin.apply(self)
-    def cos(self): return ops.Cos.apply(self)
+    def _floating(self) -> "Tensor":
+        """Self, or self as float32 if it holds integers or bools: exp and friends of an int
+        tensor are float32, as in PyTorch (NumPy: float64)."""
+        return self if self._data.dtype.kind in "fc" else self.astype(DEFAULT_FLOAT)
+
+    def exp(self): return ops.Exp.apply(self._floating())
+    def log(self): return ops.Log.apply(self._floating())
+    def sin(self): return ops.Sin.apply(self._floating())
+    def cos(self): return ops.Cos.apply(self._floating())
+    def tanh(self): return ops.Tanh.apply(self._floating())
+    def sigmoid(self): return ops.Sigmoid.apply(self._floating())
     def abs(self): return ops.Abs.apply(self)
-    def tanh(self): return ops.Tanh.apply(self)
-    def sigmoid(self): return ops.Sigmoid.apply(self)
     def relu(self): return ops.Relu.apply(self)
 
     def sqrt(self) -> "Tensor":
-        return self ** 0.5
+        return self._floating() ** 0.5
 
     def leaky_relu(self, negative_slope: float = 0.01) -> "Tensor":
         """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as in PyTorch)."""
@@ -279,140 +370,25 @@ class Tensor:
 
     def softplus(self) -> "Tensor":
         """log(1 + exp(x)), stable for large |x|."""
-        return ops.Softplus.apply(self)
+        return ops.Softplus.apply(self._floating())
 
-    def clip(self, lo=None, hi=None) -> "Tensor":
-        """Values limited to [lo, hi]; the gradient passes where lo <= x <= hi (as in PyTorch)."""
+    def clamp(self, min=None, max=None) -> "Tensor":
+        """Values limited to [min, max]; the gradient passes where min <= x <= max (as in PyTorch)."""
         xp = self.xp
         inside = xp.ones(self.shape, dtype=bool)
-        if lo is not None:
-            inside &= self._data >= lo
-        if hi is not None:
-            inside &= self._data <= hi
-        return where(inside, self, xp.clip(self._data, lo, hi))
+        if min is not None:
+            inside &= self._data >= min
+        if max is not None:
+            inside &= self._data <= max
+        return where(inside, self, xp.clip(self._data, min, max))
+
+    clip = clamp
 
     def maximum(self, other) -> "Tensor":
         return maximum(self, other)
 
     def minimum(self, other) -> "Tensor":
         return minimum(self, other)
-
-    # ------------------------------------------------------------------ reductions
-
-    def _axes(self, axis, op: str) -> tuple:
-        """`axis` (None, int or tuple, negative allowed) as a sorted tuple of axes."""
-        if axis is None:
-            return tuple(range(self.ndim))
-        axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-        normalised = []
-        for a in axes:
-            if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-                raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
-            if not -self.ndim <= a < max(self.ndim, 1) or (self.ndim == 0 and a not in (0, -1)):
-                raise ValueError(f"{op}: axis {a} is out of range for a tensor of shape {self.shape}")
-            normalised.append(a % self.ndim if self.ndim else 0)
-        if len(set(normalised)) != len(normalised):
-            raise ValueError(f"{op}: repeated axis in {axis}")
-        return tuple(sorted(normalised)) if self.ndim else ()
-
-    def _reduced_size(self, axes: tuple) -> int:
-        return int(np.prod([self.shape[a] for a in axes]))
-
-    def sum(self, axis=None, keepdims: bool = False) -> "Tensor":
-        return ops.Sum.apply(self, self._axes(axis, "sum"), keepdims)
-
-    def mean(self, axis=None, keepdims: bool = False) -> "Tensor":
-        axes = self._axes(axis, "mean")
-        return self.sum(axes, keepdims) / self._reduced_size(axes)
-
-    def var(self, axis=None, keepdims: bool = False, *, ddof: int = 0) -> "Tensor":
-        """Mean squared deviation from the mean, divided by (n - ddof) instead of n."""
-        axes = self._axes(axis, "var")
-        d = self - self.mean(axes, keepdims=True)
-        return (d * d).sum(axes, keepdims) / (self._reduced_size(axes) - ddof)
-
-    def std(self, axis=None, keepdims: bool = False, *, ddof: int = 0) -> "Tensor":
-        return self.var(axis, keepdims, ddof=ddof).sqrt()
-
-    def max(self, axis=None, keepdims: bool = False) -> "Tensor":
-        """Largest value; tied maxima share the gradient evenly."""
-        return ops.Max.apply(self, self._axes(axis, "max"), keepdims)
-
-    def min(self, axis=None, keepdims: bool = False) -> "Tensor":
-        """Smallest value; tied minima share the gradient evenly."""
-        return -(-self).max(axis, keepdims)
-
-    def logsumexp(self, axis=None, keepdims: bool = False) -> "Tensor":
-        """log(sum(exp(x))), computed after shifting by the max so it cannot overflow."""
-        axes = self._axes(axis, "logsumexp")
-        m = self._data.max(axis=axes, keepdims=True)
-        m = self.xp.where(self.xp.isfinite(m), m, self.xp.zeros_like(m))
-        y = (self - m).exp().sum(axes, keepdims=True).log() + m
-        return y if keepdims else y.reshape(tuple(s for i, s in enumerate(y.shape) if i not in axes))
-
-    def argmax(self, axis=None, keepdims: bool = False) -> "Tensor":
-        return Tensor._from_op(self.xp.argmax(self._data, axis=axis, keepdims=keepdims))
-
-    def argmin(self, axis=None, keepdims: bool = False) -> "Tensor":
-        return Tensor._from_op(self.xp.argmin(self._data, axis=axis, keepdims=keepdims))
-
-    def softmax(self, axis: int = -1) -> "Tensor":
-        return self.log_softmax(axis).exp()
-
-    def log_softmax(self, axis: int = -1) -> "Tensor":
-        return ops.LogSoftmax.apply(self, self._axes(axis, "log_softmax")[0])
-
-    # ------------------------------------------------------------------ movement
-
-    def reshape(self, *shape) -> "Tensor":
-        """reshape(2, 3) or reshape((2, 3)); one dimension may be -1."""
-        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return ops.Reshape.apply(self, shape)
-
-    def flatten(self, start_axis: int = 0) -> "Tensor":
-        """Merge the axes from `start_axis` on into one (all of them by default)."""
-        start_axis %= max(self.ndim, 1)
-        return self.reshape(self.shape[:start_axis] + (-1,))
-
-    def transpose(self, *axes) -> "Tensor":
-        """Permute the axes; with none given, reverse them (as NumPy does)."""
-        axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        return ops.Transpose.apply(self, axes or tuple(reversed(range(self.ndim))))
-
-    permute = transpose
-
-    def swapaxes(self, axis1: int, axis2: int) -> "Tensor":
-        axes = list(range(self.ndim))
-        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-        return self.transpose(axes)
-
-    def broadcast_to(self, shape) -> "Tensor":
-        return ops.BroadcastTo.apply(self, tuple(shape))
-
-    def squeeze(self, axis=None) -> "Tensor":
-        """Drop axes of length 1 (the given ones, or all)."""
-        axes = self._axes(axis, "squeeze") if axis is not None else tuple(i for i, s in enumerate(self.shape) if s == 1)
-        if any(self.shape[a] != 1 for a in axes):
-            raise ValueError(f"squeeze: axis {axis} of shape {self.shape} does not have length 1")
-        return self.reshape(tuple(s for i, s in enumerate(self.shape) if i not in axes))
-
-    def expand_dims(self, axis: int) -> "Tensor":
-        """Insert an axis of length 1 at position `axis`."""
-        if not -self.ndim - 1 <= axis <= self.ndim:
-            raise ValueError(f"expand_dims: axis {axis} is out of range for shape {self.shape}")
-        axis %= self.ndim + 1
-        return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
-
-    def pad(self, pad_width, value: float = 0.0) -> "Tensor":
-        """Pad with a constant; `pad_width` as in np.pad: n, (before, after), or one pair per axis."""
-        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (self.ndim, 2))
-        if (widths < 0).any():
-            raise ValueError(f"pad: negative pad width {pad_width}")
-        return ops.Pad.apply(self, tuple(map(tuple, widths.tolist())), value)
-
-    def __getitem__(self, index) -> "Tensor":
-        """Ints, slices, Ellipsis, None, integer arrays (repeats add up in the gradient), masks."""
-        return ops.GetItem.apply(self, _plain_index(index, self._data))
 
 
 class _RemovableHook:
@@ -427,41 +403,63 @@ class _RemovableHook:
 # ---------------------------------------------------------------------- functions of tensors
 
 
-def where(cond, a, b) -> Tensor:
-    """a where cond is true, else b; cond gets no gradient."""
-    cond = cond._data if isinstance(cond, Tensor) else cond
-    first = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
-    return ops.Where.apply(cond, first._operand(a), first._operand(b))
+def where(condition, input, other) -> Tensor:
+    """input where condition is true, else other; the condition gets no gradient."""
+    condition = condition._data if isinstance(condition, Tensor) else condition
+    a, b = _promoted_pair(input, other)
+    return ops.Where.apply(condition, a, b)
 
 
-def maximum(a, b) -> Tensor:
+def maximum(input, other) -> Tensor:
     """Elementwise larger value; on a tie each input gets half the gradient."""
-    first = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
-    return ops.Maximum.apply(first._operand(a), first._operand(b))
+    return ops.Maximum.apply(*_promoted_pair(input, other))
 
 
-def minimum(a, b) -> Tensor:
+def minimum(input, other) -> Tensor:
     """Elementwise smaller value; on a tie each input gets half the gradient."""
+    a, b = _promoted_pair(input, other)
     return -maximum(-_as_tensor(a), -_as_tensor(b))
 
 
-def concatenate(tensors, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+def _promoted_pair(a, b) -> tuple:
+    """Two operands, at least one made a Tensor, of the dtype PyTorch's promotion gives."""
+    if isinstance(a, Tensor):
+        return a._pair(b)
+    if isinstance(b, Tensor):
+        b, a = b._pair(a)
+        return a, b
+    return Tensor(a)._pair(b)
+
+
+def cat(tensors, dim: int = 0, *, axis=None) -> Tensor:
+    """Join tensors along an existing axis (`dim`, or NumPy's `axis`); dtypes promote as in PyTorch."""
+    dim = dim if axis is None else axis
     tensors = [_as_tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError("concatenate: needs at least one tensor")
-    return ops.Concatenate.apply(*tensors, axis)
+        raise ValueError("cat (concatenate): needs at least one tensor")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ValueError(f"cat: tensor {i} is 0-d, and 0-d tensors cannot be concatenated; "
+                             "use stack, or reshape them to (1,)")
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = result_type(np.empty(1, dtype), t._data)
+    return ops.Concatenate.apply(*[t.astype(dtype) for t in tensors], dim)
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
+concatenate = cat
+
+
+def stack(tensors, dim: int = 0, *, axis=None) -> Tensor:
     """Join tensors of one shape along a new axis."""
+    dim = dim if axis is None else axis
     tensors = [_as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: needs at least one tensor")
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
         raise ValueError(f"stack: all tensors need one shape, got {sorted(shapes)}")
-    return concatenate([t.expand_dims(axis) for t in tensors], axis)
+    return cat([t.unsqueeze(dim) for t in tensors], dim)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
@@ -491,7 +489,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
 def _seed_gradient(y: Tensor, g, who: str, create_graph: bool):
     """The upstream gradient that starts a backward pass from y (ones for a one-element y)."""
     if g is None:
-        if y.size != 1:
+        if y.numel() != 1:
             raise RuntimeError(f"{who}: a gradient can be created implicitly only for a "
                                f"one-element output, this one has shape {y.shape}; pass the "
                                "upstream gradient, or reduce first, e.g. y.sum().backward()")
@@ -509,15 +507,16 @@ def _seed_gradient(y: Tensor, g, who: str, create_graph: bool):
 # ---------------------------------------------------------------------- helpers
 
 
-def _as_array(data, dtype):
-    """`data` as an array: Python numbers and lists become float32 unless `dtype` says."""
+def _as_array(data, dtype, copy: bool = False):
+    """`data` as an array: Python numbers and lists become float32 unless `dtype` says; an
+    array is copied with `copy` (else shared when it already has the dtype)."""
     if is_array(data):
-        array = data if dtype is None else data.astype(dtype, copy=False)
+        array = data.astype(data.dtype if dtype is None else dtype, copy=copy)
     else:
         if dtype is None and not isinstance(data, np.generic):
             dtype = DEFAULT_FLOAT
         try:
-            array = np.asarray(data, dtype=dtype)
+            array = np.array(data, dtype=dtype)
         except (TypeError, ValueError) as e:
             raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} {data!r:.80}: {e}") from None
     if array.dtype.kind not in "biufc":
@@ -527,18 +526,6 @@ def _as_array(data, dtype):
 
 def _as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _plain_index(index, values):
-    """An index with Tensors and lists replaced by arrays on the device of `values`, so that
-    NumPy's (or CuPy's) indexing applies as is."""
-    if isinstance(index, tuple):
-        return tuple(_plain_index(i, values) for i in index)
-    if isinstance(index, Tensor):
-        index = index._data
-    elif isinstance(index, list):
-        index = np.asarray(index)
-    return index if type(values) is np.ndarray or not hasattr(index, "shape") else to_library_of(index, values)
 
 
 def _t(x) -> Tensor:
@@ -553,8 +540,8 @@ graph_xp = SimpleNamespace(
     sin=lambda x: _t(x).sin(),
     cos=lambda x: _t(x).cos(),
     tanh=lambda x: _t(x).tanh(),
-    sign=lambda x: Tensor(_t(x).xp.sign(_t(x).data)),  # piecewise constant: no gradient
-    zeros_like=lambda x: Tensor(_t(x).xp.zeros_like(_t(x).data)),
+    sign=lambda x: Tensor._from_op(_t(x).xp.sign(_t(x).data)),  # piecewise constant: no gradient
+    zeros_like=lambda x: Tensor._from_op(_t(x).xp.zeros_like(_t(x).data)),
     broadcast_to=lambda x, shape: _t(x).broadcast_to(shape),
     where=where,
 )

@@ -30,30 +30,45 @@ def one_hot(labels, num_classes: int, dtype=np.float32) -> Tensor:
     return Tensor(array_namespace(labels).eye(num_classes, dtype=dtype)[labels])  # row k of I is class k
 
 
-def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy of `logits` (..., classes) against `target`: integer labels of
-    shape (...), or probabilities / one-hot rows of shape (..., classes). Both give the same
-    value for the same classes. Stable for any logits; `reduction` is mean, sum or none."""
+def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of logits against `target`, as PyTorch's: the classes are on axis 1
+    of an (N, C, d1, ...) input (the only axis of a (C,) one). `target` is integer labels of
+    shape (N, d1, ...), or probabilities / one-hot rows of the input's shape, which get a
+    gradient too. Both give the same value for the same classes. Stable for any logits;
+    `reduction` is mean, sum or none."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    if logits.ndim == 0:
+    if input.ndim == 0:
         raise ValueError("cross_entropy: logits need a class axis, got a 0-d tensor")
-    t = to_library_of(target._data if isinstance(target, Tensor) else np.asarray(target), logits._data)
-    classes = logits.shape[-1]
+    logits, t = _classes_last(input), _target(target, input)
+    shape = t._data.shape if isinstance(t, Tensor) else t.shape
     if t.dtype.kind in "iub":
-        if t.shape != logits.shape[:-1]:
-            raise ValueError(f"cross_entropy: integer labels of shape {t.shape} do not match logits "
-                             f"of shape {logits.shape} (labels need shape {logits.shape[:-1]})")
-        t = _labels(t, classes, "cross_entropy")
-    elif t.shape == logits.shape[:-1]:
+        if shape != logits.shape[:-1]:
+            raise ValueError(f"cross_entropy: integer labels of shape {shape} do not match logits of shape "
+                             f"{input.shape} (classes on axis {int(input.ndim > 1)}; labels need shape "
+                             f"{logits.shape[:-1]})")
+        t = _labels(t, logits.shape[-1], "cross_entropy")
+    elif shape == logits.shape[:-1]:
         raise TypeError(f"cross_entropy: labels must be integers, got {t.dtype}; for class "
-                        f"probabilities give shape {logits.shape}")
-    elif t.shape != logits.shape:
-        raise ValueError(f"cross_entropy: target probabilities of shape {t.shape} do not match "
-                         f"logits of shape {logits.shape}")
+                        f"probabilities give shape {input.shape}")
+    elif shape != input.shape:
+        raise ValueError(f"cross_entropy: target probabilities of shape {shape} do not match logits of shape "
+                         f"{input.shape}; integer labels need shape {logits.shape[:-1]} (and an integer dtype)")
     else:
-        t = t.astype(logits.dtype, copy=False)
+        t = _classes_last(t.astype(logits.dtype) if isinstance(t, Tensor) else Tensor._from_op(t.astype(logits.dtype)))
     return ops.SoftmaxCrossEntropy.apply(logits, t, reduction)
+
+
+def _classes_last(x: Tensor) -> Tensor:
+    """x with PyTorch's class axis (1) moved last, where the fused loss op wants it."""
+    return x if x.ndim <= 2 else x.permute((0,) + tuple(range(2, x.ndim)) + (1,))
+
+
+def _target(target, like: Tensor):
+    """A target as a Tensor (kept, so that it can get a gradient) or an array on `like`'s device."""
+    if isinstance(target, Tensor):
+        return target if target._requires_grad else target._data
+    return to_library_of(target if hasattr(target, "dtype") else np.asarray(target), like._data)
 
 
 def _labels(labels, num_classes: int, who: str) -> np.ndarray:
@@ -157,11 +172,11 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
         if t is not None and t.shape != (channels,):
             raise ValueError(f"batch_norm: {name} of shape {t.shape} does not match {channels} channels")
     if training:
-        count = x.size // channels
+        count = x.numel() // channels
         if count < 2:
             raise ValueError(f"batch_norm: training needs more than one value per channel, got input of shape {x.shape}")
         mean = x.mean(axes, keepdims=True)
-        var = x.var(axes, keepdims=True)
+        var = x.var(axes, keepdims=True, correction=0)
         if running_mean is not None:
             running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * mean._data.reshape(channels)
             running_var._data[...] = ((1 - momentum) * running_var._data
@@ -210,12 +225,14 @@ def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     return _reduce(d * d, reduction, "mse_loss")
 
 
-def nll_loss(log_probs: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of integer labels under log-probabilities (..., classes)."""
-    labels = to_library_of(target._data if isinstance(target, Tensor) else np.asarray(target), log_probs._data)
+def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of integer labels under log-probabilities, classes on axis 1 of
+    (N, C, d1, ...) as in PyTorch (the only axis of (C,))."""
+    log_probs = _classes_last(input)
+    labels = to_library_of(target._data if isinstance(target, Tensor) else np.asarray(target), input._data)
     if labels.shape != log_probs.shape[:-1]:
         raise ValueError(f"nll_loss: labels of shape {labels.shape} do not match log-probabilities "
-                         f"of shape {log_probs.shape}")
+                         f"of shape {input.shape} (labels need shape {log_probs.shape[:-1]})")
     picked = (log_probs * one_hot(labels, log_probs.shape[-1], dtype=log_probs.dtype)).sum(axis=-1)
     return _reduce(-picked, reduction, "nll_loss")
 
@@ -224,7 +241,7 @@ def binary_cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tens
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; each log is clipped at -100 (as in
     PyTorch; float32 at -87.3), so p = 0 or 1 gives a large finite loss and gradient, not inf."""
     target = _same_shape(input, target, "binary_cross_entropy")
-    if input.size and (input._data.min() < 0 or input._data.max() > 1):
+    if input.numel() and (input._data.min() < 0 or input._data.max() > 1):
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; for logits "
                          "use binary_cross_entropy_with_logits")
     losses = -(target * _clipped_log(input) + (1 - target) * _clipped_log(1 - input))
@@ -234,7 +251,7 @@ def binary_cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tens
 def _clipped_log(p: Tensor) -> Tensor:
     """max(log p, -100) with a finite gradient at p = 0: p is first clipped to the smallest
     normal number of its dtype (so in float32 the floor is log(1.2e-38) = -87.3)."""
-    return p.clip(lo=float(np.finfo(p.dtype).tiny)).log().clip(lo=-100.0)
+    return p.clamp(min=float(np.finfo(p.dtype).tiny)).log().clamp(min=-100.0)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "mean") -> Tensor:

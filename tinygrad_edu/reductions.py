@@ -1,0 +1,137 @@
+"""Tensor methods that reduce over axes: sum, mean, var, std, max, min, argmax, logsumexp,
+softmax. PyTorch's `dim`/`keepdim` and NumPy's `axis`/`keepdims` are both accepted."""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from . import ops
+from .movement import normalise_axis
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+ValuesIndices.__doc__ = "What max(dim) and min(dim) return, as PyTorch: the values and where they are."
+
+
+def spelled(dim, keepdim, axis, keepdims, who: str):
+    """(axis, keepdims) from PyTorch's `dim`/`keepdim` or NumPy's `axis`/`keepdims`."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{who}: give dim or axis, not both")
+        dim = axis
+    return dim, bool(keepdim if keepdims is None else keepdims)
+
+
+class Reductions:
+    __slots__ = ()
+
+    def _axes(self, axis, who: str) -> tuple:
+        """`axis` (None, an int or a tuple; negative allowed) as a sorted tuple of axes."""
+        if axis is None:
+            return tuple(range(self.ndim))
+        axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+        normalised = [normalise_axis(a, self.ndim, who, self.shape) for a in axes]
+        if len(set(normalised)) != len(normalised):
+            raise ValueError(f"{who}: repeated axis in {axis}")
+        return tuple(sorted(normalised)) if self.ndim else ()
+
+    def _reduced_size(self, axes: tuple) -> int:
+        return int(np.prod([self.shape[a] for a in axes]))
+
+    def _needs_floating(self, who: str) -> None:
+        if self._data.dtype.kind not in "fc":
+            raise TypeError(f"{who}: needs a floating-point tensor, this one is {self.dtype}; convert it "
+                            f"first with .float() (PyTorch refuses too)")
+
+    def sum(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        axis, keepdims = spelled(dim, keepdim, axis, keepdims, "sum")
+        return ops.Sum.apply(self, self._axes(axis, "sum"), keepdims)
+
+    def mean(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """The mean; float16 is accumulated in float32, as PyTorch does, so it does not overflow."""
+        axis, keepdims = spelled(dim, keepdim, axis, keepdims, "mean")
+        self._needs_floating("mean")
+        if self._data.dtype.itemsize < 4 and self._data.dtype.kind == "f":
+            return self.float().mean(axis, keepdims).astype(self.dtype)
+        axes = self._axes(axis, "mean")
+        return self.sum(axes, keepdims) / self._reduced_size(axes)
+
+    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, ddof=None, axis=None,
+            keepdims=None):
+        """Mean squared deviation from the mean, divided by n - correction. The default is
+        PyTorch's unbiased estimate (correction=1); `ddof=0` or `unbiased=False` gives NumPy's.
+        With n <= correction the result is inf (or nan), as in PyTorch and NumPy."""
+        axis, keepdims = spelled(dim, keepdim, axis, keepdims, "var")
+        given = [c for c in (correction, ddof, None if unbiased is None else int(bool(unbiased))) if c is not None]
+        if len(given) > 1:
+            raise TypeError("var: give one of correction, ddof and unbiased")
+        correction = given[0] if given else 1
+        self._needs_floating("var")
+        if self._data.dtype.itemsize < 4 and self._data.dtype.kind == "f":
+            return self.float().var(axis, keepdim=keepdims, correction=correction).astype(self.dtype)
+        axes = self._axes(axis, "var")
+        d = self - self.mean(axes, keepdim=True)
+        return (d * d).sum(axes, keepdims) / max(self._reduced_size(axes) - correction, 0)
+
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, ddof=None, axis=None,
+            keepdims=None):
+        """Square root of var (same arguments); where it is 0 the gradient is 0, as in PyTorch,
+        not the nan that sqrt's infinite slope would give."""
+        v = self.var(dim, unbiased, keepdim, correction=correction, ddof=ddof, axis=axis, keepdims=keepdims)
+        zero = v._data == 0
+        xp = v.xp
+        safe = ops.Where.apply(zero, xp.ones((), v.dtype), v)
+        return ops.Where.apply(zero, xp.zeros((), v.dtype), safe.sqrt())
+
+    def max(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """The largest value; tied maxima share the gradient evenly. As in PyTorch, `max(dim)`
+        returns (values, indices) and `max(other)` is the elementwise maximum; NumPy's
+        `max(axis=...)` returns the values alone."""
+        if dim is not None and not isinstance(dim, (int, np.integer, tuple, list)):
+            from .tensor import maximum
+            return maximum(self, dim)
+        axes = self._axes(dim if axis is None else axis, "max")
+        keep = bool(keepdim if keepdims is None else keepdims)
+        values = ops.Max.apply(self, axes, keep)
+        return values if dim is None or isinstance(dim, (tuple, list)) else ValuesIndices(values, self.argmax(dim, keep))
+
+    def min(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """The smallest value; as max (ties share the gradient; `min(dim)` gives (values, indices))."""
+        if dim is not None and not isinstance(dim, (int, np.integer, tuple, list)):
+            from .tensor import minimum
+            return minimum(self, dim)
+        values = -(-self).max(axis=dim if axis is None else axis, keepdims=keepdim if keepdims is None else keepdims)
+        return values if dim is None or isinstance(dim, (tuple, list)) else ValuesIndices(values, self.argmin(dim, keepdim))
+
+    def argmax(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """Where the largest value is (int64; over the flattened tensor when dim is None)."""
+        axis, keepdims = spelled(dim, keepdim, axis, keepdims, "argmax")
+        axis = None if axis is None else normalise_axis(axis, self.ndim, "argmax", self.shape)
+        return self._from_op(self.xp.argmax(self._data, axis=axis, keepdims=keepdims).astype(np.int64))
+
+    def argmin(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        axis, keepdims = spelled(dim, keepdim, axis, keepdims, "argmin")
+        axis = None if axis is None else normalise_axis(axis, self.ndim, "argmin", self.shape)
+        return self._from_op(self.xp.argmin(self._data, axis=axis, keepdims=keepdims).astype(np.int64))
+
+    def logsumexp(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """log(sum(exp(x))), computed after shifting by the max so it cannot overflow."""
+        axis, keepdims = spelled(dim, keepdim, axis, keepdims, "logsumexp")
+        x = self.float() if self._data.dtype.kind not in "fc" else self
+        axes = x._axes(axis, "logsumexp")
+        m = x._data.max(axis=axes, keepdims=True)
+        m = x.xp.where(x.xp.isfinite(m), m, x.xp.zeros_like(m))
+        y = (x - m).exp().sum(axes, keepdim=True).log() + m
+        return y if keepdims else y.reshape(tuple(s for i, s in enumerate(y.shape) if i not in axes))
+
+    def softmax(self, dim: int = -1, *, axis=None):
+        return self.log_softmax(dim, axis=axis).exp()
+
+    def log_softmax(self, dim: int = -1, *, axis=None):
+        """x - logsumexp(x) along `dim` (the last axis by default); 0 for a 0-d tensor."""
+        dim = dim if axis is None else axis
+        x = self.float() if self._data.dtype.kind not in "fc" else self
+        if x.ndim == 0:
+            normalise_axis(dim, 0, "log_softmax")
+            return x.reshape(1).log_softmax(0).reshape(())
+        return ops.LogSoftmax.apply(x, normalise_axis(dim, x.ndim, "log_softmax", x.shape))
