@@ -181,6 +181,12 @@ TORCH_REFS = {
     "zero_": lambda a: a.clone().zero_() + a,
     "copy_": lambda a, b: a.clone().copy_(b) * a,
     # ---------------------------------------------------------------- nn.functional
+    "F.relu": lambda x: F.relu(x),
+    "F.leaky_relu": lambda x: F.leaky_relu(x, 0.2),
+    "F.sigmoid": lambda x: F.sigmoid(x),
+    "F.tanh": lambda x: F.tanh(x),
+    "F.softmax[dim=0]": lambda x: F.softmax(x, dim=0),
+    "F.log_softmax[dim=1]": lambda x: F.log_softmax(x, dim=1),
     "linear": lambda x, w, b: F.linear(x, w, b),
     "linear[no bias]": lambda x, w: F.linear(x, w),
     # cross_entropy/nll_loss: classes on axis 1 for inputs of 2 or more dims, (N, C, d1, ...)

@@ -39,8 +39,11 @@ def save(obj, path) -> None:
     atomic_write(path, lambda f: np.savez(f, **{META: np.array(meta)}, **arrays))
 
 
-def load(path) -> "OrderedDict":
-    """Read a checkpoint written by `save`, as nested dicts of NumPy arrays and plain values."""
+def load(path, weights_only: bool = True, map_location=None) -> "OrderedDict":
+    """Read a checkpoint written by `save`, as nested dicts of NumPy arrays and plain values.
+    `weights_only` and `map_location` are accepted for PyTorch's habit `torch.load(f, weights_only=True)`:
+    nothing here is ever unpickled, so loading is always weights-only, and arrays load on the CPU
+    (`model.load_state_dict` puts them on each parameter's device)."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise CheckpointError(f"load: there is no file {path!r}")

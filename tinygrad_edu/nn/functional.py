@@ -24,6 +24,33 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return ops.Linear.apply(x, weight, bias)
 
 
+# ---------------------------------------------------------------------- activations (PyTorch's F.relu, ...)
+
+
+def relu(input: Tensor) -> Tensor:
+    return input.relu()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return input.leaky_relu(negative_slope)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    return input.tanh()
+
+
+def softmax(input: Tensor, dim: int = -1) -> Tensor:
+    return input.softmax(dim)
+
+
+def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
+    return input.log_softmax(dim)
+
+
 def one_hot(labels, num_classes: int, dtype=np.float32) -> Tensor:
     """labels (integers in [0, num_classes)) as rows of zeros with a 1 at each label."""
     labels = _labels(labels, num_classes, "one_hot")

@@ -76,14 +76,17 @@ class AvgPool2d(_Pool2d):
 
 
 class Flatten(Module):
-    """Merge the axes from `start_axis` (1: keep the batch axis) on into one."""
+    """Merge the axes start_dim..end_dim into one (by default all but the batch axis), as PyTorch's."""
 
-    def __init__(self, start_axis: int = 1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
-        self.start_axis = start_axis
+        self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(self.start_axis)
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Dropout(Module):
@@ -188,17 +191,20 @@ class Tanh(Module):
 
 
 class Softmax(Module):
-    def __init__(self, axis: int = -1):
+    """Softmax along `dim` (PyTorch's name; NumPy's `axis` is accepted too). PyTorch asks for dim
+    explicitly; here it defaults to the last axis, the class axis of (N, C) outputs."""
+
+    def __init__(self, dim: int = -1, *, axis=None):
         super().__init__()
-        self.axis = axis
+        self.dim = dim if axis is None else axis
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.softmax(self.axis)
+        return x.softmax(self.dim)
 
     def extra_repr(self) -> str:
-        return f"axis={self.axis}"
+        return f"dim={self.dim}"
 
 
 class LogSoftmax(Softmax):
     def forward(self, x: Tensor) -> Tensor:
-        return x.log_softmax(self.axis)
+        return x.log_softmax(self.dim)
