@@ -352,7 +352,7 @@ OP_DB: list[OpSpec] = [
     OpSpec("binary_cross_entropy_with_logits", lambda x: F.binary_cross_entropy_with_logits(x, _probabilities_for(x)),
            lambda x: (np.logaddexp(0, x) - _probabilities_for(x) * x).mean()),
     OpSpec("accuracy", lambda x: tg.Tensor(F.accuracy(x, _last_axis_labels(x))),
-           lambda x: (x.argmax(-1) == _last_axis_labels(x)).mean(), min_dims=1, kinks=True, differentiable=False),
+           lambda x: (((x[..., 0] > 0.5) if x.shape[-1] == 1 else x.argmax(-1)) == _last_axis_labels(x)).mean(), min_dims=1, kinks=True, differentiable=False),
     OpSpec("l2_penalty", lambda a, b: F.l2_penalty([a, b], 0.1), lambda a, b: 0.05 * ((a * a).sum() + (b * b).sum()),
            nargs=2, broadcast=True),
 ]

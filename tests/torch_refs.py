@@ -208,7 +208,8 @@ TORCH_REFS = {
     "binary_cross_entropy_with_logits":
         lambda x: F.binary_cross_entropy_with_logits(x, _const(_probabilities_for, x)),
     # no accuracy function in PyTorch itself: this is the idiom PyTorch code writes
-    "accuracy": lambda x: (x.argmax(dim=-1) == _const(_last_axis_labels, x)).float().mean(),
+    "accuracy": lambda x: (((x[..., 0] > 0.5) if x.shape[-1] == 1 else x.argmax(dim=-1))  # Keras' binary accuracy
+                           == _const(_last_axis_labels, x)).float().mean(),
 }
 
 NO_TORCH_EQUIVALENT = {

@@ -289,14 +289,19 @@ def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "me
 
 def accuracy(output, labels) -> float:
     """Fraction of rows whose largest output (logits or probabilities) is at the label; labels
-    may be integers or one-hot rows."""
+    may be integers or one-hot rows. A single output per row is read as the probability of
+    class 1, counted right when it is on the label's side of 0.5 (Keras' binary accuracy)."""
     output = output.numpy() if isinstance(output, Tensor) else np.asarray(output)
     labels = labels.numpy() if isinstance(labels, Tensor) else np.asarray(labels)
-    if labels.shape == output.shape and output.ndim >= 1:
-        labels = labels.argmax(axis=-1)
+    if output.ndim >= 1 and output.shape[-1] == 1:
+        labels = labels.reshape(labels.shape[:-1]) if labels.shape == output.shape else labels
+        predicted = output[..., 0] > 0.5
+    else:
+        labels = labels.argmax(axis=-1) if labels.shape == output.shape and output.ndim >= 1 else labels
+        predicted = output.argmax(axis=-1)
     if labels.shape != output.shape[:-1]:
         raise ValueError(f"accuracy: labels of shape {labels.shape} do not match outputs of shape {output.shape}")
-    return float((output.argmax(axis=-1) == labels).mean()) if labels.size else float("nan")
+    return float((predicted == labels).mean()) if labels.size else float("nan")
 
 
 def l2_penalty(parameters, weight_decay: float) -> Tensor:

@@ -118,12 +118,6 @@ class KerasMixin:
         optimizer; `loss` a name in LOSSES or a function(output, target); `metrics` e.g. ["accuracy"]."""
         from ..train import Trainer
         loss_fn, metrics = _loss(loss), list(metrics or [])
-        if loss_fn is binary_crossentropy and "accuracy" in metrics:
-            # Keras switches to a thresholded accuracy here; ours takes the argmax over the last
-            # axis, which for a single sigmoid unit is always 0 and would report nonsense.
-            raise ValueError("compile: metrics=['accuracy'] with binary_crossentropy is not supported (the "
-                             "accuracy metric compares argmaxes over classes); leave it out, or use two "
-                             "outputs with Softmax and sparse_categorical_crossentropy")
         self._keras_compiled = Trainer(self, loss_fn, _optimizer(self, optimizer), metrics=metrics, progress=False)
 
     def fit(self, x, y, epochs: int = 1, batch_size: int = 32, validation_split: float = 0.0,
