@@ -27,7 +27,7 @@ from heapq import heappop, heappush
 
 import numpy
 
-from .grad_mode import state as _grad_mode
+from .grad_mode import enabled as _grad_enabled, set_enabled as _set_grad_enabled
 
 _anomaly = False  # inside detect_anomaly(): check every op's values for NaN and Inf
 
@@ -201,7 +201,7 @@ class Function:
             if _has_nan_or_inf(y) and not any(_has_nan_or_inf(x) for x in inputs):
                 raise FloatingPointError(f"{cls.op_name()} produced NaN or Inf in its forward pass, "
                                          f"from finite inputs; it was called at {ctx.created_at}")
-        record = record and _grad_mode.grad_enabled
+        record = record and _grad_enabled()
         if record and ctx.saved_tensors:  # to tell, under create_graph, which saved array is which
             ctx.input_ids, ctx.output_id, ctx.saved_at = tuple(map(id, inputs)), id(y), _clock
         if type(y) is not numpy.ndarray:
@@ -247,7 +247,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
     wanted = None if targets is None else {t if t._ctx is None else t._ctx for t in targets}
     captured = {}  # gradients of the wanted ops, kept as they pass
     pushed = len(queue)
-    previous_mode, _grad_mode.grad_enabled = _grad_mode.grad_enabled, create_graph
+    previous_mode = _grad_enabled()
+    _set_grad_enabled(create_graph)
     try:
         while queue:
             ctx = heappop(queue)[2]
@@ -302,7 +303,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
         found = [captured.get(t._ctx) if t._ctx is not None else grads.get(t) for t in targets]
         return [_as_result(g, create_graph) for g in found]
     finally:
-        _grad_mode.grad_enabled = previous_mode
+        _set_grad_enabled(previous_mode)
 
 
 def _check_gradients(ctx, g, gxs) -> None:

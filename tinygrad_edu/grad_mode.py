@@ -10,21 +10,27 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+from contextvars import ContextVar
+
+# The switch itself: a context variable, which each thread has its own of (a new thread starts
+# from the default), and which the engine reads in one fast call per op.
+_flag = ContextVar("tinygrad_edu_grad_enabled", default=True)
+enabled = _flag.get  # enabled() -> bool, for the engine's hot path
+set_enabled = _flag.set
 
 
 class _ThreadState(threading.local):
-    """Each thread's own grad mode; a new thread starts with grad enabled."""
+    """The modes each thread's open blocks will restore, innermost last."""
 
     def __init__(self):
-        self.grad_enabled = True
-        self.previous = []  # the modes to restore, innermost last
+        self.previous = []
 
 
 state = _ThreadState()
 
 
 def is_grad_enabled() -> bool:
-    return state.grad_enabled
+    return _flag.get()
 
 
 class _GradMode:
@@ -33,11 +39,11 @@ class _GradMode:
     enabled: bool
 
     def __enter__(self):
-        state.previous.append(state.grad_enabled)
-        state.grad_enabled = self.enabled
+        state.previous.append(_flag.get())
+        _flag.set(self.enabled)
 
     def __exit__(self, *exc):
-        state.grad_enabled = state.previous.pop()
+        _flag.set(state.previous.pop())
 
     def clone(self) -> "_GradMode":
         return type(self)()
@@ -98,8 +104,8 @@ class set_grad_enabled(_GradMode):
 
     def __init__(self, mode: bool):
         self.enabled = bool(mode)
-        self.before = state.grad_enabled
-        state.grad_enabled = self.enabled
+        self.before = _flag.get()
+        _flag.set(self.enabled)
 
     def __enter__(self):
         state.previous.append(self.before)  # switched already; restore what came before on exit
@@ -108,5 +114,5 @@ class set_grad_enabled(_GradMode):
         return enable_grad() if self.enabled else no_grad()
 
     def __call__(self, function):
-        state.grad_enabled = self.before  # as a decorator it switches only while the function runs
+        _flag.set(self.before)  # as a decorator it switches only while the function runs
         return super().__call__(function)

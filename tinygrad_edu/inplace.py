@@ -15,7 +15,7 @@ import numpy as np
 
 from . import ops
 from .autograd import mark_written
-from .grad_mode import state as _grad_mode
+from .grad_mode import enabled as _grad_enabled
 from .movement import index_steps
 
 _VIEW_OPS = (ops.Reshape, ops.Transpose, ops.GetItem, ops.BroadcastTo)  # outputs that share their input's memory
@@ -76,7 +76,7 @@ class InPlace:
     # ------------------------------------------------------------------ the one way values are replaced
 
     def _recording(self, *others) -> bool:
-        return _grad_mode.grad_enabled and (self._requires_grad or any(
+        return _grad_enabled() and (self._requires_grad or any(
             getattr(o, "_requires_grad", False) for o in others))
 
     def _update(self, compute, who: str, *others, cast: str = "same_kind"):

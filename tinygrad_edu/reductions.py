@@ -100,8 +100,9 @@ class Reductions:
         if dim is not None and not isinstance(dim, (int, np.integer, tuple, list)):
             from .tensor import minimum
             return minimum(self, dim)
-        values = -(-self).max(axis=dim if axis is None else axis, keepdims=keepdim if keepdims is None else keepdims)
-        return values if dim is None or isinstance(dim, (tuple, list)) else ValuesIndices(values, self.argmin(dim, keepdim))
+        keep = bool(keepdim if keepdims is None else keepdims)
+        values = -(-self).max(axis=dim if axis is None else axis, keepdims=keep)
+        return values if dim is None or isinstance(dim, (tuple, list)) else ValuesIndices(values, self.argmin(dim, keep))
 
     def argmax(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
         """Where the largest value is (int64; over the flattened tensor when dim is None)."""

@@ -22,6 +22,26 @@ from .movement import Movement, index_steps
 from .reductions import Reductions
 
 
+def _operator(op, reflected: bool = False):
+    """The method `self <op> other` (`other <op> self` if reflected), operands promoted as in
+    PyTorch (Tensor._pair); `/` is true division, so integers become float32. The common case,
+    a Tensor of the same floating dtype, goes straight to the op."""
+    apply, pair = op.apply, ("_true_pair" if op is ops.Div else "_pair")
+
+    def method(self, other):
+        kind = type(other)
+        if kind is Tensor and other._data.dtype is self._data.dtype and self._data.dtype.kind == "f":
+            return apply(other, self) if reflected else apply(self, other)
+        if kind is float and type(self._data) is np.ndarray and self._data.dtype.kind == "f":
+            other = np.asarray(other, dtype=self._data.dtype)  # 0.5 never turns float32 into float64
+            return apply(other, self) if reflected else apply(self, other)
+        a, b = getattr(self, pair)(other)
+        return apply(b, a) if reflected else apply(a, b)
+
+    method.__name__ = f"__{'r' if reflected else ''}{op.op_name()}__"
+    return method
+
+
 class Tensor(Movement, Reductions, InPlace):
     """An n-dimensional array that records the ops applied to it, for reverse-mode autograd.
 
@@ -84,11 +104,13 @@ class Tensor(Movement, Reductions, InPlace):
     @data.setter
     def data(self, value) -> None:
         # `t.data -= lr * g` writes into the array and then assigns it back: that is an in-place
-        # change, which backward must be able to detect. A new array replaces the old one instead.
-        value = value._data if isinstance(value, Tensor) else _as_array(value, None)
+        # change, which backward must be able to detect. Another tensor's values are shared (as
+        # PyTorch's `p.data = t`); any other array is copied, as by Tensor(), so that no optimizer
+        # step ever writes into an array the user passed in.
         if value is self._data:
             mark_written(value)
-        self._data = value
+        else:
+            self._data = value._data if isinstance(value, Tensor) else _as_array(value, None, copy=True)
 
     shape = property(lambda self: self._data.shape)
     ndim = property(lambda self: self._data.ndim)
@@ -289,18 +311,12 @@ class Tensor(Movement, Reductions, InPlace):
             a, b = a.astype(DEFAULT_FLOAT), b.astype(DEFAULT_FLOAT)
         return a, b
 
-    def __add__(self, other): return ops.Add.apply(*self._pair(other))
-    def __radd__(self, other): a, b = self._pair(other); return ops.Add.apply(b, a)  # noqa: E702
-    def __sub__(self, other): return ops.Sub.apply(*self._pair(other))
-    def __rsub__(self, other): a, b = self._pair(other); return ops.Sub.apply(b, a)  # noqa: E702
-    def __mul__(self, other): return ops.Mul.apply(*self._pair(other))
-    def __rmul__(self, other): a, b = self._pair(other); return ops.Mul.apply(b, a)  # noqa: E702
-    def __truediv__(self, other): return ops.Div.apply(*self._true_pair(other))
-    def __rtruediv__(self, other): a, b = self._true_pair(other); return ops.Div.apply(b, a)  # noqa: E702
-    def __pow__(self, other): return ops.Pow.apply(*self._pair(other))
-    def __rpow__(self, other): a, b = self._pair(other); return ops.Pow.apply(b, a)  # noqa: E702
-    def __matmul__(self, other): return ops.Matmul.apply(*self._pair(other))
-    def __rmatmul__(self, other): a, b = self._pair(other); return ops.Matmul.apply(b, a)  # noqa: E702
+    __add__, __radd__ = _operator(ops.Add), _operator(ops.Add, reflected=True)
+    __sub__, __rsub__ = _operator(ops.Sub), _operator(ops.Sub, reflected=True)
+    __mul__, __rmul__ = _operator(ops.Mul), _operator(ops.Mul, reflected=True)
+    __truediv__, __rtruediv__ = _operator(ops.Div), _operator(ops.Div, reflected=True)
+    __pow__, __rpow__ = _operator(ops.Pow), _operator(ops.Pow, reflected=True)
+    __matmul__, __rmatmul__ = _operator(ops.Matmul), _operator(ops.Matmul, reflected=True)
     def __neg__(self): return ops.Neg.apply(self)
 
     # PyTorch's method forms
