@@ -135,6 +135,8 @@ TORCH_REFS = {
     "min[axis=(0, 1)]": lambda a: a.amin(dim=(0, 1)),
     "logsumexp": lambda a: a.flatten().logsumexp(dim=0),  # PyTorch's logsumexp needs a dim
     "logsumexp[axis=-1]": lambda a: a.logsumexp(dim=-1),
+    "all": lambda a: (a > 0).all(),
+    "any[dim=-1, keepdim]": lambda a: (a > 0).any(dim=-1, keepdim=True),
     "argmax": lambda a: a.argmax(),  # index into the flattened tensor, as NumPy's
     "argmin[axis=0]": lambda a: a.argmin(dim=0),
     "softmax": lambda a: a.softmax(dim=-1),

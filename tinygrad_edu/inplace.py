@@ -11,6 +11,8 @@ raises instead of silently using the new ones.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from . import ops
@@ -19,6 +21,21 @@ from .grad_mode import enabled as _grad_enabled
 from .movement import index_steps
 
 _VIEW_OPS = (ops.Reshape, ops.Transpose, ops.GetItem, ops.BroadcastTo)  # outputs that share their input's memory
+
+
+class _Holder:
+    __slots__ = ("_data",)
+
+
+def _references_when_alone() -> int:
+    """What sys.getrefcount reports for an array that only its tensor holds (the interpreter's
+    own count of the call's argument differs between Python versions)."""
+    holder = _Holder()
+    holder._data = np.zeros(1)
+    return sys.getrefcount(holder._data)
+
+
+_ALONE = _references_when_alone()
 
 
 class InPlace:
@@ -93,6 +110,12 @@ class InPlace:
                     f"{who}: this tensor shares memory with the tensor it was made from (by reshape, "
                     "transpose or indexing), and changing it in place would change that one behind the "
                     "graph's back; compute out of place (y = y + 1), or clone() it first")
+            if sys.getrefcount(self._data) > _ALONE:  # a view of it, or an op's saved values, or .data held
+                raise RuntimeError(
+                    f"{who}: other arrays share this tensor's memory (a view of it made by indexing, reshape "
+                    "or transpose, values an op saved for backward, or its .data you hold); changing it in "
+                    "place while the graph is recorded would leave their gradients wrong. Compute out of "
+                    "place (y = y * 3), or change a clone()")
             source = self._from_op(self._data.copy())  # the old values, for the op to save
             source._ctx, source._requires_grad = self._ctx, self._requires_grad
         result = compute(source)

@@ -104,6 +104,16 @@ class Reductions:
         values = -(-self).max(axis=dim if axis is None else axis, keepdims=keep)
         return values if dim is None or isinstance(dim, (tuple, list)) else ValuesIndices(values, self.argmin(dim, keep))
 
+    def all(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """Are all elements true (nonzero)? A bool tensor, no gradient."""
+        axis, keepdims = spelled(dim, keepdim, axis, keepdims, "all")
+        return self._from_op(self._data.all(axis=self._axes(axis, "all"), keepdims=keepdims))
+
+    def any(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """Is any element true (nonzero)? A bool tensor, no gradient."""
+        axis, keepdims = spelled(dim, keepdim, axis, keepdims, "any")
+        return self._from_op(self._data.any(axis=self._axes(axis, "any"), keepdims=keepdims))
+
     def argmax(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
         """Where the largest value is (int64; over the flattened tensor when dim is None)."""
         axis, keepdims = spelled(dim, keepdim, axis, keepdims, "argmax")
