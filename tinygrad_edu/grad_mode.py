@@ -108,7 +108,8 @@ class set_grad_enabled(_GradMode):
         _flag.set(self.enabled)
 
     def __enter__(self):
-        state.previous.append(self.before)  # switched already; restore what came before on exit
+        state.previous.append(self.before)  # restore what came before the call, on exit
+        _flag.set(self.enabled)
 
     def clone(self) -> _GradMode:
         return enable_grad() if self.enabled else no_grad()
