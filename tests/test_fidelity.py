@@ -5,7 +5,6 @@ skip without PyTorch, or fail under TINYGRAD_EDU_REQUIRE_TORCH=1); the rest stat
 behaviour directly. Where tinygrad_edu differs from PyTorch by a documented choice, the test says
 so and checks tinygrad_edu's own behaviour.
 """
-import os
 import warnings
 
 import numpy as np
@@ -17,13 +16,6 @@ from tinygrad_edu.nn import functional as F
 F64 = dict(rtol=1e-10, atol=1e-12)
 F32 = dict(rtol=1e-6, atol=1e-7)
 
-
-@pytest.fixture(scope="module")
-def torch():
-    if os.environ.get("TINYGRAD_EDU_REQUIRE_TORCH") == "1":
-        import torch
-        return torch
-    return pytest.importorskip("torch")
 
 
 def values(t) -> np.ndarray:

@@ -30,10 +30,8 @@ def often_switching_threads():
 
 @pytest.fixture(params=["tinygrad_edu", "torch"])
 def lib(request):
-    """The library under test: tinygrad_edu, and PyTorch where installed (the reference)."""
-    if request.param == "torch":
-        return pytest.importorskip("torch")
-    return tg
+    """The library under test: tinygrad_edu, and PyTorch (the reference; see conftest's fixture)."""
+    return request.getfixturevalue("torch") if request.param == "torch" else tg
 
 
 def leaf(lib, value=2.0):

@@ -66,8 +66,7 @@ def test_update_rule_matches_its_closed_form(name, kw):
 
 
 @pytest.mark.parametrize("name, kw", CASES, ids=[f"{n}{sorted(k.items())}" for n, k in CASES])
-def test_update_rule_matches_pytorch(name, kw):
-    torch = pytest.importorskip("torch")
+def test_update_rule_matches_pytorch(name, kw, torch):
     wt = torch.tensor(W0.copy(), requires_grad=True)
     opt = getattr(torch.optim, name)([wt], **kw)
     for g in GRADS:

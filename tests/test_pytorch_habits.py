@@ -12,10 +12,8 @@ Network, Optimizing Model Parameters).
 Without PyTorch these tests skip; with TINYGRAD_EDU_REQUIRE_TORCH=1 they fail instead.
 """
 import math
-import os
 
 import numpy as np
-import pytest
 
 import tinygrad_edu as tg
 
@@ -23,13 +21,6 @@ import tinygrad_edu as tg
 F32 = dict(rtol=2e-5, atol=1e-6)
 TRAINED = dict(rtol=2e-4, atol=1e-5)  # after 200 float32 steps the rounding adds up a little
 
-
-@pytest.fixture(scope="module")
-def torch():
-    if os.environ.get("TINYGRAD_EDU_REQUIRE_TORCH") == "1":
-        import torch
-        return torch
-    return pytest.importorskip("torch")
 
 
 def values(t) -> np.ndarray:

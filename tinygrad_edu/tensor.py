@@ -18,7 +18,7 @@ from .autograd import array_namespace, mark_written, run_backward
 from .device import canonical, device_of, is_array, split_to_arguments, to_device, to_library_of
 from .dtypes import DEFAULT_FLOAT, result_type, scalar_dtype
 from .inplace import InPlace
-from .movement import Movement, index_steps
+from .movement import Movement
 from .reductions import Reductions
 
 
