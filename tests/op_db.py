@@ -164,6 +164,10 @@ OP_DB: list[OpSpec] = [
     OpSpec("div", lambda a, b: a / b, np.divide, nargs=2, broadcast=True, domain=(0.5, 3.0)),
     OpSpec("rdiv", lambda a: 1.5 / a, lambda a: 1.5 / a, domain=(0.5, 3.0)),
     OpSpec("neg", lambda a: -a, np.negative),
+    OpSpec("floordiv", lambda a, b: a // b, np.floor_divide, nargs=2, broadcast=True, domain=(0.5, 3.0),
+           kinks=True, differentiable=False),
+    OpSpec("mod", lambda a, b: a % b, np.mod, nargs=2, broadcast=True, domain=(0.5, 3.0), kinks=True),
+    OpSpec("rmod", lambda a: 2.5 % a, lambda a: np.mod(2.5, a), domain=(0.5, 3.0), kinks=True),
     OpSpec("pow[scalar]", lambda a: a ** 3, lambda a: a ** 3),
     OpSpec("pow[fraction]", lambda a: a ** 1.5, lambda a: a ** 1.5, domain=(0.2, 3.0)),
     OpSpec("pow[negative]", lambda a: a ** -2, lambda a: a ** -2.0, domain=(0.5, 3.0)),
@@ -367,7 +371,8 @@ NOT_OPS = {"backward", "numpy", "item", "detach", "requires_grad_", "draw_graph"
 OPERATOR_NAMES = {"__add__": "add", "__radd__": "radd", "__sub__": "sub", "__rsub__": "rsub",
                   "__mul__": "mul", "__rmul__": "mul", "__truediv__": "div", "__rtruediv__": "rdiv",
                   "__pow__": "pow", "__rpow__": "rpow", "__matmul__": "matmul", "__rmatmul__": "matmul",
-                  "__neg__": "neg", "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
+                  "__neg__": "neg", "__floordiv__": "floordiv", "__rfloordiv__": "floordiv",
+                  "__mod__": "mod", "__rmod__": "rmod", "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
                   "__eq__": "eq", "__ne__": "ne", "__getitem__": "getitem"}
 FUNCTIONS = ["where", "maximum", "minimum", "concatenate", "stack"]
 FUNCTIONAL_MODULES = [F]  # every public function of these is an op

@@ -60,6 +60,8 @@ TORCH_REFS = {
     "div": lambda a, b: a / b,
     "rdiv": lambda a: 1.5 / a,
     "neg": lambda a: -a,
+    "floordiv": lambda a, b: a // b,
+    "mod": lambda a, b: a % b,
     "pow[scalar]": lambda a: a ** 3,
     "pow[fraction]": lambda a: a ** 1.5,
     "pow[negative]": lambda a: a ** -2,
@@ -216,4 +218,6 @@ TORCH_REFS = {
 
 NO_TORCH_EQUIVALENT = {
     "l2_penalty": "a book-only helper: PyTorch puts L2 regularisation in its optimizers' weight_decay",
+    "rmod": "PyTorch has no derivative of remainder(number, tensor) ('not implemented'); the row checks "
+            "ours against central differences, and `mod` compares the tensor form with PyTorch",
 }

@@ -319,6 +319,25 @@ class Tensor(Movement, Reductions, InPlace):
     __matmul__, __rmatmul__ = _operator(ops.Matmul), _operator(ops.Matmul, reflected=True)
     def __neg__(self): return ops.Neg.apply(self)
 
+    def __floordiv__(self, other) -> "Tensor":
+        """floor(a / b), as PyTorch's `//`: piecewise constant, so it carries no gradient."""
+        a, b = self._pair(other)
+        return Tensor._from_op(self.xp.floor_divide(a._data, b._data if isinstance(b, Tensor) else b))
+
+    def __rfloordiv__(self, other) -> "Tensor":
+        a, b = self._pair(other)
+        return Tensor._from_op(self.xp.floor_divide(b._data if isinstance(b, Tensor) else b, a._data))
+
+    def __mod__(self, other) -> "Tensor":
+        """a - b * floor(a / b), with b's sign as PyTorch's `%`;  da = g, db = -g * floor(a / b)."""
+        a, b = self._pair(other)
+        return a - b * (a // b)
+
+    def __rmod__(self, other) -> "Tensor":
+        a, b = self._pair(other)
+        b = b if isinstance(b, Tensor) else Tensor._from_op(b)
+        return b - a * (b // a)
+
     # PyTorch's method forms
     def add(self, other, alpha=1): return self + (other if alpha == 1 else other * alpha)
     def sub(self, other, alpha=1): return self - (other if alpha == 1 else other * alpha)
