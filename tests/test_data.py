@@ -1,10 +1,15 @@
-"""Datasets, the DataLoader, splits, IDX files, checksums, downloads (served locally), toy sets
-and augmentation."""
+"""Datasets, the DataLoader, splits, IDX files (hostile ones too: bombs, lies about sizes),
+checksums, downloads (served locally), toy sets and augmentation."""
 import gzip
 import hashlib
 import io
 import os
+import struct
+import subprocess
+import sys
+import tracemalloc
 import urllib.request
+import zlib
 
 import numpy as np
 import pytest
@@ -78,7 +83,7 @@ def test_loader_errors():
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
-    codes = {np.uint8: 0x08, np.int32: 0x0C}
+    codes = {np.uint8: 0x08, np.int8: 0x09, np.int32: 0x0C}
     header = bytes([0, 0, codes[array.dtype.type], array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
     return header + array.astype(array.dtype.newbyteorder(">")).tobytes()
 
@@ -172,6 +177,113 @@ def test_download_is_verified_and_written_atomically_to_the_cache(fake_mnist, mo
     path = locate("train-labels-idx1-ubyte.gz")
     assert path == str(cache / "train-labels-idx1-ubyte.gz") and os.listdir(cache) == ["train-labels-idx1-ubyte.gz"]
     np.testing.assert_array_equal(read_idx(path), np.arange(5))
+
+
+# ---------------------------------------------------------------------- hostile IDX files
+
+
+def gzip_bomb(declared: tuple, extra: int) -> bytes:
+    """A valid gzip file of an IDX header declaring `declared` uint8 values, then `extra` more
+    zero bytes than declared. Built from one fully flushed 1 MiB deflate block repeated, so
+    making a 1 GiB bomb costs 0.2 s, not a gigabyte of compression."""
+    header = bytes([0, 0, 8, len(declared)]) + b"".join(d.to_bytes(4, "big") for d in declared)
+    block = bytes(1 << 20)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = deflate.compress(header) + deflate.flush(zlib.Z_FULL_FLUSH)
+    zeros = deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH)
+    blocks = (int(np.prod(declared)) + extra) // len(block)
+    crc = zlib.crc32(header)
+    for _ in range(blocks):
+        crc = zlib.crc32(block, crc)
+    trailer = struct.pack("<II", crc, (len(header) + blocks * len(block)) & 0xFFFFFFFF)
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + head + zeros * blocks + deflate.flush() + trailer
+
+
+MNIST_TEST_IMAGES = (10000, 28, 28)  # 7,840,000 bytes declared, as the real t10k-images file
+DECLARED = 16 + 7_840_000
+
+
+@pytest.fixture(scope="module")
+def bomb(tmp_path_factory):
+    """1 MB on disk, 1 GiB more than declared once inflated (the old reader peaked at 2.2 GB)."""
+    path = tmp_path_factory.mktemp("bomb") / "t10k-images-idx3-ubyte.gz"
+    path.write_bytes(gzip_bomb(MNIST_TEST_IMAGES, 1 << 30))
+    assert path.stat().st_size < 2 << 20
+    return path
+
+
+def test_a_gzip_bomb_is_stopped_just_past_its_declared_size(bomb):
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match="inflates past the 7,840,016 bytes .* decompression bomb") as info:
+            read_idx(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(bomb) in str(info.value)
+    assert peak < DECLARED + (4 << 20), f"{peak:,} bytes allocated at the peak"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux only")
+def test_a_gzip_bomb_costs_the_process_little_more_than_the_declared_size(bomb):
+    """What the machine feels: the reader's peak resident memory, measured in a fresh process."""
+    code = ("import resource, sys\nfrom tinygrad_edu.data.idx import DataError, read_idx\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "try:\n    read_idx(sys.argv[1])\nexcept DataError:\n    pass\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)")
+    result = subprocess.run([sys.executable, "-c", code, str(bomb)], capture_output=True, text=True, timeout=120,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert result.returncode == 0, result.stderr
+    grown = int(result.stdout) * 1024
+    assert grown < DECLARED + (16 << 20), f"peak resident memory grew by {grown:,} bytes"
+
+
+@pytest.mark.parametrize("name", ["huge-idx2-ubyte", "huge-idx2-ubyte.gz"])
+def test_a_declared_terabyte_is_refused_before_reading(tmp_path, name):
+    header = bytes([0, 0, 8, 2]) + (1 << 20).to_bytes(4, "big") * 2  # (2**20, 2**20) uint8: 1 TiB
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(header + bytes(100)) if name.endswith(".gz") else header + bytes(100))
+    with pytest.raises(DataError, match=r"declares \(1048576, 1048576\) = 1,099,511,627,776 bytes, over the limit"
+                       ) as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+
+
+def test_the_size_limit_can_be_raised(tmp_path):
+    path = tmp_path / "labels-idx1-ubyte"
+    path.write_bytes(idx_bytes(np.arange(12, dtype=np.uint8)))
+    with pytest.raises(DataError, match="over the limit of 11"):
+        read_idx(path, max_bytes=11)
+    np.testing.assert_array_equal(read_idx(path, max_bytes=12), np.arange(12))
+
+
+def test_sizes_that_lie_are_refused_without_allocating_them(tmp_path):
+    header = bytes([0, 0, 8, 1]) + (512 << 20).to_bytes(4, "big")  # 512 MiB declared, 10 bytes given
+    (tmp_path / "short").write_bytes(header + bytes(10))
+    (tmp_path / "short.gz").write_bytes(gzip.compress(header + bytes(10)))
+    (tmp_path / "long").write_bytes(idx_bytes(np.zeros(3, np.uint8)) + b"extra")
+    (tmp_path / "long.gz").write_bytes(gzip.compress(idx_bytes(np.zeros(3, np.uint8)) + b"extra"))
+    cases = [("short", "IDX data of 10 bytes, but the header promises"),
+             ("short.gz", "more than a gzip file of .* bytes can hold"),
+             ("long", "IDX data of 8 bytes, but the header promises"), ("long.gz", "inflates past the 11 bytes")]
+    tracemalloc.start()
+    try:
+        for name, message in cases:
+            with pytest.raises(DataError, match=message) as info:
+                read_idx(tmp_path / name)
+            assert str(tmp_path / name) in str(info.value)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 << 20
+
+
+def test_multi_byte_idx_values_come_back_in_native_order(tmp_path):
+    values = np.array([[1, -2], [70000, -(1 << 31)]], np.int32)
+    (tmp_path / "ints.gz").write_bytes(gzip.compress(idx_bytes(values)))
+    array = read_idx(tmp_path / "ints.gz")
+    assert array.dtype == np.int32 and array.dtype.isnative and array.flags.writeable
+    np.testing.assert_array_equal(array, values)
 
 
 # ---------------------------------------------------------------------- toy data and augmentation

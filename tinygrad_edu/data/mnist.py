@@ -10,14 +10,13 @@ half-written file is never taken for a complete one.
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import os
 
 import numpy as np
 
 from ..files import atomic_write
+from .idx import DataError, read_idx
 
 DATA_ENV, CACHE_ENV, OFFLINE_ENV = "TINYGRAD_EDU_DATA", "TINYGRAD_EDU_CACHE", "TINYGRAD_EDU_OFFLINE"
 
@@ -47,10 +46,6 @@ MIRRORS = {
 
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
                    "Bag", "Ankle boot")
-
-
-class DataError(Exception):
-    """A data file is missing, truncated, corrupt or not the published one; the message says which."""
 
 
 def data_dir() -> str | None:
@@ -150,30 +145,3 @@ def verify(path: str, expected: str) -> None:
     if digest.hexdigest() != expected:
         raise DataError(f"{path}: SHA-256 {digest.hexdigest()} does not match the published {expected}; the "
                         "file is damaged or not the original (delete it to download it again)")
-
-
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-
-
-def read_idx(path: str) -> np.ndarray:
-    """Parse an IDX file (gzip-compressed if its name ends in .gz) into an array."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-        if path.endswith(".gz"):
-            raw = gzip.GzipFile(fileobj=io.BytesIO(raw)).read()
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
-        raise DataError(f"{path}: cannot be read as gzip ({type(e).__name__}: {e}); it is truncated or corrupt") from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
-        raise DataError(f"{path}: not an IDX file (bad magic number)")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DataError(f"{path}: truncated IDX header")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    dtype = np.dtype(_IDX_TYPES[raw[2]])
-    expected = int(np.prod(shape)) * dtype.itemsize
-    if len(raw) - header != expected:
-        raise DataError(f"{path}: IDX data of {len(raw) - header} bytes, but the header promises {shape} "
-                        f"= {expected} bytes (truncated or corrupt)")
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
