@@ -1,5 +1,6 @@
 """Datasets, the DataLoader, splits, IDX files (hostile ones too: bombs, lies about sizes),
-checksums, downloads (served locally), toy sets and augmentation."""
+checksums of compressed and uncompressed files, downloads (served locally), toy sets and
+augmentation."""
 import gzip
 import hashlib
 import io
@@ -18,8 +19,8 @@ import tinygrad_edu as tg
 from tinygrad_edu.data import (Compose, DataLoader, Dataset, GaussianNoise, RandomRotation, RandomShift,
                                TensorDataset, load_digits, moons, random_split, spiral, study_sleep,
                                train_val_split, xor)
-from tinygrad_edu.data import mnist
-from tinygrad_edu.data.mnist import DataError, load_mnist, locate, read_idx
+from tinygrad_edu.data import mnist, mnist_splits
+from tinygrad_edu.data.mnist import DataError, DataNotFound, load_mnist, locate, read_idx
 
 
 def test_loader_batches_every_sample_once_and_keeps_dtypes():
@@ -177,6 +178,95 @@ def test_download_is_verified_and_written_atomically_to_the_cache(fake_mnist, mo
     path = locate("train-labels-idx1-ubyte.gz")
     assert path == str(cache / "train-labels-idx1-ubyte.gz") and os.listdir(cache) == ["train-labels-idx1-ubyte.gz"]
     np.testing.assert_array_equal(read_idx(path), np.arange(5))
+
+
+def register(folder, name: str, payload: bytes, monkeypatch) -> None:
+    """Write a data file and register its SHA-256, as if it were the published one."""
+    (folder / name).write_bytes(payload)
+    monkeypatch.setitem(mnist.SHA256["mnist"], name, hashlib.sha256(payload).hexdigest())
+
+
+def test_an_uncompressed_copy_is_verified_too(fake_mnist, tmp_path, monkeypatch):
+    """The issue's case: a copy with half the labels shifted, uncompressed, in a place searched
+    before the verified .gz, loaded silently; now it is refused, naming it and what to do."""
+    images, labels, _ = fake_mnist
+    root = tmp_path / "root"
+    root.mkdir()
+    register(root, "t10k-labels-idx1-ubyte", idx_bytes(labels), monkeypatch)
+    np.testing.assert_array_equal(load_mnist("test", root=root, download=False)[1], labels)
+    shifted = labels.copy()
+    shifted[6:] = (shifted[6:] + 1) % 10
+    (root / "t10k-labels-idx1-ubyte").write_bytes(idx_bytes(shifted))
+    with pytest.raises(DataError, match="does not match the published .* delete it") as info:
+        load_mnist("test", root=root, download=False)
+    assert str(root / "t10k-labels-idx1-ubyte") in str(info.value)
+
+
+def test_an_uncompressed_file_without_a_known_hash_is_refused(fake_mnist, tmp_path, monkeypatch):
+    monkeypatch.delitem(mnist.SHA256["mnist"], "t10k-labels-idx1-ubyte")
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(idx_bytes(fake_mnist[1]))
+    with pytest.raises(DataError, match="no published SHA-256 is known .* put the published .gz") as info:
+        locate("t10k-labels-idx1-ubyte.gz", root=tmp_path, download=False)
+    assert str(tmp_path / "t10k-labels-idx1-ubyte") in str(info.value)
+
+
+def test_the_gz_comes_first_in_a_folder(fake_mnist):
+    _, labels, folder = fake_mnist
+    (folder / "t10k-labels-idx1-ubyte").write_bytes(b"anything: never read while the .gz is beside it")
+    np.testing.assert_array_equal(load_mnist("test", download=False)[1], labels)
+
+
+def test_the_uncompressed_hashes_are_those_of_the_published_files():
+    folder = os.path.join(os.environ.get("TINYGRAD_EDU_DATA") or "", "mnist")
+    if not os.path.isfile(os.path.join(folder, "t10k-labels-idx1-ubyte.gz")):
+        pytest.skip("needs the real MNIST test split in $TINYGRAD_EDU_DATA/mnist (set by .ci/run)")
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        with gzip.open(os.path.join(folder, name)) as f:
+            assert hashlib.sha256(f.read()).hexdigest() == mnist.SHA256["mnist"][name[:-3]], name
+
+
+@pytest.mark.parametrize("which, array, message", [
+    ("labels", np.full(12, 10, np.uint8), r"label 10 at index 0, but MNIST labels are 0\.\.9"),
+    ("labels", np.zeros(11, np.uint8), "11 labels for the 12 images"),
+    ("labels", np.zeros(12, np.int32), "int32 array of shape \\(12,\\), but MNIST labels are uint8"),
+    ("images", np.zeros((12, 27, 28), np.uint8), "shape \\(12, 27, 28\\), but MNIST images are uint8 of shape"),
+    ("images", np.zeros((12, 28, 28), np.int8), "int8 array"),
+])
+def test_labels_and_shapes_are_validated(fake_mnist, monkeypatch, which, array, message):
+    """What a verified hash cannot catch (a hash registered for the wrong file) is caught here."""
+    name = f"t10k-{which}-idx{1 if which == 'labels' else 3}-ubyte.gz"
+    register(fake_mnist[2], name, gzip.compress(idx_bytes(array)), monkeypatch)
+    with pytest.raises(DataError, match=message) as info:
+        load_mnist("test", download=False)
+    assert name in str(info.value)
+
+
+def test_a_damaged_training_split_is_an_error_not_a_fallback(fake_mnist, monkeypatch):
+    folder = fake_mnist[2]
+    (_, _), (_, y_test), about = mnist_splits(download=False)
+    assert "offline protocol" in about and len(y_test) == 12  # no training split: the protocol
+    register(folder, "train-images-idx3-ubyte.gz", gzip.compress(idx_bytes(fake_mnist[0])), monkeypatch)
+    (folder / "train-labels-idx1-ubyte.gz").write_bytes(b"damaged")
+    with pytest.raises(DataError, match="does not match the published") as info:
+        mnist_splits(download=False)
+    assert not isinstance(info.value, DataNotFound) and "train-labels-idx1-ubyte.gz" in str(info.value)
+
+
+def test_a_mirror_sending_too_much_is_refused(fake_mnist, monkeypatch, tmp_path):
+    monkeypatch.delenv("TINYGRAD_EDU_OFFLINE")
+    monkeypatch.setattr(mnist, "MAX_DOWNLOAD", 1000)
+
+    class Response(io.BytesIO):
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: Response(bytes(5000)))
+    with pytest.raises(DataNotFound, match="sent more than 1,000 bytes"):
+        locate("train-labels-idx1-ubyte.gz")
+    assert not (tmp_path / "cache" / "mnist").exists()
 
 
 # ---------------------------------------------------------------------- hostile IDX files
