@@ -1,10 +1,15 @@
-"""The README's first command: the demo, and the train command, end to end (fast settings)."""
+"""The README's first command: the demo, and the train command, end to end (fast settings); and
+every mistake a user can make on the command line refused at once, in one line, exit code 2."""
+import errno
+import gzip
 import os
 import subprocess
 import sys
+import types
 
 import pytest
 
+from tinygrad_edu import cli
 from tinygrad_edu.cli import main
 
 
@@ -18,12 +23,117 @@ def test_demo_trains_and_writes_its_files(tmp_path, capsys):
     assert (tmp_path / "curves.png").stat().st_size > 1000
 
 
-def test_demo_falls_back_to_the_bundled_digits_without_mnist(tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def no_mnist(tmp_path, monkeypatch):
     monkeypatch.setenv("TINYGRAD_EDU_DATA", str(tmp_path / "nothing"))
     monkeypatch.setenv("TINYGRAD_EDU_CACHE", str(tmp_path / "no-cache"))
+
+
+def test_demo_falls_back_to_the_bundled_digits_only_when_nothing_was_asked(tmp_path, no_mnist, capsys):
     assert main(["demo", "--epochs", "2", "--quiet", "--out", str(tmp_path / "out")]) == 0
-    out = capsys.readouterr().out
-    assert "bundled 8x8 digits" in out and float(out.split("test accuracy: ")[1].split()[0]) > 0.5
+    captured = capsys.readouterr()
+    assert float(captured.out.split("test accuracy: ")[1].split()[0]) > 0.5
+    (line,) = captured.err.splitlines()
+    assert line.startswith("MNIST not found (") and "bundled 8x8 digits instead" in line
+
+
+def refused(argv, capsys) -> str:
+    """The one error line of a command refused before any work: exit code 2, nothing on stdout."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    captured = capsys.readouterr()
+    assert info.value.code == 2 and captured.out == "" and "Traceback" not in captured.err
+    return captured.err.strip().splitlines()[-1]
+
+
+WHOLE = "a whole number of 1 or more"
+
+
+@pytest.mark.parametrize("flag, value, expected", [
+    ("--epochs", "0", WHOLE), ("--epochs", "-3", WHOLE), ("--epochs", "two", WHOLE), ("--hidden", "0", WHOLE),
+    ("--batch-size", "0", WHOLE), ("--batch-size", "-64", WHOLE),
+    ("--limit", "0", WHOLE + " (leave --limit out to use every sample)"),
+    ("--seed", "-1", "a whole number of 0 or more"), ("--lr", "0", "a number above 0, such as 0.001"),
+    ("--lr", "-0.1", "a number above 0, such as 0.001"), ("--lr", "nan", "a number above 0, such as 0.001"),
+    ("--weight-decay", "-0.5", "a number of 0 or more, such as 0.0001"),
+])
+def test_bad_numbers_are_refused_in_one_line(tmp_path, capsys, flag, value, expected):
+    line = refused(["train", "--dataset", "spiral", flag, value, "--out", str(tmp_path)], capsys)
+    assert line == f"tinygrad-edu train: error: argument {flag}: expected {expected}, got {value!r}"
+    assert os.listdir(tmp_path) == []
+
+
+def test_graph_numbers_are_refused_too(tmp_path, capsys):
+    line = refused(["graph", "--batch", "0", "--out", str(tmp_path / "g.dot")], capsys)
+    assert line.endswith("argument --batch: expected a whole number of 1 or more, got '0'")
+
+
+def test_an_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
+    existing = tmp_path / "results.txt"
+    existing.write_text("keep me")
+    for out in (existing, existing / "run1"):
+        line = refused(["demo", "--dataset", "digits", "--out", str(out)], capsys)
+        assert line == (f"tinygrad-edu demo: error: argument --out: {existing} is a file, not a folder; pass a "
+                        "folder for the results")
+    assert existing.read_text() == "keep me"
+
+
+def test_an_out_that_cannot_be_written_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    try:
+        (locked / "probe").touch()  # root writes anyway: then the refusal the OS gives others is simulated
+        (locked / "probe").unlink()
+
+        def deny(dir):
+            raise PermissionError(errno.EACCES, "Permission denied", dir)
+
+        monkeypatch.setattr(cli, "tempfile", types.SimpleNamespace(TemporaryFile=deny))
+    except PermissionError:
+        pass
+    try:
+        line = refused(["demo", "--dataset", "digits", "--out", str(locked / "run1")], capsys)
+    finally:
+        locked.chmod(0o755)
+    assert line == (f"tinygrad-edu demo: error: argument --out: cannot write in {locked} (Permission denied); "
+                    "pass a folder you can write to")
+
+
+def test_a_data_dir_that_is_missing_or_empty_is_an_error_naming_it(tmp_path, capsys):
+    missing = tmp_path / "typo"
+    line = refused(["demo", "--data-dir", str(missing), "--out", str(tmp_path / "out")], capsys)
+    assert line == f"tinygrad-edu demo: error: argument --data-dir: {missing} is not a folder"
+    missing.mkdir()
+    line = refused(["train", "--dataset", "fashion", "--data-dir", str(missing), "--out", str(tmp_path)], capsys)
+    assert line.startswith(f"tinygrad-edu train: error: argument --data-dir: {missing} holds no fashion files")
+    line = refused(["train", "--dataset", "digits", "--data-dir", str(missing), "--out", str(tmp_path)], capsys)
+    assert "--dataset digits is bundled, so leave --data-dir out" in line
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion"])
+def test_an_asked_for_dataset_that_is_not_found_is_an_error(tmp_path, no_mnist, capsys, dataset):
+    assert main(["demo", "--dataset", dataset, "--out", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err and not (tmp_path / "out").exists()
+    assert captured.err.startswith(f"tinygrad-edu demo: error: {dataset} file train-images-idx3-ubyte.gz was not found")
+    assert str(tmp_path / "nothing") in captured.err
+
+
+def test_a_damaged_mnist_file_is_an_error_not_a_fallback(tmp_path, no_mnist, capsys):
+    folder = tmp_path / "nothing" / "mnist"
+    folder.mkdir(parents=True)
+    (folder / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(b"not the images"))
+    assert main(["demo", "--out", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "bundled" not in captured.err
+    assert f"{folder / 't10k-images-idx3-ubyte.gz'}: SHA-256" in captured.err
+
+
+def test_arguments_that_cannot_go_together_are_refused(tmp_path, capsys):
+    line = refused(["train", "--model", "conv", "--dataset", "spiral", "--out", str(tmp_path)], capsys)
+    assert line.endswith("argument --model: conv needs images; pass --dataset mnist, fashion or digits")
+    line = refused(["graph", "--out", str(tmp_path)], capsys)
+    assert line.endswith(f"argument --out: {tmp_path} is a folder; pass a file name such as graph.svg")
 
 
 @pytest.mark.parametrize("model, dataset, optimizer", [("softmax", "digits", "sgd"), ("conv", "digits", "adam"),

@@ -1,9 +1,15 @@
-"""The command line: `tinygrad-edu demo` and `tinygrad-edu train` (also `python -m tinygrad_edu`)."""
+"""The command line: `tinygrad-edu demo` and `tinygrad-edu train` (also `python -m tinygrad_edu`).
+
+Every argument, the data folder and the output folder are checked before any work starts, so a
+mistake costs one line of error (exit code 2), never a traceback or a finished run's results.
+"""
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -11,6 +17,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import DataError, load_digits, mnist_splits, spiral, train_val_split
+from tinygrad_edu.data.mnist import FILES, DataNotFound
 from tinygrad_edu.nn import functional as F
 
 OPTIMIZERS = {
@@ -27,17 +34,18 @@ DATASETS = ("mnist", "fashion", "digits", "spiral")
 MODELS = ("mlp", "softmax", "two-layer", "multi-layer", "conv")
 
 
-def load_dataset(name: str, data_dir=None, images: bool = False, limit: int | None = None):
-    """((x_train, y_train), (x_test, y_test), description) for a dataset name; MNIST falls back
-    to the embedded digits when it is not available."""
+def load_dataset(name: str | None, data_dir=None, images: bool = False, limit: int | None = None):
+    """((x_train, y_train), (x_test, y_test), description) for a dataset name. With nothing asked
+    for (no name, no data_dir), MNIST when it is found, else the bundled digits, said in one line."""
+    asked, name = name is not None or data_dir is not None, name or "mnist"
     if name in ("mnist", "fashion"):
         try:
-            train, test, description = mnist_splits(data_dir, "mnist" if name == "mnist" else "fashion",
-                                                    flatten=not images)
-        except DataError as e:
-            if name == "fashion":
+            train, test, description = mnist_splits(data_dir, name, flatten=not images)
+        except DataNotFound as e:
+            if asked:
                 raise
-            print(f"MNIST is not available ({str(e).splitlines()[0]}); using scikit-learn's bundled 8x8 digits")
+            print(f"MNIST not found ({str(e).splitlines()[0].rstrip('.')}): training on scikit-learn's bundled "
+                  "8x8 digits instead (--dataset mnist makes this an error)", file=sys.stderr)
             name = "digits"
     if name == "digits":
         x, y = load_digits(flatten=not images)
@@ -62,8 +70,6 @@ def build_model(name: str, input_shape: tuple, classes: int, hidden: int, seed: 
     if name == "multi-layer":
         return MultiLayerNet(features, [hidden] * 4, classes, use_batchnorm=True, generator=seed)
     if name == "conv":
-        if len(input_shape) != 3:
-            raise SystemExit("--model conv needs image data (mnist, fashion or digits)")
         return SimpleConvNet(input_shape, filter_num=16, filter_size=3 if input_shape[1] < 16 else 5,
                              hidden_size=hidden, output_size=classes, weight_init_std="he", generator=seed)
     return nn.Sequential(nn.Flatten(), nn.Linear(features, hidden, generator=seed), nn.ReLU(),
@@ -116,7 +122,7 @@ def write_pictures(model, trainer, x, y, history, out: str) -> list:
 
 def demo(args) -> int:
     """Train an MLP (784-100-10, Adam) on MNIST, or on the bundled digits without MNIST."""
-    args.optimizer, args.weight_decay, args.dataset = "adam", 0.0, args.dataset
+    args.optimizer, args.weight_decay = "adam", 0.0
     return run_training(args, "mlp")
 
 
@@ -143,15 +149,76 @@ def graph(args) -> int:
     return 0 if os.path.splitext(written)[1] == os.path.splitext(args.out)[1] else 1
 
 
+def _checked(convert, ok, expected: str):
+    """An argparse type: `convert(text)` when `ok` of it, else one line saying what to pass."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    return parse
+
+
+COUNT = _checked(int, lambda v: v >= 1, "a whole number of 1 or more")
+SEED = _checked(int, lambda v: v >= 0, "a whole number of 0 or more")
+RATE = _checked(float, lambda v: 0 < v < math.inf, "a number above 0, such as 0.001")
+PENALTY = _checked(float, lambda v: 0 <= v < math.inf, "a number of 0 or more, such as 0.0001")
+LIMIT = _checked(int, lambda v: v >= 1, "a whole number of 1 or more (leave --limit out to use every sample)")
+
+
+def check_training_args(parser, args) -> None:
+    """Refuse, before any work, arguments that cannot go together, a data folder without the
+    data, and an output folder that cannot be written."""
+    if getattr(args, "model", None) == "conv" and args.dataset == "spiral":
+        parser.error("argument --model: conv needs images; pass --dataset mnist, fashion or digits")
+    if args.data_dir is not None:
+        if args.dataset in ("digits", "spiral"):
+            parser.error(f"argument --data-dir: only mnist and fashion are read from files; --dataset "
+                         f"{args.dataset} is bundled, so leave --data-dir out")
+        kind = args.dataset or "mnist"
+        if not os.path.isdir(args.data_dir):
+            parser.error(f"argument --data-dir: {args.data_dir} is not a folder")
+        names = [n for pair in FILES.values() for name in pair for n in (name, name[:-3])]
+        if not any(os.path.isfile(os.path.join(args.data_dir, sub, n)) for sub in (kind, "") for n in names):
+            parser.error(f"argument --data-dir: {args.data_dir} holds no {kind} files (such as "
+                         f"{FILES['test'][0]}, directly or in a '{kind}' folder)")
+    check_writable_folder(parser, "--out", args.out)
+
+
+def check_graph_args(parser, args) -> None:
+    """Refuse, before drawing, an --out that is a folder or cannot be written."""
+    if os.path.isdir(args.out):
+        parser.error(f"argument --out: {args.out} is a folder; pass a file name such as graph.svg")
+    check_writable_folder(parser, "--out", os.path.dirname(args.out) or ".")
+
+
+def check_writable_folder(parser, flag: str, folder: str) -> None:
+    """Refuse a folder that is a file, or under one, or where no file can be created."""
+    existing = os.path.abspath(folder)
+    while not os.path.exists(existing):  # the folder is made later, inside its nearest existing parent
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        parser.error(f"argument {flag}: {existing} is a file, not a folder; pass a folder for the results")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as e:
+        parser.error(f"argument {flag}: cannot write in {existing} ({e.strerror or e}); pass a folder you can "
+                     "write to")
+
+
 def _common(p, epochs: int, lr: float) -> None:
-    p.add_argument("--epochs", type=int, default=epochs, help=f"passes over the training data (default {epochs})")
-    p.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr})")
-    p.add_argument("--batch-size", type=int, default=64, help="samples per mini-batch (default 64)")
-    p.add_argument("--hidden", type=int, default=100, help="hidden units per layer (default 100)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights and of the data order (default 0)")
+    p.add_argument("--epochs", type=COUNT, default=epochs, help=f"passes over the training data (default {epochs})")
+    p.add_argument("--lr", type=RATE, default=lr, help=f"learning rate (default {lr})")
+    p.add_argument("--batch-size", type=COUNT, default=64, help="samples per mini-batch (default 64)")
+    p.add_argument("--hidden", type=COUNT, default=100, help="hidden units per layer (default 100)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the weights and of the data order (default 0)")
     p.add_argument("--data-dir", default=None, help="folder with the MNIST files (default: $TINYGRAD_EDU_DATA, "
                                                     "then the cache, then download)")
-    p.add_argument("--limit", type=int, default=None, help="use only the first N training samples")
+    p.add_argument("--limit", type=LIMIT, default=None, help="use only the first N training samples")
     p.add_argument("--out", default="tinygrad_edu_output", help="folder for the checkpoint, history, curves and "
                                                                 "graph (default tinygrad_edu_output)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -164,33 +231,40 @@ def main(argv=None) -> int:
                             description="Train a 784-100-10 MLP with Adam on MNIST when it is available (data "
                                         "directory, cache or download), else on scikit-learn's bundled digits.")
     _common(p, epochs=5, lr=1e-3)
-    p.add_argument("--dataset", choices=("mnist", "fashion", "digits"), default="mnist", help="default mnist")
-    p.set_defaults(run=demo)
+    p.add_argument("--dataset", choices=("mnist", "fashion", "digits"), default=None,
+                   help="default: mnist when it is found, else digits (said in one line)")
+    p.set_defaults(run=demo, check=check_training_args, parser=p)
     p = commands.add_parser("train", help="train a reference model", description="Train one of the reference models.")
     p.add_argument("--model", choices=MODELS, default="mlp", help="mlp (784-hidden-10), softmax (regression), "
                    "two-layer (TwoLayerNet), multi-layer (MultiLayerNet, 4 hidden layers with batch norm), "
                    "conv (SimpleConvNet); default mlp")
-    p.add_argument("--dataset", choices=DATASETS, default="mnist", help="default mnist")
+    p.add_argument("--dataset", choices=DATASETS, default=None,
+                   help="default: mnist when it is found, else digits (said in one line)")
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam",
                    help="momentum = SGD with momentum 0.9, nesterov likewise; default adam")
-    p.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty folded into the gradient (default 0)")
+    p.add_argument("--weight-decay", type=PENALTY, default=0.0, help="L2 penalty folded into the gradient (default 0)")
     _common(p, epochs=5, lr=1e-3)
-    p.set_defaults(run=train)
+    p.set_defaults(run=train, check=check_training_args, parser=p)
     p = commands.add_parser("graph", help="draw the backprop graph of a reference model's loss",
                             description="Draw the graph of a reference model's loss on a random batch, each "
                                         "module's ops in a labelled box, to an SVG, PNG, PDF or DOT file.")
     p.add_argument("--model", choices=MODELS, default="mlp", help="default mlp")
-    p.add_argument("--hidden", type=int, default=100, help="hidden units per layer (default 100)")
-    p.add_argument("--batch", type=int, default=4, help="batch size of the random input (default 4)")
+    p.add_argument("--hidden", type=COUNT, default=100, help="hidden units per layer (default 100)")
+    p.add_argument("--batch", type=COUNT, default=4, help="batch size of the random input (default 4)")
     p.add_argument("--backward", action="store_true", help="run backward first, so the leaves show gradients")
     p.add_argument("--order", action="store_true", help="number the ops in the order backward runs them")
-    p.add_argument("--max-depth", type=int, default=None, help="draw each module at this nesting depth as one node")
+    p.add_argument("--max-depth", type=COUNT, default=None, help="draw each module at this nesting depth as one node")
     p.add_argument("--values", action="store_true", help="show small values (or norm and mean) of the leaves")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights and of the batch (default 0)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the weights and of the batch (default 0)")
     p.add_argument("--out", default="graph.svg", help="output file; .svg, .png, .pdf or .dot (default graph.svg)")
-    p.set_defaults(run=graph)
+    p.set_defaults(run=graph, check=check_graph_args, parser=p)
     args = parser.parse_args(argv)
-    return args.run(args)
+    args.check(args.parser, args)
+    try:
+        return args.run(args)
+    except DataError as e:  # found but damaged, or asked for and not found: the message says which file
+        print(f"{args.parser.prog}: error: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
