@@ -7,6 +7,9 @@ once, on the first step.
 """
 from __future__ import annotations
 
+import operator
+from collections.abc import Mapping
+
 import numpy as np
 
 from ..autograd import array_namespace, mark_written
@@ -14,11 +17,32 @@ from ..device import device_of, to_device, to_library_of
 from ..tensor import Tensor
 
 
+def check_number(where: str, name: str, value, at_least=None, above=None, below=None, at_most=None,
+                 integer: bool = False) -> None:
+    """Refuse `value` unless it is a number (an int with `integer`) within the bounds given: a
+    TypeError or ValueError naming where, the field and the value. The constructors and
+    load_state_dict of optimizers, schedules and the Trainer share it, so a checkpoint passes
+    the same checks as the arguments."""
+    kind = "an int" if integer else "a number"
+    types = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, types):
+        raise TypeError(f"{where}: {name} must be {kind}, got {value!r} ({type(value).__name__})")
+    limits = [(">=", at_least, operator.ge), (">", above, operator.gt), ("<", below, operator.lt),
+              ("<=", at_most, operator.le)]
+    limits = [(sign, bound, ok) for sign, bound, ok in limits if bound is not None]
+    if not all(ok(value, bound) for _, bound, ok in limits):  # NaN fails every comparison
+        wanted = " and ".join(f"{sign} {bound}" for sign, bound, _ in limits)
+        raise ValueError(f"{where}: {name} must be {wanted}, got {value!r}")
+
+
 class Optimizer:
     """Holds parameter groups (dicts with "params" and hyperparameters) and per-parameter state.
 
     `params`: an iterable of Tensors that require grad, or of dicts such as
     `{"params": [...], "lr": 0.01}` whose missing hyperparameters take the defaults."""
+
+    non_negative = ("lr",)  # hyperparameters that must be numbers >= 0 (PyTorch's checks)
+    state_entries = None  # names of what `update` keeps per parameter, where declared ("step" a count)
 
     def __init__(self, params, defaults: dict):
         self.defaults = dict(defaults)
@@ -46,12 +70,13 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
         for name, value in self.defaults.items():
             group.setdefault(name, value)
-        self._check_hyperparameters(group)
+        self._check_hyperparameters(group, type(self).__name__)
         self.param_groups.append(group)
 
-    def _check_hyperparameters(self, group: dict) -> None:
-        if group["lr"] < 0:
-            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {group['lr']}")
+    def _check_hyperparameters(self, group: dict, where: str) -> None:
+        """Refuse hyperparameters the update rule cannot use (on creation and on load_state_dict)."""
+        for name in self.non_negative:
+            check_number(where, name, group[name], at_least=0)
 
     def zero_grad(self) -> None:
         """Clear the gradients (set them to None, as PyTorch does by default)."""
@@ -88,31 +113,89 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        groups = state_dict["param_groups"]
-        if len(groups) != len(self.param_groups) or any(
-                len(a["params"]) != len(b["params"]) for a, b in zip(groups, self.param_groups)):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: the saved groups do not match this "
-                             "optimizer's parameter groups")
+        """Restore a `state_dict()`, after the constructor's checks on every group's hyperparameters
+        and a check of every per-parameter array against its parameter; nothing changes if one fails."""
+        where = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{where}: expected an optimizer's state_dict(), got {_describe(state_dict)}")
+        if not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError(f"{where}: expected 'state' and 'param_groups', got {sorted(state_dict)}")
+        groups = self._checked_groups(state_dict["param_groups"], where)
         params = [p for g in self.param_groups for p in g["params"]]
+        state = self._checked_state(state_dict["state"], params, where)
         for saved, group in zip(groups, self.param_groups):
-            group.update({k: v for k, v in saved.items() if k != "params"})
-        self.state = {}
-        for key, s in state_dict["state"].items():
-            p = params[int(key)]
-            restored = {}
-            for name, value in s.items():
-                if isinstance(value, np.ndarray) and value.shape != p.shape and value.ndim:
-                    raise ValueError(f"{type(self).__name__}.load_state_dict: state {name!r} of parameter "
-                                     f"{key} has shape {value.shape}, the parameter {p.shape}")
-                restored[name] = (to_library_of(value.astype(p.dtype), p._data)
-                                  if isinstance(value, np.ndarray) and value.ndim else value)
-            self.state[id(p)] = restored
+            group.update(saved)
+        self.state = state
+
+    def _checked_groups(self, groups, where: str) -> list:
+        """The saved groups' hyperparameters, checked as the constructor checks them."""
+        if not isinstance(groups, list) or len(groups) != len(self.param_groups) or not all(
+                isinstance(saved, Mapping) and isinstance(saved.get("params"), list) and
+                len(saved["params"]) == len(group["params"]) for saved, group in zip(groups, self.param_groups)):
+            raise ValueError(f"{where}: the saved groups do not match this optimizer's parameter groups "
+                             f"({[len(g['params']) for g in self.param_groups]} parameters)")
+        checked = []
+        for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
+            hyperparameters = {k: v for k, v in saved.items() if k != "params"}
+            unknown = set(hyperparameters) - set(self.defaults)
+            if unknown:
+                raise ValueError(f"{where}: group {i} has unknown hyperparameters {sorted(unknown)}")
+            self._check_hyperparameters({**group, **hyperparameters}, f"{where} (group {i})")
+            checked.append(hyperparameters)
+        return checked
+
+    def _checked_state(self, saved, params: list, where: str) -> dict:
+        """The saved per-parameter state, keyed by id(parameter), each array checked against its
+        parameter and put on its device. Entries are those of `state_entries` where the class
+        declares them; "step" (or, undeclared, any non-array) must be a count."""
+        if not isinstance(saved, Mapping):
+            raise TypeError(f"{where}: state must be a mapping of parameter positions, got {_describe(saved)}")
+        state = {}
+        for key, entries in saved.items():
+            if not (isinstance(key, str) and key.isdigit() and int(key) < len(params)):
+                raise ValueError(f"{where}: state of parameter {key!r}, but this optimizer has {len(params)} "
+                                 f"parameters (positions '0' to '{len(params) - 1}')")
+            if not isinstance(entries, Mapping):
+                raise TypeError(f"{where}: state of parameter {key} must be a mapping, got {_describe(entries)}")
+            self._check_entry_names(entries, f"{where}: state of parameter {key}")
+            p, restored = params[int(key)], {}
+            for name, value in entries.items():
+                if name == "step" or (self.state_entries is None and not isinstance(value, np.ndarray)):
+                    check_number(where, f"state {name!r} of parameter {key}", value, at_least=0, integer=True)
+                    restored[name] = int(value)
+                elif isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.shape == p.shape:
+                    restored[name] = to_library_of(value.astype(p.dtype), p._data)
+                else:
+                    raise ValueError(f"{where}: state {name!r} of parameter {key} must be a float array of "
+                                     f"the parameter's shape {p.shape}, got {_describe(value)}")
+            state[id(p)] = restored
+        return state
+
+    def _check_entry_names(self, entries, where: str) -> None:
+        """Only the declared entries (and weight decay's buffer), all of them or none."""
+        if self.state_entries is None:
+            return
+        unknown = set(entries) - set(self.state_entries) - {"decayed_grad"}
+        if unknown:
+            raise ValueError(f"{where} has unknown entries {sorted(unknown)}; {type(self).__name__} keeps "
+                             f"{list(self.state_entries)}")
+        missing = [name for name in self.state_entries if name not in entries]
+        if missing and len(missing) < len(self.state_entries):
+            raise ValueError(f"{where} lacks {missing}")
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, g in enumerate(self.param_groups):
             lines.append(f"  group {i}: " + ", ".join(f"{k}={v}" for k, v in g.items() if k != "params"))
         return "\n".join(lines + [")"])
+
+
+def _describe(value) -> str:
+    """A value in an error message: an array by its shape and dtype, anything else by repr."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return f"{text[:80]}... ({type(value).__name__})" if len(text) > 80 else f"{text} ({type(value).__name__})"
 
 
 def _explain_devices(optimizer, p, state) -> None:
@@ -149,10 +232,18 @@ class SGD(Optimizer):
     v = -lr * buf while lr is constant.
     """
 
+    non_negative = ("lr", "momentum", "weight_decay")
+    state_entries = ("momentum_buffer",)
+
     def __init__(self, params, lr: float, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0):
-        if nesterov and momentum <= 0:
-            raise ValueError("SGD: Nesterov momentum needs momentum > 0")
         super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay})
+
+    def _check_hyperparameters(self, group, where):
+        super()._check_hyperparameters(group, where)
+        if not isinstance(group["nesterov"], (bool, np.bool_)):
+            raise TypeError(f"{where}: nesterov must be True or False, got {group['nesterov']!r}")
+        if group["nesterov"] and group["momentum"] <= 0:
+            raise ValueError(f"{where}: Nesterov momentum needs momentum > 0, got {group['momentum']!r}")
 
     def update(self, p, g, state, group, xp):
         g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
@@ -180,6 +271,9 @@ class Adagrad(Optimizer):
     The book's AdaGrad is the same with eps = 1e-7 added the same way.
     """
 
+    non_negative = ("lr", "eps", "weight_decay")
+    state_entries = ("sum",)
+
     def __init__(self, params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
         super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay})
 
@@ -200,6 +294,9 @@ class RMSprop(Optimizer):
 
     The book's RMSprop uses decay_rate = alpha (0.99) and eps = 1e-7 the same way.
     """
+
+    non_negative = ("lr", "alpha", "eps", "weight_decay")
+    state_entries = ("square_avg",)
 
     def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay})
@@ -224,8 +321,15 @@ class Adadelta(Optimizer):
         p -= lr * delta
     """
 
+    non_negative = ("lr", "eps", "weight_decay")
+    state_entries = ("square_avg", "acc_delta")
+
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0):
         super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
+
+    def _check_hyperparameters(self, group, where):
+        super()._check_hyperparameters(group, where)
+        check_number(where, "rho", group["rho"], at_least=0, at_most=1)
 
     def update(self, p, g, state, group, xp):
         g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
@@ -252,13 +356,19 @@ class Adam(Optimizer):
     (1 - beta1**t), and adds eps to sqrt(v) (not to the corrected value): nearly the same step.
     """
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0):
-        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay})
+    non_negative = ("lr", "eps", "weight_decay")
+    state_entries = ("step", "m", "v")
 
-    def _check_hyperparameters(self, group):
-        super()._check_hyperparameters(group)
-        if not all(0.0 <= b < 1.0 for b in group["betas"]):
-            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {group['betas']}")
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
+
+    def _check_hyperparameters(self, group, where):
+        super()._check_hyperparameters(group, where)
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"{where}: betas must be a pair (beta1, beta2), got {betas!r}")
+        for i, beta in enumerate(betas):
+            check_number(where, f"betas[{i}]", beta, at_least=0, below=1)
 
     def update(self, p, g, state, group, xp):
         g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
