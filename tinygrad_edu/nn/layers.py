@@ -90,13 +90,15 @@ class Flatten(Module):
 
 
 class Dropout(Module):
-    """Inverted dropout in training mode (PyTorch's convention), the identity in eval mode."""
+    """Inverted dropout in training mode (PyTorch's convention), the identity in eval mode. With
+    no `generator` it draws from the default generator at each call, as PyTorch's dropout uses the
+    global one: `tg.manual_seed` reaches it, and a Trainer's checkpoint carries its state."""
 
     def __init__(self, p: float = 0.5, generator=None):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
-        self.p, self.generator = p, get_generator(generator)
+        self.p, self.generator = p, None if generator is None else get_generator(generator)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training, self.generator)
