@@ -4,8 +4,9 @@
                   batch_size=64, validation_data=(x_val, y_val))
 
 `train_data` is a DataLoader, or arrays (x, y) batched with `batch_size` as in Keras' fit. A
-Trainer's checkpoint holds the model, the optimizer, the scheduler, the epoch, the history and
-every random generator, so a resumed run reproduces an uninterrupted one bit for bit.
+Trainer's checkpoint holds the model, the optimizer, the scheduler, the epoch, the history, the
+data order, every callback's state and every random generator (the default one included), so a
+resumed run reproduces an uninterrupted one bit for bit.
 """
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Mapping
 
 import numpy as np
 
-from .grad_mode import no_grad
 from .checkpoint import load, save
+from .creation import get_generator
 from .data import DataLoader
 from .files import atomic_write
+from .grad_mode import no_grad
 from .nn import functional as F
 from .optim.lr_scheduler import ReduceLROnPlateau
+from .optim.optimizer import check_number
 from .tensor import Tensor
 
 METRICS = {
@@ -67,7 +71,9 @@ class History:
 
 
 class Callback:
-    """Hooks into the loop; set `trainer.stop_training = True` to end it after this epoch."""
+    """Hooks into the loop; set `trainer.stop_training = True` to end it after this epoch. A
+    callback with state (counters, best values) defines `state_dict()` and `load_state_dict(state)`,
+    and the Trainer's checkpoints carry it."""
 
     def on_train_begin(self, trainer): pass
     def on_epoch_begin(self, trainer, epoch: int): pass
@@ -80,21 +86,56 @@ def _values(y):
     return y.numpy() if isinstance(y, Tensor) else np.asarray(y)
 
 
-def _mode_for(monitor: str, mode: str) -> str:
+def _mode_for(who: str, monitor: str, mode: str) -> str:
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"{who}: mode must be 'auto', 'min' or 'max', got {mode!r}")
     if mode != "auto":
         return mode
     return "max" if any(word in monitor for word in ("acc", "accuracy")) else "min"
 
 
+def _checked_fields(where: str, state, fields) -> dict:
+    """`state` as a dict, refused unless it is a mapping with exactly `fields`."""
+    if not isinstance(state, Mapping):
+        raise TypeError(f"{where}: expected a mapping with {sorted(fields)}, got {type(state).__name__}")
+    if set(state) != set(fields):
+        raise ValueError(f"{where}: expected the fields {sorted(fields)}, got {sorted(state)}")
+    return dict(state)
+
+
+def _check_optional(where: str, name: str, value, **bounds) -> None:
+    """None, or a number within `bounds` (see check_number)."""
+    if value is not None:
+        check_number(where, name, value, **bounds)
+
+
+def _check_weights(where: str, name: str, weights) -> None:
+    """None, or a model's state_dict: names to arrays."""
+    if weights is not None and not (isinstance(weights, Mapping) and all(
+            isinstance(k, str) and isinstance(v, np.ndarray) for k, v in weights.items())):
+        raise TypeError(f"{where}: {name} must be None or a model's state_dict (names to arrays), "
+                        f"got {type(weights).__name__}")
+
+
 class EarlyStopping(Callback):
     """Stop when `monitor` has not improved by more than `min_delta` for `patience` epochs, and
-    (by default, as the lecture does) put back the weights of the best epoch."""
+    (by default, as the lecture does) put back the weights of the best epoch when fit returns.
+    Training that goes on from there (fit again, or a run resumed from a checkpoint written then)
+    starts from the last epoch's weights, not the best, so a run cut in two equals one run."""
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0, mode: str = "auto",
                  restore_best_weights: bool = True):
+        check_number("EarlyStopping", "patience", patience, at_least=0, integer=True)
+        check_number("EarlyStopping", "min_delta", min_delta)
         self.monitor, self.patience, self.min_delta = monitor, patience, abs(min_delta)
-        self.mode, self.restore_best_weights = _mode_for(monitor, mode), restore_best_weights
+        self.mode, self.restore_best_weights = _mode_for("EarlyStopping", monitor, mode), restore_best_weights
         self.best, self.best_epoch, self.best_state, self.wait, self.stopped_epoch = None, None, None, 0, None
+        self.last_state, self.rewound_at = None, None  # the weights the rewind replaced, and its epoch
+
+    def on_train_begin(self, trainer):
+        if self.last_state is not None and self.rewound_at == trainer.epoch:
+            trainer.model.load_state_dict(self.last_state)  # undo the rewind: training goes on
+        self.last_state = self.rewound_at = None
 
     def on_epoch_end(self, trainer, epoch, logs):
         if self.monitor not in logs:
@@ -113,7 +154,25 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, trainer):
         if self.restore_best_weights and self.best_state is not None and self.best_epoch != trainer.epoch:
+            self.last_state, self.rewound_at = trainer.model.state_dict(), trainer.epoch
             trainer.model.load_state_dict(self.best_state)
+
+    def state_dict(self) -> dict:
+        """The counter, the best value, epoch and weights, and the weights a rewind replaced."""
+        return {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
+                "stopped_epoch": self.stopped_epoch, "best_state": self.best_state,
+                "last_state": self.last_state, "rewound_at": self.rewound_at}
+
+    def load_state_dict(self, state: dict) -> None:
+        where = "EarlyStopping.load_state_dict"
+        state = _checked_fields(where, state, self.state_dict())
+        check_number(where, "wait", state["wait"], at_least=0, integer=True)
+        _check_optional(where, "best", state["best"])
+        for name in ("best_epoch", "stopped_epoch", "rewound_at"):
+            _check_optional(where, name, state[name], at_least=0, integer=True)
+        for name in ("best_state", "last_state"):
+            _check_weights(where, name, state[name])
+        vars(self).update(state)
 
 
 class ModelCheckpoint(Callback):
@@ -122,7 +181,7 @@ class ModelCheckpoint(Callback):
 
     def __init__(self, path, monitor: str = "val_loss", save_best_only: bool = False, mode: str = "auto"):
         self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
-        self.mode, self.best = _mode_for(monitor, mode), None
+        self.mode, self.best = _mode_for("ModelCheckpoint", monitor, mode), None
 
     def on_epoch_end(self, trainer, epoch, logs):
         if self.save_best_only:
@@ -133,6 +192,15 @@ class ModelCheckpoint(Callback):
                 return
             self.best = value
         trainer.save_checkpoint(self.path.format(epoch=epoch))
+
+    def state_dict(self) -> dict:
+        """The best value so far, so that a resumed run does not overwrite the best file with a worse one."""
+        return {"best": self.best}
+
+    def load_state_dict(self, state: dict) -> None:
+        state = _checked_fields("ModelCheckpoint.load_state_dict", state, self.state_dict())
+        _check_optional("ModelCheckpoint.load_state_dict", "best", state["best"])
+        self.best = state["best"]
 
 
 class ProgressBar(Callback):
@@ -202,7 +270,9 @@ class HistoryLogger(Callback):
 
 class Trainer:
     """Trains `model` with `loss_fn(output, target)` and `optimizer`, stepping `scheduler` once
-    per epoch (ReduceLROnPlateau on the validation loss, or the training loss without one)."""
+    per epoch (ReduceLROnPlateau on the validation loss, or the training loss without one).
+    At each epoch's end the callbacks run in order, ModelCheckpoints last (as in Lightning), so
+    the checkpoints they write hold every other callback's state after that epoch."""
 
     def __init__(self, model, loss_fn, optimizer, scheduler=None, metrics=("accuracy",), callbacks=(),
                  progress: bool = True):
@@ -233,10 +303,10 @@ class Trainer:
             self.train_loader.load_state_dict(self.pending_loader_state)
             self.pending_loader_state = None
         self.batches_per_epoch = len(self.train_loader)
-        self.stop_training = False
         for c in self.callbacks:
             c.on_train_begin(self)
-        while self.epoch < epochs and not self.stop_training:
+        epoch_end_order = sorted(self.callbacks, key=lambda c: isinstance(c, ModelCheckpoint))  # stable
+        while self.epoch < epochs and not self.stop_training:  # a checkpoint from a stopping epoch keeps the stop
             self.epoch += 1
             logs = self._train_epoch()
             if validation_data is not None:
@@ -244,10 +314,11 @@ class Trainer:
             logs["lr"] = self.optimizer.param_groups[0]["lr"]
             self._step_scheduler(logs)
             self.history.append({"epoch": self.epoch, **logs})
-            for c in self.callbacks:
+            for c in epoch_end_order:
                 c.on_epoch_end(self, self.epoch, logs)
         for c in self.callbacks:
             c.on_train_end(self)
+        self.stop_training = False  # a later fit trains on
         return self.history
 
     def _loader(self, data, batch_size, shuffle, seed) -> DataLoader:
@@ -314,28 +385,78 @@ class Trainer:
     # ------------------------------------------------------------------ checkpoints
 
     def state_dict(self) -> dict:
-        """Everything a resumed run needs to continue bit for bit."""
+        """Everything a resumed run needs to continue bit for bit: the model, optimizer, scheduler,
+        epoch, history, the data order, every callback's state and every random generator."""
         return {
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
             "epoch": self.epoch,
+            "stop_training": self.stop_training,
             "history": self.history.records,
             "loader": self.train_loader.state_dict() if self.train_loader is not None else None,
+            "callbacks": {key: c.state_dict() for key, c in self._stateful_callbacks().items()},
             "generators": {name: g.bit_generator.state for name, g in _module_generators(self.model)},
+            "default_generator": get_generator().bit_generator.state,
         }
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore a `state_dict()` into a trainer made as the saved one was (the same callbacks in
+        the same order); the default generator gets its saved state back too. The trainer's own
+        fields are checked first; the model, optimizer, scheduler and callbacks check theirs as
+        they load, and one refused leaves those before it restored."""
+        where = "Trainer.load_state_dict"
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{where}: expected a Trainer's state_dict(), got {type(state).__name__}")
+        missing = [k for k in ("model", "optimizer", "epoch", "history") if k not in state]
+        if missing:
+            raise ValueError(f"{where}: the state lacks {missing}")
+        check_number(where, "epoch", state["epoch"], at_least=0, integer=True)
+        _check_history(where, state["history"])
+        stop = state.get("stop_training", False)  # absent from older checkpoints (callbacks, too)
+        if not isinstance(stop, (bool, np.bool_)):
+            raise TypeError(f"{where}: stop_training must be True or False, got {stop!r}")
+        if state.get("loader") is not None and not isinstance(state["loader"], Mapping):
+            raise TypeError(f"{where}: loader must be None or a DataLoader's state_dict, got {state['loader']!r}")
+        if state.get("scheduler") is not None and self.scheduler is None:
+            raise ValueError(f"{where}: the state holds a scheduler's, but this trainer has no scheduler")
+        callbacks = self._checked_callback_states(where, state.get("callbacks") or {})
+        generators = _checked_generator_states(where, self.model, state)
+
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state.get("scheduler") is not None:
             self.scheduler.load_state_dict(state["scheduler"])
-        self.epoch = int(state["epoch"])
+        for callback, callback_state in callbacks:
+            callback.load_state_dict(callback_state)
+        for generator, generator_state in generators:
+            generator.bit_generator.state = generator_state
+        self.epoch, self.stop_training = int(state["epoch"]), bool(stop)
         self.history = History(state["history"])
         self.pending_loader_state = state.get("loader")
-        generators = dict(_module_generators(self.model))
-        for name, g_state in (state.get("generators") or {}).items():
-            generators[name].bit_generator.state = dict(g_state)
+
+    def _stateful_callbacks(self) -> dict:
+        """The callbacks that have state_dict and load_state_dict, keyed by class and count
+        ("EarlyStopping_0", "ModelCheckpoint_1"): the same callbacks in the same order restore."""
+        keyed, counts = {}, {}
+        for c in self.callbacks:
+            if hasattr(c, "state_dict") and hasattr(c, "load_state_dict"):
+                name = type(c).__name__
+                keyed[f"{name}_{counts.get(name, 0)}"] = c
+                counts[name] = counts.get(name, 0) + 1
+        return keyed
+
+    def _checked_callback_states(self, where: str, saved) -> list:
+        """(callback, its saved state) pairs; a saved state without its callback is refused, since
+        the resumed run would differ (a callback without a saved state starts afresh)."""
+        if not isinstance(saved, Mapping):
+            raise TypeError(f"{where}: callbacks must be a mapping of callback states, got {type(saved).__name__}")
+        keyed = self._stateful_callbacks()
+        orphans = sorted(set(saved) - set(keyed))
+        if orphans:
+            raise ValueError(f"{where}: the state holds callbacks {orphans} that this trainer lacks (it has "
+                             f"{sorted(keyed)}); create the Trainer with the same callbacks, in the same order")
+        return [(keyed[key], value) for key, value in saved.items()]
 
     def save_checkpoint(self, path) -> None:
         save(self.state_dict(), path)
@@ -353,9 +474,45 @@ def model_device(model) -> str:
 
 
 def _module_generators(model):
-    """(module name, Generator) of every module that draws random numbers (e.g. Dropout)."""
+    """(module name, Generator) of every module with its own generator (e.g. Dropout(generator=0))."""
     return [(name, m.generator) for name, m in model.named_modules()
             if isinstance(getattr(m, "generator", None), np.random.Generator)]
+
+
+def _check_history(where: str, records) -> None:
+    """History records: names to lists of numbers."""
+    if not isinstance(records, Mapping):
+        raise TypeError(f"{where}: history must be a mapping of names to lists, got {type(records).__name__}")
+    for name, values in records.items():
+        if not isinstance(values, list):
+            raise TypeError(f"{where}: history[{name!r}] must be a list of numbers, got {values!r}")
+        for value in values:
+            check_number(where, f"history[{name!r}]", value)
+
+
+def _checked_generator_states(where: str, model, state) -> list:
+    """(generator, saved state) pairs for the default generator and each module's own, every
+    state tried on a fresh bit generator of the same kind first."""
+    own = dict(_module_generators(model))
+    saved = state.get("generators") or {}
+    if not isinstance(saved, Mapping):
+        raise TypeError(f"{where}: generators must be a mapping of module names to states, got {saved!r}")
+    unknown = sorted(set(saved) - set(own))
+    if unknown:
+        raise ValueError(f"{where}: the state holds generators of modules {unknown}, which have none in this "
+                         f"model (modules with their own: {sorted(own)})")
+    pairs = [(own[name], value, f"generators[{name!r}]") for name, value in saved.items()]
+    if state.get("default_generator") is not None:
+        pairs.append((get_generator(), state["default_generator"], "default_generator"))
+    for generator, value, name in pairs:
+        kind = type(generator.bit_generator)
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{where}: {name} must be a {kind.__name__} state (a mapping), got {value!r}")
+        try:
+            kind().state = dict(value)
+        except (TypeError, ValueError, KeyError) as e:
+            raise ValueError(f"{where}: {name} is not a {kind.__name__} state ({type(e).__name__}: {e})") from None
+    return [(generator, dict(value)) for generator, value, _ in pairs]
 
 
 def fit(model, train_data, loss_fn, optimizer, epochs: int, val_data=None, scheduler=None, callbacks=(),
