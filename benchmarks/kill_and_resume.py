@@ -1,6 +1,8 @@
 """Crash safety: kill a training run with SIGKILL at random moments, many times, while it writes
 a checkpoint after every (short) epoch. After each kill the checkpoint on disk must load, and
-resuming from it must give bit for bit the weights of an uninterrupted run.
+resuming from it must give bit for bit the weights of an uninterrupted run. The run draws from
+the default generator (Dropout without a generator, the shuffle) and its own (a second Dropout),
+and has an EarlyStopping with a learning-rate schedule, so every kind of state must come back.
 
     python benchmarks/kill_and_resume.py [--trials 20]
 """
@@ -18,31 +20,37 @@ import numpy as np
 EPOCHS = 30
 
 
-def make_trainer():
+def make_trainer(checkpoint: str):
+    """The model and a Trainer writing `checkpoint` after every epoch (its callbacks must be those
+    of the run that wrote a checkpoint, in the same order, for the checkpoint to load)."""
     import tinygrad_edu as tg
     from tinygrad_edu import nn, optim
     from tinygrad_edu.nn import functional as F
-    model = nn.Sequential(nn.Linear(784, 256, generator=0), nn.ReLU(), nn.Dropout(0.2, generator=1),
-                          nn.Linear(256, 256, generator=2), nn.ReLU(), nn.Linear(256, 10, generator=3))
-    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    model = nn.Sequential(nn.Linear(784, 256, generator=0), nn.ReLU(), nn.Dropout(0.2),
+                          nn.Linear(256, 256, generator=2), nn.ReLU(), nn.Dropout(0.1, generator=1),
+                          nn.Linear(256, 10, generator=3))
+    optimizer = optim.Adam(model.parameters(), lr=2e-4)
+    callbacks = [tg.train.ModelCheckpoint(checkpoint), tg.train.EarlyStopping("val_loss", patience=4)]
     return model, tg.Trainer(model, F.cross_entropy, optimizer, optim.lr_scheduler.StepLR(optimizer, 3, 0.5),
-                             progress=False)
+                             callbacks=callbacks, progress=False)
 
 
 def data():
+    """Inputs whose labels a linear map gives, so that the validation loss falls for a while."""
     rng = np.random.default_rng(0)
-    return rng.random((128, 784), dtype=np.float32), rng.integers(0, 10, 128)
+    x = rng.random((480, 784), dtype=np.float32)
+    return x, (x @ rng.standard_normal((784, 10))).argmax(axis=1)
 
 
 def child(checkpoint: str, final: str) -> None:
     """Train to EPOCHS, resuming from `checkpoint` if it exists; save the final weights."""
     import tinygrad_edu as tg
-    model, trainer = make_trainer()
+    tg.manual_seed(0)  # a resumed run gets the default generator's state from the checkpoint
+    model, trainer = make_trainer(checkpoint)
     if os.path.exists(checkpoint):
         trainer.load_checkpoint(checkpoint)
-    trainer.callbacks.append(tg.train.ModelCheckpoint(checkpoint))
     print("training", flush=True)  # the parent times its kill from here
-    trainer.fit(data(), EPOCHS, batch_size=64, seed=0)
+    trainer.fit(data(), EPOCHS, batch_size=64, validation_split=0.2)
     tg.save(model, final)
 
 
