@@ -180,29 +180,38 @@ class Module(KerasMixin):
         return state
 
     def load_state_dict(self, state, strict: bool = True):
-        """Copy values from `state` (name -> array or Tensor) into this module's parameters and
-        buffers. With `strict`, missing or unexpected names are an error; a wrong shape always is.
-        Returns (missing, unexpected) names."""
+        """Copy values from `state` (name -> NumPy array, Tensor or PyTorch tensor: `tg.load(path)`,
+        or a torch model's `state_dict()`) into this module's parameters and buffers. With `strict`,
+        missing or unexpected names are an error; a wrong shape always is. Returns (missing,
+        unexpected) names.
+
+        PyTorch's `<norm>.num_batches_tracked` is accepted and skipped wherever this model keeps
+        running statistics in `<norm>`: batch norm here always averages with a numeric momentum, so
+        the count that PyTorch uses only for momentum=None carries nothing to load."""
         own = dict(self.named_parameters())
         own.update(self.named_buffers())
-        missing = [n for n in own if n not in state]
-        unexpected = [n for n in state if n not in own]
-        wrong = [f"{n}: checkpoint {np.shape(_values(state[n]))}, model {own[n].shape}"
-                 for n in own if n in state and np.shape(_values(state[n])) != own[n].shape]
+        counters = {f"{name}.num_batches_tracked".lstrip(".") for name, m in self.named_modules()
+                    if "running_mean" in m._buffers}
+        names = [n for n in state if n in own or n not in counters]
+        values = {n: _values(state[n], n) for n in own if n in state}
+        missing = [n for n in own if n not in values]
+        unexpected = [n for n in names if n not in own]
+        wrong = [f"{n}: checkpoint {values[n].shape}, model {own[n].shape}"
+                 for n in values if values[n].shape != own[n].shape]
         problems = []
         if strict and missing:
             problems.append(f"missing keys: {missing}")
         if strict and unexpected:
-            problems.append(f"unexpected keys: {unexpected}")
+            hint = " (a Trainer checkpoint? pass state['model'])" if "model" in unexpected else ""
+            problems.append(f"unexpected keys: {unexpected}{hint}")
         if wrong:
             problems.append(f"wrong shapes: {wrong}")
         if problems:
             raise RuntimeError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
         with no_grad():
-            for n, t in own.items():
-                if n in state:
-                    t._data[...] = to_library_of(_values(state[n]), t._data)
-                    mark_written(t._data)
+            for n, value in values.items():
+                own[n]._data[...] = to_library_of(value, own[n]._data)
+                mark_written(own[n]._data)
         return missing, unexpected
 
     # ------------------------------------------------------------------ display
@@ -311,8 +320,18 @@ class _HookHandle:
         self.registry.pop(self, None)
 
 
-def _values(value):
-    return value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+def _values(value, name: str) -> np.ndarray:
+    """A state dict's value as a NumPy array: from an array, a Tensor, or a PyTorch tensor (found by
+    its methods, so that torch need not be installed)."""
+    if isinstance(value, Tensor):
+        return value.numpy()
+    if hasattr(value, "detach") and hasattr(value, "cpu"):
+        try:
+            return value.detach().cpu().numpy()
+        except TypeError as e:  # bfloat16 and other dtypes NumPy lacks
+            raise TypeError(f"load_state_dict: {name!r} is a {value.dtype} tensor, which NumPy cannot hold ({e}); "
+                            "convert it first, e.g. with .float()") from None
+    return np.asarray(value)
 
 
 def _shape_of(output) -> tuple:
