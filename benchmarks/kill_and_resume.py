@@ -65,21 +65,21 @@ def main(argv=None) -> dict:
     import tinygrad_edu as tg
     random.seed(0)
     folder = tempfile.mkdtemp(prefix="kill_and_resume_")
-    reference = os.path.join(folder, "reference.npz")
+    reference = os.path.join(folder, "reference.safetensors")
     start = time.perf_counter()
-    child(os.path.join(folder, "uninterrupted.npz"), reference)
+    child(os.path.join(folder, "uninterrupted.safetensors"), reference)
     duration = time.perf_counter() - start  # of the training itself, as the kill's window
     expected = tg.load(reference)
     command = [sys.executable, os.path.abspath(__file__), "--child"]
     survived, mid_write = 0, 0
     for trial in range(args.trials):
-        checkpoint, final = os.path.join(folder, f"run{trial}.npz"), os.path.join(folder, f"final{trial}.npz")
+        checkpoint, final = os.path.join(folder, f"run{trial}.safetensors"), os.path.join(folder, f"final{trial}.safetensors")
         process = subprocess.Popen(command + [checkpoint, final], stdout=subprocess.PIPE, text=True)
         process.stdout.readline()  # "training"
         time.sleep(random.uniform(0.0, duration))
         process.send_signal(signal.SIGKILL)
         process.wait()
-        partial = [f for f in os.listdir(folder) if f.startswith(f".run{trial}.npz.") and f.endswith(".partial")]
+        partial = [f for f in os.listdir(folder) if f.startswith(f".run{trial}.safetensors.") and f.endswith(".partial")]
         mid_write += bool(partial)
         epoch = tg.load(checkpoint)["epoch"] if os.path.exists(checkpoint) else 0  # must load
         subprocess.run(command + [checkpoint, final], check=True, stdout=subprocess.DEVNULL)  # resume to the end

@@ -19,7 +19,7 @@ def test_demo_trains_and_writes_its_files(tmp_path, capsys):
     accuracy = float(out.split("test accuracy: ")[1].split()[0])
     assert accuracy > 0.6
     files = set(os.listdir(tmp_path))
-    assert {"checkpoint.npz", "history.csv", "curves.png"} <= files and ({"graph.svg", "graph.dot"} & files)
+    assert {"checkpoint.safetensors", "history.csv", "curves.png"} <= files and ({"graph.svg", "graph.dot"} & files)
     assert (tmp_path / "curves.png").stat().st_size > 1000
 
 
@@ -142,7 +142,7 @@ def test_train_command_runs_reference_models(tmp_path, capsys, model, dataset, o
     args = ["train", "--model", model, "--dataset", dataset, "--optimizer", optimizer, "--epochs", "1", "--lr", "0.05",
             "--quiet", "--out", str(tmp_path)]
     assert main(args) == 0
-    assert "test accuracy:" in capsys.readouterr().out and (tmp_path / "checkpoint.npz").exists()
+    assert "test accuracy:" in capsys.readouterr().out and (tmp_path / "checkpoint.safetensors").exists()
 
 
 def test_help_explains_every_flag():

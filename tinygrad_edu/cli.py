@@ -93,7 +93,7 @@ def run_training(args, model_name: str) -> int:
               f"{history['accuracy'][epoch]:.4f}  test accuracy {history['val_accuracy'][epoch]:.4f}")
     print(f"test accuracy: {history['val_accuracy'][-1]:.4f}")
     os.makedirs(args.out, exist_ok=True)
-    written = [os.path.join(args.out, "checkpoint.npz"), os.path.join(args.out, "history.csv")]
+    written = [os.path.join(args.out, "checkpoint.safetensors"), os.path.join(args.out, "history.csv")]
     trainer.save_checkpoint(written[0])
     tg.train.HistoryLogger(written[1]).on_epoch_end(trainer, trainer.epoch, {})
     written += write_pictures(model, trainer, x_train, y_train, history, args.out)
