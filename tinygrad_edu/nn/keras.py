@@ -127,7 +127,8 @@ class KerasMixin:
         fraction of x and y, as in Keras. `verbose`: 0 silent, 1 a progress bar (in a terminal)
         and a line per epoch, 2 a line per epoch. The data order is drawn from the default
         generator, so `tg.manual_seed(0)` repeats a run."""
-        from ..train import EpochPrinter, ProgressBar, Trainer
+        from ..callbacks import EpochPrinter, ProgressBar
+        from ..train import Trainer
         compiled = _compiled(self, "fit")
         if verbose not in (0, 1, 2):
             raise ValueError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
@@ -141,7 +142,7 @@ class KerasMixin:
     def evaluate(self, x, y, batch_size: int = 32, verbose: int = 0):
         """The mean loss (a float) when compiled without metrics, else [loss, metric, ...], as
         Keras returns; verbose prints them on one line."""
-        from ..train import EpochPrinter
+        from ..callbacks import EpochPrinter
         compiled = _compiled(self, "evaluate")
         logs = compiled.evaluate((x, y), batch_size)
         if verbose:

@@ -1,0 +1,206 @@
+"""The six optimizers, with PyTorch's names, defaults and update rules, so that a learner can
+compare them with PyTorch step by step. Each docstring gives the rule (g is the gradient, p the
+parameter, t the step count) and, where the book writes it differently, the book's form.
+Updates run on the arrays, in place, outside the graph (see optimizer.py for what they share).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer, check_number
+
+
+def _with_weight_decay(p, g, weight_decay: float, state: dict, xp):
+    """g + weight_decay * p (L2 regularisation folded into the gradient), in a reused buffer."""
+    if not weight_decay:
+        return g
+    buffer = state.get("decayed_grad")
+    if buffer is None:
+        buffer = state["decayed_grad"] = xp.empty_like(p)
+    xp.multiply(p, weight_decay, out=buffer)
+    buffer += g
+    return buffer
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum (the book's Momentum is momentum=0.9)
+    and Nesterov momentum:
+
+        g = g + weight_decay * p
+        buf = g (first step), then buf = momentum * buf + g
+        p -= lr * (g + momentum * buf if nesterov else buf)
+
+    The book writes momentum as v = momentum * v - lr * g; p += v, which is the same update with
+    v = -lr * buf while lr is constant.
+    """
+
+    non_negative = ("lr", "momentum", "weight_decay")
+    state_entries = ("momentum_buffer",)
+
+    def __init__(self, params, lr: float, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0):
+        super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay})
+
+    def _check_hyperparameters(self, group, where):
+        super()._check_hyperparameters(group, where)
+        if not isinstance(group["nesterov"], (bool, np.bool_)):
+            raise TypeError(f"{where}: nesterov must be True or False, got {group['nesterov']!r}")
+        if group["nesterov"] and group["momentum"] <= 0:
+            raise ValueError(f"{where}: Nesterov momentum needs momentum > 0, got {group['momentum']!r}")
+
+    def update(self, p, g, state, group, xp):
+        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
+        momentum = group["momentum"]
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = g.copy()
+            else:
+                buf *= momentum
+                buf += g
+            if group["nesterov"]:
+                p -= group["lr"] * (g + momentum * buf)
+                return
+            g = buf
+        p -= group["lr"] * g
+
+
+class Adagrad(Optimizer):
+    """Adaptive gradient: each parameter's step shrinks with its accumulated squared gradients.
+
+        sum += g**2
+        p -= lr * g / (sqrt(sum) + eps)
+
+    The book's AdaGrad is the same with eps = 1e-7 added the same way.
+    """
+
+    non_negative = ("lr", "eps", "weight_decay")
+    state_entries = ("sum",)
+
+    def __init__(self, params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
+        super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay})
+
+    def update(self, p, g, state, group, xp):
+        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
+        total = state.get("sum")
+        if total is None:
+            total = state["sum"] = xp.zeros_like(p)
+        total += g * g
+        p -= group["lr"] * g / (xp.sqrt(total) + group["eps"])
+
+
+class RMSprop(Optimizer):
+    """Like Adagrad, but with a moving average of squared gradients (forgetting old ones).
+
+        square_avg = alpha * square_avg + (1 - alpha) * g**2
+        p -= lr * g / (sqrt(square_avg) + eps)
+
+    The book's RMSprop uses decay_rate = alpha (0.99) and eps = 1e-7 the same way.
+    """
+
+    non_negative = ("lr", "alpha", "eps", "weight_decay")
+    state_entries = ("square_avg",)
+
+    def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay})
+
+    def update(self, p, g, state, group, xp):
+        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
+        avg = state.get("square_avg")
+        if avg is None:
+            avg = state["square_avg"] = xp.zeros_like(p)
+        alpha = group["alpha"]
+        avg *= alpha
+        avg += (1 - alpha) * g * g
+        p -= group["lr"] * g / (xp.sqrt(avg) + group["eps"])
+
+
+class Adadelta(Optimizer):
+    """Adadelta: a step size from the ratio of moving averages of past updates and gradients.
+
+        square_avg = rho * square_avg + (1 - rho) * g**2
+        delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g
+        acc_delta = rho * acc_delta + (1 - rho) * delta**2
+        p -= lr * delta
+    """
+
+    non_negative = ("lr", "eps", "weight_decay")
+    state_entries = ("square_avg", "acc_delta")
+
+    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0):
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
+
+    def _check_hyperparameters(self, group, where):
+        super()._check_hyperparameters(group, where)
+        check_number(where, "rho", group["rho"], at_least=0, at_most=1)
+
+    def update(self, p, g, state, group, xp):
+        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
+        if "square_avg" not in state:
+            state["square_avg"], state["acc_delta"] = xp.zeros_like(p), xp.zeros_like(p)
+        rho, eps = group["rho"], group["eps"]
+        avg, acc = state["square_avg"], state["acc_delta"]
+        avg *= rho
+        avg += (1 - rho) * g * g
+        delta = xp.sqrt(acc + eps) / xp.sqrt(avg + eps) * g
+        acc *= rho
+        acc += (1 - rho) * delta * delta
+        p -= group["lr"] * delta
+
+
+class Adam(Optimizer):
+    """Adam: momentum on the gradient and RMSprop's scaling, both bias-corrected.
+
+        g = g + weight_decay * p
+        m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g**2
+        p -= lr * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + eps)
+
+    The book folds the corrections into the learning rate, lr_t = lr * sqrt(1 - beta2**t) /
+    (1 - beta1**t), and adds eps to sqrt(v) (not to the corrected value): nearly the same step.
+    """
+
+    non_negative = ("lr", "eps", "weight_decay")
+    state_entries = ("step", "m", "v")
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
+
+    def _check_hyperparameters(self, group, where):
+        super()._check_hyperparameters(group, where)
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"{where}: betas must be a pair (beta1, beta2), got {betas!r}")
+        for i, beta in enumerate(betas):
+            check_number(where, f"betas[{i}]", beta, at_least=0, below=1)
+
+    def update(self, p, g, state, group, xp):
+        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
+        self._adam_step(p, g, state, group, xp)
+
+    @staticmethod
+    def _adam_step(p, g, state, group, xp):
+        if "m" not in state:
+            state["step"], state["m"], state["v"] = 0, xp.zeros_like(p), xp.zeros_like(p)
+        beta1, beta2 = group["betas"]
+        state["step"] += 1
+        t, m, v = state["step"], state["m"], state["v"]
+        m *= beta1
+        m += (1 - beta1) * g
+        v *= beta2
+        v += (1 - beta2) * g * g
+        denominator = xp.sqrt(v / (1 - beta2 ** t))
+        denominator += group["eps"]
+        p -= (group["lr"] / (1 - beta1 ** t)) * m / denominator
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: the parameter shrinks directly, not through the gradient.
+
+        p *= 1 - lr * weight_decay;  then Adam's step without weight decay
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2):
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+    def update(self, p, g, state, group, xp):
+        p *= 1 - group["lr"] * group["weight_decay"]
+        self._adam_step(p, g, state, group, xp)
