@@ -61,7 +61,7 @@ TORCH_REFS = {
     "rdiv": lambda a: 1.5 / a,
     "neg": lambda a: -a,
     "floordiv": lambda a, b: a // b,
-    "mod": lambda a, b: a % b,
+    "mod": lambda a, b: a % (b * 3 ** -0.5),
     "pow[scalar]": lambda a: a ** 3,
     "pow[fraction]": lambda a: a ** 1.5,
     "pow[negative]": lambda a: a ** -2,
