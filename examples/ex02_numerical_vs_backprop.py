@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 import tinygrad_edu as tg
-from models import TwoLayerNet
+from tinygrad_edu.models import TwoLayerNet
 from tinygrad_edu.data import DataError, load_digits, mnist_splits
 
 

@@ -8,7 +8,7 @@ import argparse
 
 
 import tinygrad_edu as tg
-from models import StudySleepNet
+from tinygrad_edu.models import StudySleepNet
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import study_sleep
 from tinygrad_edu.nn import functional as F

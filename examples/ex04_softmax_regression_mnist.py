@@ -8,7 +8,7 @@ import argparse
 import numpy as np
 
 import tinygrad_edu as tg
-from models import SoftmaxRegression
+from tinygrad_edu.models import SoftmaxRegression
 from tinygrad_edu import optim
 from tinygrad_edu.data import DataError, mnist_splits
 from tinygrad_edu.nn import functional as F

@@ -7,7 +7,7 @@ import argparse
 import os
 
 import tinygrad_edu as tg
-from models import SoftmaxRegression
+from tinygrad_edu.models import SoftmaxRegression
 from tinygrad_edu import optim
 from tinygrad_edu.data import mnist_splits
 from tinygrad_edu.nn import functional as F

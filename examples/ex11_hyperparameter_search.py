@@ -9,7 +9,7 @@ import os
 import numpy as np
 
 import tinygrad_edu as tg
-from models import MultiLayerNet
+from tinygrad_edu.models import MultiLayerNet
 from tinygrad_edu import optim
 from tinygrad_edu.data import mnist_splits, train_val_split
 

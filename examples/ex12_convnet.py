@@ -5,7 +5,7 @@
 import argparse
 
 import tinygrad_edu as tg
-from models import SimpleConvNet
+from tinygrad_edu.models import SimpleConvNet
 from tinygrad_edu import optim
 from tinygrad_edu.data import mnist_splits
 from tinygrad_edu.nn import functional as F

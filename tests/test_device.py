@@ -11,7 +11,7 @@ from tinygrad_edu import device as device_module
 from tinygrad_edu import nn, optim
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.testing import check_op
-from models import MultiLayerNet, SimpleConvNet
+from tinygrad_edu.models import MultiLayerNet, SimpleConvNet
 
 from op_db import OP_DB
 

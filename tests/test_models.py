@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from models import MultiLayerNet, SimpleConvNet, SoftmaxRegression, StudySleepNet, TwoLayerNet
+from tinygrad_edu.models import MultiLayerNet, SimpleConvNet, SoftmaxRegression, StudySleepNet, TwoLayerNet
 from tinygrad_edu.data import study_sleep
 
 RNG = np.random.default_rng(0)

@@ -61,7 +61,7 @@ def load_dataset(name: str | None, data_dir=None, images: bool = False, limit: i
 
 
 def build_model(name: str, input_shape: tuple, classes: int, hidden: int, seed: int):
-    from models import MultiLayerNet, SimpleConvNet, SoftmaxRegression, TwoLayerNet
+    from tinygrad_edu.models import MultiLayerNet, SimpleConvNet, SoftmaxRegression, TwoLayerNet
     features = int(np.prod(input_shape))
     if name == "softmax":
         return SoftmaxRegression(features, classes, generator=seed)
