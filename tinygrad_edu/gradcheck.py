@@ -6,6 +6,8 @@ the upstream gradient passes a check that only sums the output, but fails this o
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .grad_mode import enable_grad, no_grad
@@ -20,11 +22,17 @@ def numerical_gradient(f, x, eps: float = 1e-4) -> np.ndarray:
     """The central difference (f(x + h) - f(x - h)) / 2h for each element of x, f scalar-valued.
 
     `x` is an array or a Tensor; it is perturbed in place, one element at a time, and restored.
+    Below float64 it warns: with eps = 1e-4, float32's rounding of f (about 1e-7 relative) is
+    divided by 2 * eps, so the differences are mostly noise (the book's NumPy arrays are float64).
     """
     values = x._data if isinstance(x, Tensor) else x
     if not isinstance(values, np.ndarray) or values.dtype.kind != "f":
         raise TypeError(f"numerical_gradient: x must be a floating-point array or Tensor on the CPU "
                         f"(gradient checks run in float64 NumPy; use .cpu()), got {type(x).__name__}")
+    if values.dtype.itemsize < 8:
+        warnings.warn(f"numerical_gradient: x is {values.dtype}; central differences in {values.dtype} are "
+                      "mostly rounding error, use float64 (model.to(np.float64), x.astype(np.float64))",
+                      UserWarning, stacklevel=2)
     result = np.zeros(values.shape, dtype=values.dtype)
     flat, out = values.reshape(-1), result.reshape(-1)
     if values.size and not np.shares_memory(flat, values):

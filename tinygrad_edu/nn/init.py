@@ -95,15 +95,16 @@ NAMED = {"he": kaiming_normal_, "relu": kaiming_normal_, "xavier": lecun_normal_
 def initialize(weight: Tensor, bias: Tensor | None, init, generator=None) -> None:
     """Apply a layer's `init`: "default" (PyTorch's), "he"/"relu", "xavier"/"sigmoid", a float
     standard deviation (such as 0.01), or a callable `init(weight, generator)`. Biases start at
-    zero except under "default"."""
-    if isinstance(init, str) and init == "default":
+    zero except under "default". Names ignore case ("He", "XAVIER", "Default")."""
+    name = init.lower() if isinstance(init, str) else None
+    if name == "default":
         pytorch_default_(weight, bias, generator)
         return
-    if isinstance(init, str):
-        if init not in NAMED:
+    if name is not None:
+        if name not in NAMED:
             raise ValueError(f"init: unknown name {init!r}; use 'default', {', '.join(map(repr, NAMED))}, "
                              "a float standard deviation or a callable")
-        NAMED[init](weight, generator)
+        NAMED[name](weight, generator)
     elif isinstance(init, (int, float)) and not isinstance(init, bool):
         normal_(weight, 0.0, float(init), generator)
     elif callable(init):
