@@ -217,9 +217,7 @@ def test_the_gz_comes_first_in_a_folder(fake_mnist):
 
 
 def test_the_uncompressed_hashes_are_those_of_the_published_files():
-    folder = os.path.join(os.environ.get("TINYGRAD_EDU_DATA") or "", "mnist")
-    if not os.path.isfile(os.path.join(folder, "t10k-labels-idx1-ubyte.gz")):
-        pytest.skip("needs the real MNIST test split in $TINYGRAD_EDU_DATA/mnist (set by .ci/run)")
+    folder = mnist.EMBEDDED  # the real MNIST test split, shipped in the package
     for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
         with gzip.open(os.path.join(folder, name)) as f:
             assert hashlib.sha256(f.read()).hexdigest() == mnist.SHA256["mnist"][name[:-3]], name
@@ -416,3 +414,31 @@ def test_loader_applies_augmentation_per_batch():
     first = [x.numpy() for x, _ in loader]
     assert not np.array_equal(first[0], images[:4]) and first[0].shape == (4, 28, 28)
     assert isinstance(next(iter(loader))[0], tg.Tensor)
+
+
+def test_offline_with_no_data_directory_the_shipped_test_split_is_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(tmp_path / "nothing"))
+    monkeypatch.setenv("TINYGRAD_EDU_CACHE", str(tmp_path / "no-cache"))
+    path = locate("t10k-labels-idx1-ubyte.gz")
+    assert path == os.path.join(mnist.EMBEDDED, "t10k-labels-idx1-ubyte.gz")
+    (x, y), (x_test, y_test), about = mnist_splits()
+    assert x.shape == (8000, 784) and x_test.shape == (2000, 784) and "shipped with tinygrad_edu" in about
+    assert y[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the first ten labels of MNIST's test split
+    with pytest.raises(DataNotFound):  # only MNIST's test split is shipped
+        locate("t10k-labels-idx1-ubyte.gz", kind="fashion")
+    with pytest.raises(DataNotFound):
+        locate("train-labels-idx1-ubyte.gz")
+
+
+def test_the_shipped_files_are_verified_like_any_other(tmp_path, monkeypatch):
+    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(tmp_path / "nothing"))
+    monkeypatch.setenv("TINYGRAD_EDU_CACHE", str(tmp_path / "no-cache"))
+    monkeypatch.setitem(mnist.SHA256, "mnist", {**mnist.SHA256["mnist"], "t10k-labels-idx1-ubyte.gz": "0" * 64})
+    with pytest.raises(DataError, match="does not match the published") as info:
+        locate("t10k-labels-idx1-ubyte.gz")
+    assert mnist.EMBEDDED in str(info.value)
+
+
+def test_a_data_directory_comes_before_the_shipped_files(fake_mnist):
+    _, labels, folder = fake_mnist
+    np.testing.assert_array_equal(load_mnist("test", download=False)[1], labels)  # 12 fake images, not 10,000

@@ -1,14 +1,20 @@
 """MNIST and Fashion-MNIST from their original IDX files.
 
-Files are looked for, in order, in an explicit `root`, in the data directory named by the
-environment variable TINYGRAD_EDU_DATA, and in the cache directory (TINYGRAD_EDU_CACHE, default
-~/.cache/tinygrad_edu); each place may hold the files directly or in a `mnist/` (`fashion/`)
-folder, compressed (.gz, taken first) or not. Missing files are downloaded from maintained
-mirrors when online (unless the environment variable TINYGRAD_EDU_OFFLINE is set, as the test
-suite does). Every file that is used, found or downloaded, compressed or not, must match its
-published SHA-256, and a file whose hash is not known is refused: a damaged or edited copy can
-never be trained on. Downloads are written to the cache atomically, so a half-written file is
-never taken for a complete one.
+Each file is looked for in this order, and the first found is used:
+  1. an explicit `root` (--data-dir on the command line);
+  2. the data directory named by the environment variable TINYGRAD_EDU_DATA;
+  3. the cache directory (TINYGRAD_EDU_CACHE, default ~/.cache/tinygrad_edu);
+  4. a download from maintained mirrors into the cache, when `download` is true and the
+     environment variable TINYGRAD_EDU_OFFLINE is not set (the test suite sets it);
+  5. the MNIST test split shipped inside the package (tinygrad_edu/data/mnist_test/, CC BY-SA 3.0,
+     see its LICENSE): only the two t10k files of MNIST, never Fashion-MNIST or a training file.
+Places 1-3 may hold the files directly or in a `mnist/` (`fashion/`) folder, compressed (.gz,
+taken first) or not. So offline, with no data directory, the test split is the shipped one, and
+`mnist_splits` trains on it with the offline protocol. Every file that is used, found, downloaded
+or shipped, compressed or not, must match its published SHA-256, and a file whose hash is not
+known is refused: a damaged or edited copy can never be trained on (nor passed over for the
+shipped one). Downloads are written to the cache atomically, so a half-written file is never
+taken for a complete one.
 """
 from __future__ import annotations
 
@@ -49,6 +55,7 @@ SHA256 = {
         "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
     },
 }
+EMBEDDED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mnist_test")  # MNIST's t10k files
 MAX_DOWNLOAD = 64 << 20  # the largest published file is 26 MB; a mirror sending more is refused
 
 MIRRORS = {
@@ -117,7 +124,8 @@ def load_fashion_mnist(split: str = "train", **options):
 
 def locate(name: str, kind: str = "mnist", root=None, download: bool = True) -> str:
     """The path of a verified data file: the first found in root, the data directory or the
-    cache (name.gz before the uncompressed name in each folder), or one downloaded into the cache.
+    cache (name.gz before the uncompressed name in each folder), else one downloaded into the
+    cache (when allowed), else the copy shipped in the package (MNIST's test split only).
 
     Raises DataError naming a file found but not verified (it is never passed over for another),
     and DataNotFound, saying where to put the file, when there is none."""
@@ -140,11 +148,21 @@ def locate(name: str, kind: str = "mnist", root=None, download: bool = True) -> 
             return path
     else:
         problems = ["downloads were switched off"]
+    shipped = embedded_path(name, kind)
+    if shipped:
+        verify(shipped, SHA256[kind][name])
+        return shipped
     raise DataNotFound(
         f"{kind} file {name} was not found and could not be downloaded ({'; '.join(problems)}).\n"
         f"Looked in: {', '.join(searched)}.\nPut the file in one of these places, or set {DATA_ENV} "
         f"to a folder that holds it (or a '{kind}/' folder with it), or pass root= (--data-dir on the "
         "command line).")
+
+
+def embedded_path(name: str, kind: str = "mnist") -> str | None:
+    """The package's own copy of `name` (MNIST's two test-split files), or None."""
+    path = os.path.join(EMBEDDED, name)
+    return path if kind == "mnist" and os.path.isfile(path) else None
 
 
 def fetch(name: str, kind: str, path: str) -> list | None:
