@@ -13,7 +13,8 @@ class MultiLayerNet(Classifier):
 
     `weight_init_std`: "relu"/"he" (std sqrt(2/n)), "sigmoid"/"xavier" (std sqrt(1/n)), or a float
     standard deviation; biases start at zero. `weight_decay_lambda` adds (lambda/2) * sum of
-    squared weights to `loss`, as the book does.
+    squared weights to `loss`, as the book does. `numerical_gradient(x, t)` and `gradient(x, t)`
+    (from Classifier) run the book's gradient check, batch norm included, in float64.
     """
 
     def __init__(self, input_size: int, hidden_size_list, output_size: int, activation: str = "relu",

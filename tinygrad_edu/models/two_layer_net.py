@@ -1,5 +1,6 @@
 """TwoLayerNet of the book's chapter 4: affine - sigmoid - affine - softmax, with both ways of
-getting the gradient, so that numerical differentiation and backprop can be compared."""
+getting the gradient (`numerical_gradient` and `gradient`, from Classifier), so that numerical
+differentiation and backprop can be compared."""
 import tinygrad_edu as tg
 from tinygrad_edu import nn
 
@@ -22,14 +23,3 @@ class TwoLayerNet(Classifier):
 
     def forward(self, x):
         return self.fc2(self.activation(self.fc1(x)))
-
-    def numerical_gradient(self, x, t, eps: float = 1e-4) -> dict:
-        """The loss's gradient by central differences, parameter by parameter (slow by design)."""
-        return {name: tg.numerical_gradient(lambda _: self.loss(x, t).item(), p, eps)
-                for name, p in self.named_parameters()}
-
-    def gradient(self, x, t) -> dict:
-        """The same gradient by backpropagation."""
-        self.zero_grad()
-        self.loss(x, t).backward()
-        return {name: p.grad.numpy() for name, p in self.named_parameters()}
