@@ -1,0 +1,72 @@
+"""Hyperparameter search on Optuna: a Trainer callback that reports each epoch's validation metric
+to a trial and prunes the hopeless ones, and `run_study`, the few Optuna calls that make one study
+run in threads, in several processes or on several machines. Optuna is optional:
+`pip install "tinygrad_edu[search]"` (it is imported only when these are used).
+
+    def objective(trial):
+        lr = trial.suggest_float("lr", 1e-6, 1e-2, log=True)
+        model = ...
+        history = fit(model, data, F.cross_entropy, optim.SGD(model.parameters(), lr=lr), epochs=20,
+                      batch_size=100, val_data=val, callbacks=[OptunaPruning(trial, "val_accuracy")])
+        return history["val_accuracy"][-1]
+
+    study = run_study(objective, n_trials=50, storage="sqlite:///search.db", study_name="lr")
+
+Every worker (a thread with `n_jobs`, another process, another machine) runs the same lines with
+the same `storage` and `study_name`; each takes new trials from the shared study until it has run
+its `n_trials`. Give each process its own `seed` (or None): two samplers seeded alike draw the same
+hyperparameters.
+"""
+from __future__ import annotations
+
+from .callbacks import Callback
+
+
+def import_optuna():
+    """optuna, or an ImportError that says how to install it."""
+    try:
+        import optuna
+    except ImportError as e:
+        raise ImportError('tinygrad_edu.search needs Optuna, which is not installed: '
+                          'pip install "tinygrad_edu[search]" (or pip install "optuna>=3")') from e
+    return optuna
+
+
+class OptunaPruning(Callback):
+    """After each epoch, `trial.report(logs[monitor], epoch)`; raise optuna.TrialPruned when the
+    study's pruner says the trial is hopeless (Optuna then records it as pruned, not failed)."""
+
+    def __init__(self, trial, monitor: str = "val_accuracy"):
+        self.optuna = import_optuna()  # fail here, before any training, when it is missing
+        self.trial, self.monitor = trial, monitor
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if self.monitor not in logs:
+            raise KeyError(f"OptunaPruning: {self.monitor!r} is not among the logged values {sorted(logs)} "
+                           f"(val_ values need validation data)")
+        value = float(logs[self.monitor])
+        self.trial.report(value, epoch)
+        if self.trial.should_prune():
+            raise self.optuna.TrialPruned(f"pruned at epoch {epoch}: {self.monitor} {value:.4g}")
+
+
+def storage_for(url: str | None, timeout: float = 60.0):
+    """None (in memory, this process only) as it is; a database URL as Optuna's RDBStorage, with
+    SQLite told to wait up to `timeout` seconds for a lock that another process holds (its
+    default, 5 s, can end a busy worker with "database is locked")."""
+    if url is None or not url.startswith("sqlite"):
+        return url
+    return import_optuna().storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": timeout}})
+
+
+def run_study(objective, n_trials: int, storage: str | None = None, study_name: str | None = None,
+              n_jobs: int = 1, seed: int | None = None, direction: str = "maximize", sampler=None, pruner=None):
+    """Create the study, or join it when `storage` already holds `study_name`, and run `n_trials`
+    more trials of `objective` in `n_jobs` threads. The sampler is Optuna's RandomSampler(seed)
+    unless one is given; the pruner is Optuna's default (MedianPruner). Returns the optuna.Study."""
+    optuna = import_optuna()
+    study = optuna.create_study(storage=storage_for(storage), study_name=study_name, direction=direction,
+                                sampler=sampler or optuna.samplers.RandomSampler(seed=seed), pruner=pruner,
+                                load_if_exists=True)
+    study.optimize(objective, n_trials=n_trials, n_jobs=n_jobs)
+    return study
