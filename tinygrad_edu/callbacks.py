@@ -181,20 +181,25 @@ class ModelCheckpoint(Callback):
 
 
 class ProgressBar(Callback):
-    """A tqdm bar over each epoch's batches with the running loss; quiet when the output is not a
-    terminal (and absent when tqdm is not installed)."""
+    """A tqdm bar over each epoch's batches with the running loss: in a terminal or on `file`; in
+    a Jupyter notebook as a widget (with ipywidgets) or as text (without); quiet when the output
+    is anything else, and absent when tqdm is not installed."""
 
     def __init__(self, file=None, mininterval: float = 0.1):
         self.file, self.mininterval, self.bar = file, mininterval, None
 
     def on_epoch_begin(self, trainer, epoch):
         try:
-            from tqdm.auto import tqdm
+            from tqdm.std import tqdm
         except ImportError:
             return
-        stream = self.file or sys.stderr
-        self.bar = tqdm(total=trainer.batches_per_epoch, desc=f"epoch {epoch}", file=stream, leave=False,
-                        mininterval=self.mininterval, disable=None if self.file is None else False)
+        from .display import has_widgets, in_kernel
+        notebook = self.file is None and in_kernel()  # a kernel's stderr is no terminal, yet shows a text bar
+        if notebook and has_widgets():
+            from tqdm.notebook import tqdm  # not tqdm.auto: without ipywidgets it warns, then hides the bar
+        self.bar = tqdm(total=trainer.batches_per_epoch, desc=f"epoch {epoch}", file=self.file or sys.stderr,
+                        leave=False, mininterval=self.mininterval,
+                        disable=None if self.file is None and not notebook else False)
 
     def on_batch_end(self, trainer, batch, logs):
         if self.bar is not None:

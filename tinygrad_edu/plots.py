@@ -2,16 +2,31 @@
 without pyplot. Each function returns the figure and, given a path, also saves it."""
 from __future__ import annotations
 
+import io
+
 import numpy as np
+
+try:
+    from matplotlib.figure import Figure as _MatplotlibFigure
+except ImportError:  # figure() says which extra to install
+    _MatplotlibFigure = object
+
+
+class Figure(_MatplotlibFigure):
+    """matplotlib's Figure, which a notebook shows inline as a PNG with no %matplotlib and no
+    pyplot (a plain Figure shows there as "<Figure size ...>" unless pyplot is set up)."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        return buffer.getvalue()
 
 
 def figure(nrows: int = 1, ncols: int = 1, figsize=(5, 3.6), **subplot_options):
     """(figure, axes) without pyplot: headless by construction, and freed when dropped (pyplot
     keeps every figure alive until closed). A notebook shows a returned figure inline."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ImportError("plots need matplotlib: pip install 'tinygrad_edu[plot]'") from None
+    if _MatplotlibFigure is object:
+        raise ImportError("plots need matplotlib: pip install 'tinygrad_edu[plot]'")
     fig = Figure(figsize=figsize)
     return fig, fig.subplots(nrows, ncols, squeeze=False, **subplot_options)
 

@@ -16,6 +16,7 @@ import numpy as np
 from . import ops
 from .autograd import array_namespace, mark_written, run_backward
 from .device import canonical, device_of, is_array, split_to_arguments, to_device, to_library_of
+from .display import tensor_html
 from .dtypes import DEFAULT_FLOAT, result_type, scalar_dtype
 from .inplace import InPlace
 from .movement import Movement
@@ -223,6 +224,10 @@ class Tensor(Movement, Reductions, InPlace):
         if self.name:
             extra += f", name={self.name!r}"
         return f"Tensor({body}{extra})"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: shape, dtype, device, grad_fn or requires_grad, and a few values."""
+        return tensor_html(self)
 
     # ------------------------------------------------------------------ autograd
 

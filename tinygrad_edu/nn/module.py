@@ -13,6 +13,7 @@ import numpy as np
 from ..autograd import mark_written
 from ..grad_mode import no_grad
 from ..device import split_to_arguments, to_device, to_library_of
+from ..display import Shown, module_html, show, table as html_table
 from ..tensor import Tensor
 from .keras import KerasMixin
 
@@ -235,9 +236,16 @@ class Module(KerasMixin):
         head = f"{type(self).__name__}({self.extra_repr()}"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view of a module: a table of its layers and their parameter counts."""
+        return module_html(self)
+
     def summary(self, input_shape, dtype=np.float32, batch_size: int = 2, file=None) -> str:
-        """Print (and return) a table of the layers, their output shapes and parameter counts,
-        from a forward pass on zeros of shape (batch_size, *input_shape) in eval mode."""
+        """Show a table of the layers, their output shapes and parameter counts, from a forward
+        pass on zeros of shape (batch_size, *input_shape) in eval mode, and return its text. As
+        Keras' summary() it shows the table once wherever it is called: printed to `file`
+        (standard output by default), or, under IPython with no `file`, displayed as an HTML
+        table, which a notebook does not repeat when the call is the cell's last line."""
         rows, handles = [], []
         for name, module in self.named_modules():
             if module is not self and not module._modules:  # leaves of the module tree
@@ -263,11 +271,12 @@ class Module(KerasMixin):
         widths = [max(len(r[i]) for r in table) for i in range(4)]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
         rule = "-" * len(max(lines, key=len))
-        text = "\n".join([f"{type(self).__name__} on input {(None,) + tuple(input_shape)} -> "
-                          f"{(None,) + _shape_of(output)[1:]}", rule, lines[0], rule, *lines[1:], rule,
-                          f"total parameters: {total:,} (trainable {trainable:,})"])
-        print(text, file=file)
-        return text
+        title = f"{type(self).__name__} on input {(None,) + tuple(input_shape)} -> {(None,) + _shape_of(output)[1:]}"
+        footer = f"total parameters: {total:,} (trainable {trainable:,})"
+        text = "\n".join([title, rule, lines[0], rule, *lines[1:], rule, footer])
+        html_text = html_table(table[0], table[1:], footer=footer, caption=title)
+        show(text, html_text, file)
+        return Shown(text, html_text)
 
 
 class ModuleList(Module):
