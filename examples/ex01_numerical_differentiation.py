@@ -35,7 +35,7 @@ def gradient_descent(fn, start, lr, steps):
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fast", action="store_true", help="fewer steps (for tests)")
-    parser.add_argument("--out", default="example_output", help="folder for the figure")
+    parser.add_argument("--out", default="tinygrad_edu_output", help="folder for the figure")
     args = parser.parse_args(argv)
 
     print("derivative of 0.01x^2 + 0.1x     forward diff      central diff     exact")

@@ -25,7 +25,7 @@ def run(train, test, batch_size, epochs, lr=0.1, schedule=None):
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fast", action="store_true", help="2,000 samples, 2 epochs")
-    parser.add_argument("--out", default="example_output", help="folder for the figure")
+    parser.add_argument("--out", default="tinygrad_edu_output", help="folder for the figure")
     args = parser.parse_args(argv)
     (x, y), test, about = mnist_splits(download=False)
     n, epochs = (2000, 2) if args.fast else (len(x), 5)

@@ -29,7 +29,7 @@ def fit(model, train, test, epochs, callbacks=(), transform=None, validation=Non
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fast", action="store_true", help="fewer epochs and widths")
-    parser.add_argument("--out", default="example_output", help="folder for the figure")
+    parser.add_argument("--out", default="tinygrad_edu_output", help="folder for the figure")
     args = parser.parse_args(argv)
     (x, y), test, about = mnist_splits(download=False)
     train = (x[:1000], y[:1000])

@@ -21,7 +21,7 @@ OPTIMIZERS = {"SGD": lambda p: optim.SGD(p, lr=0.01), "Momentum": lambda p: opti
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fast", action="store_true", help="200 iterations instead of 2,000")
-    parser.add_argument("--out", default="example_output", help="folder for the figures")
+    parser.add_argument("--out", default="tinygrad_edu_output", help="folder for the figures")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
 

@@ -20,7 +20,7 @@ INITS = {"std 1": 1.0, "std 0.01": 0.01, "Xavier": "xavier", "He": "he"}
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fast", action="store_true", help="200 MNIST iterations instead of 2,000")
-    parser.add_argument("--out", default="example_output", help="folder for the figures")
+    parser.add_argument("--out", default="tinygrad_edu_output", help="folder for the figures")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     x = np.random.default_rng(42).standard_normal((1000, 100)).astype(np.float32)
@@ -36,9 +36,10 @@ def main(argv=None) -> dict:
                                          ("relu", "He"), ("relu", "std 0.01")):
                 try:
                     bounds = (0, 1) if act_name == "sigmoid" else None
-                    plots.plot_histograms({f"layer {i + 1}": o for i, o in enumerate(outputs.values())},
-                                          os.path.join(args.out, f"ex08_{act_name}_{init_name.replace(' ', '')}.png"),
+                    path = os.path.join(args.out, f"ex08_{act_name}_{init_name.replace(' ', '')}.png")
+                    plots.plot_histograms({f"layer {i + 1}": o for i, o in enumerate(outputs.values())}, path,
                                           title=f"{act_name}, {init_name}", value_range=bounds)
+                    print(f"  wrote {path}")
                 except ImportError:
                     pass
 

@@ -33,7 +33,7 @@ def train_accuracy_curve(x, y, scale, batchnorm, iterations):
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fast", action="store_true", help="4 scales, 100 iterations")
-    parser.add_argument("--out", default="example_output", help="folder for the figure")
+    parser.add_argument("--out", default="tinygrad_edu_output", help="folder for the figure")
     args = parser.parse_args(argv)
     (x, y), _, about = mnist_splits(download=False)
     x, y = x[:1000], y[:1000]  # the book trains on 1,000 samples

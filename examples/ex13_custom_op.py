@@ -38,7 +38,7 @@ class SwishWrongBackward(Swish):
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fast", action="store_true", help="fewer random examples")
-    parser.add_argument("--out", default="example_output", help="folder for the graph")
+    parser.add_argument("--out", default="tinygrad_edu_output", help="folder for the graph")
     args = parser.parse_args(argv)
     examples = 10 if args.fast else 50
 
@@ -60,7 +60,11 @@ def main(argv=None) -> dict:
     y.backward()
     graph = viz.draw_graph(y, params={"x": x}, show_values=True, show_backward_order=True)
     os.makedirs(args.out, exist_ok=True)
-    written = viz.render(graph, os.path.join(args.out, "ex13_swish_graph.svg"), fallback_to_dot=True)
+    base = os.path.join(args.out, "ex13_swish_graph")
+    written = viz.render(graph, base + ".svg", fallback_to_dot=True)  # or .dot, without Graphviz
+    for stale in {base + ".svg", base + ".dot"} - {written}:  # no picture left from an older run
+        if os.path.exists(stale):
+            os.remove(stale)
     print(f"x.grad = {np.round(x.grad.numpy(), 6).tolist()}; graph written to {written}")
     return {"caught": caught, "grad": x.grad.numpy()}
 

@@ -18,7 +18,7 @@ def f(x):
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fast", action="store_true", help="(the same: this example is quick)")
-    parser.add_argument("--out", default="example_output", help="folder for the graph")
+    parser.add_argument("--out", default="tinygrad_edu_output", help="folder for the graph")
     args = parser.parse_args(argv)
 
     x = tg.Tensor(2.0, requires_grad=True, dtype="float64")
@@ -44,7 +44,11 @@ def main(argv=None) -> dict:
     print(f"f'(2) = {x.grad.item()} (4x^3 - 4x = 24); the gradient has a graph of its own:")
     graph = viz.draw_graph(x.grad, params={"x": x})
     os.makedirs(args.out, exist_ok=True)
-    written = viz.render(graph, os.path.join(args.out, "ex14_gradient_graph.svg"), fallback_to_dot=True)
+    base = os.path.join(args.out, "ex14_gradient_graph")
+    written = viz.render(graph, base + ".svg", fallback_to_dot=True)  # or .dot, without Graphviz
+    for stale in {base + ".svg", base + ".dot"} - {written}:  # no picture left from an older run
+        if os.path.exists(stale):
+            os.remove(stale)
     print(f"  {graph.source.count('shape=box')} ops in the graph of dy/dx, written to {written}")
     return {"newton_steps": len(newton) - 1, "descent_steps": steps, "newton": newton}
 

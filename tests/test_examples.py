@@ -8,10 +8,6 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
 
-needs_mnist = pytest.mark.skipif(not os.environ.get("TINYGRAD_EDU_DATA"),
-                                 reason="these examples read MNIST from TINYGRAD_EDU_DATA (set by .ci/run)")
-
-
 def run(name, tmp_path):
     """Run an example that writes figures in its fast mode, into tmp_path."""
     return importlib.import_module(name).main(["--fast", "--out", str(tmp_path)])
@@ -26,7 +22,6 @@ def test_ex01_central_differences_and_learning_rates(tmp_path):
     assert (tmp_path / "ex01_gradient_field.png").exists()
 
 
-@needs_mnist
 def test_ex02_numerical_and_backprop_gradients_agree():
     r = importlib.import_module("ex02_numerical_vs_backprop").main(["--fast", "--steps", "1"])
     assert max(r["differences"].values()) < 1e-8 and r["speedup"] > 50
@@ -38,20 +33,17 @@ def test_ex03_the_2_3_1_network_fits_the_scores():
     np.testing.assert_allclose(r["predictions"], [75, 82, 93], atol=8)
 
 
-@needs_mnist
 def test_ex04_softmax_regression_and_both_cross_entropies():
     r = importlib.import_module("ex04_softmax_regression_mnist").main(["--fast"])
     assert r["binary"] == pytest.approx(r["one_hot"], rel=1e-6) and r["accuracy"] > 0.85
 
 
-@needs_mnist
 def test_ex05_batch_sizes_and_schedules(tmp_path):
     r = run("ex05_batch_sizes_and_schedules", tmp_path)
     assert r["mini-batch 64"] > 0.7 and r["schedule: linear to 1e-4"] > 0.7  # fast: 2 epochs, 2,000 samples
     assert (tmp_path / "ex05_loss_curves.png").exists()
 
 
-@needs_mnist
 def test_ex06_overfitting_and_its_remedies(tmp_path):
     r = run("ex06_overfitting", tmp_path)
     train_acc, test_acc = r["plain"]
@@ -59,7 +51,6 @@ def test_ex06_overfitting_and_its_remedies(tmp_path):
     assert all(r[k][1] > 0.7 for k in ("early stopping", "augmentation", "dropout"))
 
 
-@needs_mnist
 def test_ex07_optimizer_paths_and_mnist_comparison(tmp_path):
     r = run("ex07_optimizers", tmp_path)
     assert all(np.abs(p[-1]).max() < 1.5 for p in r["paths"].values())
@@ -67,7 +58,6 @@ def test_ex07_optimizer_paths_and_mnist_comparison(tmp_path):
     assert losses["Adam"] < losses["SGD"] and losses["Momentum"] < losses["SGD"]
 
 
-@needs_mnist
 def test_ex08_initialisation_spreads(tmp_path):
     r = run("ex08_weight_initialisation", tmp_path)
     spread = r["spread"]
@@ -76,20 +66,17 @@ def test_ex08_initialisation_spreads(tmp_path):
     assert r["final_losses"]["He"] < r["final_losses"]["std 0.01"]
 
 
-@needs_mnist
 def test_ex09_batch_norm_helps_and_passes_gradcheck(tmp_path):
     r = run("ex09_batch_normalisation", tmp_path)
     assert r["gradcheck"] and r["wins"] >= r["scales"] // 2
 
 
-@needs_mnist
 def test_ex10_regularisation_narrows_the_gap():
     r = importlib.import_module("ex10_weight_decay_and_dropout").main(["--fast"])
     gap = {k: train - test for k, (train, test) in r.items()}
     assert gap["no regularisation"] > 0 and gap["weight decay 0.1"] < gap["no regularisation"]
 
 
-@needs_mnist
 def test_ex11_search_lists_trials_best_first(tmp_path):
     trials = run("ex11_hyperparameter_search", tmp_path)["trials"]
     scores = [t["val_accuracy"] for t in trials]
@@ -97,7 +84,6 @@ def test_ex11_search_lists_trials_best_first(tmp_path):
     assert all(1e-6 <= t["lr"] <= 1e-2 and 1e-8 <= t["weight_decay"] <= 1e-4 for t in trials)
 
 
-@needs_mnist
 def test_ex12_convnet_learns():
     assert importlib.import_module("ex12_convnet").main(["--fast"])["test_accuracy"] > 0.7
 
