@@ -99,7 +99,8 @@ def test_a_10000_op_graph_draws_in_seconds():
         y = y * 1.0001
     start = time.perf_counter()
     g = viz.draw_graph(y)
-    assert time.perf_counter() - start < 5 and len(nodes(g)) == 20_001  # 10,000 ops, 10,001 tensors
+    # 10,000 ops, 10,001 tensors, and the constant 1.0001 of each mul
+    assert time.perf_counter() - start < 5 and len(nodes(g)) == 30_001
 
 
 def test_render_without_dot_writes_the_dot_text_and_explains(tmp_path, monkeypatch):
@@ -139,3 +140,67 @@ def test_a_tensor_that_retained_its_gradient_shows_it():
     (h * h).sum().backward()
     assert re.search(r"grad \[ ?6\., 12\.\]", viz.draw_graph((h * h).sum()).source)
 
+
+
+def grad_labels(graph):
+    """{node label's first line: its grad line} of every node that shows a gradient."""
+    found = re.findall(r'^\s*\w+ \[label="([^"]*)"', graph.source, re.M)
+    return {label.split("\n")[0]: line for label in found for line in label.split("\n") if "grad " in line}
+
+
+def test_a_gradient_from_an_earlier_backward_is_marked_stale():
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    (w * w).sum().backward()  # w.grad = [2, 4], from a graph that is not the one drawn below
+    y = (w * 3).sum()
+    before = viz.draw_graph(y)
+    assert grad_labels(before) == {"w": "stale? grad [2., 4.]"}
+    assert "earlier backward" in before.source and "backward has not run yet" not in before.source
+    y.backward()  # now w.grad = [5, 7], and y's graph is the one that made it
+    after = viz.draw_graph(y)
+    assert grad_labels(after) == {"w": "grad [5., 7.]"} and "stale?" not in after.source
+
+
+def test_a_retained_gradient_from_another_graph_is_marked_stale():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    h.retain_grad()
+    h.sum().backward()
+    z = (h * h).sum()  # a new graph on top of h: its backward has not run
+    assert re.search(r"stale\? grad \[ ?1\., 1\.\]", viz.draw_graph(z).source)
+
+
+def test_small_constants_show_their_values_and_inputs_their_shapes():
+    x = Tensor([0.5, 1.5], requires_grad=True, name="x")
+    y = 4 * x ** 3 - 4 * x
+    labels = re.findall(r'label="?([^"\]]*?)"? ', viz.draw_graph(y).source)
+    assert labels.count("3") == 1 and labels.count("4") == 2, labels
+    batch = Tensor(np.ones((5, 7), dtype=np.float32))  # an input: needs no gradient, too big to print
+    w = Tensor(np.ones((7, 2), dtype=np.float32), requires_grad=True)
+    source = viz.draw_graph((batch @ w).sum()).source
+    assert "constant\n(5, 7) float32" in source and "needs no gradient" not in source
+    assert "[1., 2.]\n(2,)" in viz.draw_graph((x * Tensor([1.0, 2.0])).sum()).source
+
+
+def multi_layer_loss(depth):
+    from tinygrad_edu.cli import build_model
+    model = build_model("multi-layer", (784,), 10, 100, 0)
+    with viz.trace(model):
+        loss = F.cross_entropy(model(tg.randn(4, 784)), np.arange(4))
+    loss.backward()
+    return viz.draw_graph(loss, model=model, max_depth=depth)
+
+
+def test_a_folded_module_holds_its_parameters_so_the_graph_is_no_strip():
+    g = multi_layer_loss(1)
+    # before: 19 parameter ellipses side by side over one folded node (5,910 x 307 pt)
+    assert not any(n.startswith("t") and "weight" in line for n, line in zip(nodes(g), g.source.split("\n")))
+    assert ".weight" not in g.source and "parameters, " in g.source and "grad norm (all)" in g.source
+    assert g.graph_attr["rankdir"] == "TB"
+
+
+@needs_dot
+@pytest.mark.parametrize("depth", [1])
+def test_a_folded_graph_renders_neither_wide_nor_tall(tmp_path, depth):
+    svg = Path(viz.render(multi_layer_loss(depth), tmp_path / "g.svg")).read_text()
+    width, height = map(float, re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
+    assert 1 / 4 <= width / height <= 4, (width, height)

@@ -27,6 +27,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
+from .autograd import _FREED
 from .tensor import Tensor
 
 INSTALL_HINT = ("the Graphviz program 'dot' is not installed; install it (Debian/Ubuntu: "
@@ -132,6 +133,7 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
             return (_cluster(clusters, parent, ops, kinds) if parent else graph), folded
         return _cluster(clusters, path, ops, kinds), None
 
+    folds = {}  # folded node id -> (subgraph, label, [parameters absorbed])
     for op in ops:
         target, folded = place(op)
         if folded is not None:
@@ -140,15 +142,24 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
                 count = sum(1 for o in ops if _inside(o, folded))
                 count = f"{count} op" if count == 1 else f"{count} ops"
                 label = f"{folded} ({kinds[folded]})" if folded in kinds else folded
-                target.node(folded_ids[folded], f"{label}\n{count}", shape="box3d", style="filled",
-                            fillcolor=COLORS["op"])
+                folds[folded_ids[folded]] = (target, f"{label}\n{count}", [])
             node_of_op[id(op)] = folded_ids[folded]
             continue
         node_of_op[id(op)] = f"op{len(node_of_op)}"
         label = op.op_name() + (f"\nbackward #{numbers[id(op)]}" if id(op) in numbers else "")
         target.node(node_of_op[id(op)], label, shape="box", style="filled,rounded", fillcolor=COLORS["op"])
 
-    tensor_ids = {}
+    # A .grad is this graph's only if a backward ran through the output's op and the op that uses
+    # the tensor: a backward frees the saved values of the ops it runs (retain_graph=True leaves no
+    # sign, so its gradients read "stale?").
+    ran = ops and ops[0].saved_tensors is _FREED
+    fresh = {id(p) for op in ops if ran and op.saved_tensors is _FREED for p in op.parents if isinstance(p, Tensor)}
+    users = {}  # leaf id -> the nodes that use it; a leaf used only inside one folded module goes in its node
+    for op in ops:
+        for p in op.parents:
+            if isinstance(p, Tensor):
+                users.setdefault(id(p), set()).add(node_of_op[id(op)])
+    tensor_ids, stale = {}, []
 
     def tensor_node(key, label, fill, red=False, shape="ellipse", where=graph):
         if key not in tensor_ids:
@@ -157,13 +168,16 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
                        color="red" if red else "black")
         return tensor_ids[key]
 
+    def grad_line(grad, is_fresh: bool) -> str:
+        (has_grad if is_fresh else stale).append(True)
+        return ("grad " if is_fresh else "stale? grad ") + _summary(grad.numpy())
+
     def leaf(t: Tensor) -> str:
         lines = [n for n in (names.get(id(t)) or t.name,) if n] + [f"{t.shape} {t.dtype}"]
         if show_values:
             lines.append(f"data {_summary(t.numpy())}")
         if t.grad is not None:
-            has_grad.append(True)
-            lines.append(f"grad {_summary(t.grad.numpy())}")
+            lines.append(grad_line(t.grad, id(t) in fresh or not ops))
         red = _bad(t.numpy()) or (t.grad is not None and _bad(t.grad.numpy()))
         return tensor_node(("leaf", id(t)), "\n".join(lines), COLORS["param"] if t.requires_grad else COLORS["constant"], red)
 
@@ -177,27 +191,42 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
         graph.edge(node_of_op[id(output._ctx)], root)
     edges = set()
     for op in ops:
+        node = node_of_op[id(op)]
+        kept = _kept_inputs(op)
         for i, parent in enumerate(op.parents):
-            if parent is False:
-                continue  # an argument that is not a Tensor (an axis, a setting)
-            if parent is None:
-                source = tensor_node(("const", id(op), i), "constant\n(needs no gradient)", COLORS["constant"])
+            if isinstance(parent, Tensor) and node in folds and users[id(parent)] == {node}:
+                folds[node][2].append(parent)
+                continue
+            if parent is False or parent is None:
+                value = kept.get(i)
+                if parent is False and (value is None or node in folds):
+                    continue  # a number or setting (an axis) the op did not keep, or one inside a folded module
+                key = ("const", id(value)) if value is not None else ("const", id(op), i)
+                label = _constant_label(value) if value is not None else "constant\n(needs no gradient)"
+                source = tensor_node(key, label, COLORS["constant"], shape="ellipse" if value is None or value.size > 4 else "plaintext")
             elif isinstance(parent, Tensor):
                 source = leaf(parent)
-            elif node_of_op[id(parent)] == node_of_op[id(op)]:
+            elif node_of_op[id(parent)] == node:
                 continue  # inside one folded module
             else:
                 target, _ = place(parent)
                 hidden = node_of_op[id(parent)].startswith("fold")
                 source = node_of_op[id(parent)] if hidden else tensor_node(
-                    ("out", id(parent)), _output_label(parent, has_grad), "white", where=target)
+                    ("out", id(parent)), _output_label(parent, grad_line, ran), "white", where=target)
                 if not hidden and (node_of_op[id(parent)], source) not in edges:
                     edges.add((node_of_op[id(parent)], source))
                     graph.edge(node_of_op[id(parent)], source)
-            if (source, node_of_op[id(op)]) not in edges:
-                edges.add((source, node_of_op[id(op)]))
-                graph.edge(source, node_of_op[id(op)])
+            if (source, node) not in edges:
+                edges.add((source, node))
+                graph.edge(source, node)
+    for node, (target, label, params) in folds.items():
+        label, red = _fold_label(label, params, fresh, grad_line)
+        target.node(node, label, shape="box3d", style="filled", fillcolor=COLORS["bad"] if red else COLORS["op"],
+                    color="red" if red else "black")
     note = "" if has_grad else "backward has not run yet: no gradients to show"
+    if stale:
+        note = ("stale? grad: no backward through this graph freed it (or it ran with retain_graph=True), "
+                "so this .grad may come from an earlier backward")
     if output._ctx is None and not output.requires_grad:
         note = "this tensor was not made by a recorded op"
     if note:
@@ -206,13 +235,47 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
     return graph
 
 
-def _output_label(op, has_grad: list) -> str:
+def _kept_inputs(op) -> dict:
+    """{input index: array} for the inputs that need no gradient and that the op kept for
+    backward (matched by identity, as the engine does); empty once backward has freed them."""
+    saved, ids = op.saved_tensors, getattr(op, "input_ids", None)
+    if not isinstance(saved, tuple) or not saved or ids is None:
+        return {}
+    by_id = {id(s): s for s in saved if hasattr(s, "shape")}
+    return {i: by_id[ids[i]] for i, p in enumerate(op.parents)
+            if (p is None or p is False) and i < len(ids) and ids[i] in by_id}
+
+
+def _constant_label(value) -> str:
+    """A constant's value when it has at most 4 elements (`3`, `[1., 2.]`), its shape otherwise."""
+    value = np.asarray(value)
+    if value.ndim == 0:
+        return f"{value.item():g}" if value.dtype.kind == "f" else str(value.item())
+    if value.size <= 4:
+        return f"{_summary(value)}\n{value.shape}"
+    return f"constant\n{value.shape} {value.dtype}"
+
+
+def _fold_label(label: str, params: list, fresh: set, grad_line) -> tuple:
+    """A folded module's label: its op count, then its parameters (count, size, gradient norm)."""
+    if not params:
+        return label, False
+    size = sum(int(np.prod(p.shape)) for p in params)
+    label += f"\n{len(params)} parameter{'s' if len(params) > 1 else ''}, {size:,} values"
+    grads = [p.grad.numpy().reshape(-1) for p in params if p.grad is not None]
+    red = any(_bad(p.numpy()) for p in params) or any(_bad(g) for g in grads)
+    if grads:
+        line = grad_line(Tensor(np.concatenate(grads)), all(id(p) in fresh for p in params if p.grad is not None))
+        label += "\n" + line.replace("grad norm", "grad norm (all)", 1)
+    return label, red
+
+
+def _output_label(op, grad_line, ran: bool) -> str:
     """An intermediate tensor's label: shape and dtype, and its gradient if it called retain_grad()."""
     label = f"{op.out_shape} {op.out_dtype}"
     kept = op.retained() if op.retained is not None else None
     if kept is not None and kept.grad is not None:
-        has_grad.append(True)
-        label += f"\ngrad {_summary(kept.grad.numpy())}"
+        label += "\n" + grad_line(kept.grad, ran and op.saved_tensors is _FREED)
     return label
 
 
