@@ -54,12 +54,13 @@ def test_one_version_source(pyproject):
 
 
 def test_licence_and_typing_marker_are_shipped(pyproject):
-    assert pyproject["project"]["license"] == "MIT"  # SPDX string, not the deprecated table
+    assert pyproject["project"]["license"] == "MIT AND CC-BY-SA-3.0"  # SPDX string, not the deprecated table
     for name in pyproject["project"]["license-files"]:
         assert (ROOT / name).is_file(), name
     assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert "py.typed" in pyproject["tool"]["setuptools"]["package-data"]["tinygrad_edu"]
     assert (ROOT / "tinygrad_edu" / "py.typed").is_file()
+    assert {"mnist_test/*.gz", "mnist_test/LICENSE"} <= set(pyproject["tool"]["setuptools"]["package-data"]["tinygrad_edu.data"])
     assert not any(c.startswith("License ::") for c in pyproject["project"]["classifiers"])  # PEP 639: not both
 
 
