@@ -1,5 +1,9 @@
 """The command line: `tinygrad-edu demo` and `tinygrad-edu train` (also `python -m tinygrad_edu`).
 
+Results go to one folder, --out (default tinygrad_edu_output/, which git ignores): the checkpoint,
+history, curves and graph; a run replaces what an earlier run left there, and --resume continues
+training from the checkpoint in it.
+
 Every argument, the data folder and the output folder are checked before any work starts, so a
 mistake costs one line of error (exit code 2), never a traceback or a finished run's results.
 """
@@ -16,8 +20,9 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
+from tinygrad_edu.checkpoint import CheckpointError
 from tinygrad_edu.data import DataError, load_digits, mnist_splits, spiral, train_val_split
-from tinygrad_edu.data.mnist import FILES, DataNotFound
+from tinygrad_edu.data.mnist import FILES
 from tinygrad_edu.nn import functional as F
 
 OPTIMIZERS = {
@@ -35,19 +40,13 @@ MODELS = ("mlp", "softmax", "two-layer", "multi-layer", "conv")
 
 
 def load_dataset(name: str | None, data_dir=None, images: bool = False, limit: int | None = None):
-    """((x_train, y_train), (x_test, y_test), description) for a dataset name. With nothing asked
-    for (no name, no data_dir), MNIST when it is found, else the bundled digits, said in one line."""
-    asked, name = name is not None or data_dir is not None, name or "mnist"
+    """((x_train, y_train), (x_test, y_test), description) for a dataset name (default mnist).
+    MNIST is always there: the full set when found or downloaded, else the test split shipped in
+    the package, split by the offline protocol (see tinygrad_edu.data.mnist_splits)."""
+    name = name or "mnist"
     if name in ("mnist", "fashion"):
-        try:
-            train, test, description = mnist_splits(data_dir, name, flatten=not images)
-        except DataNotFound as e:
-            if asked:
-                raise
-            print(f"MNIST not found ({str(e).splitlines()[0].rstrip('.')}): training on scikit-learn's bundled "
-                  "8x8 digits instead (--dataset mnist makes this an error)", file=sys.stderr)
-            name = "digits"
-    if name == "digits":
+        train, test, description = mnist_splits(data_dir, name, flatten=not images)
+    elif name == "digits":
         x, y = load_digits(flatten=not images)
         train, test = train_val_split(x, y, 0.2, seed=0)
         description = "digits: scikit-learn's 1,797 bundled 8x8 handwritten digits, 20% held out for testing"
@@ -86,6 +85,15 @@ def run_training(args, model_name: str) -> int:
     print(model)
     optimizer = OPTIMIZERS[args.optimizer](model.parameters(), args)
     trainer = tg.Trainer(model, F.cross_entropy, optimizer, progress=not args.quiet)
+    checkpoint = os.path.join(args.out, "checkpoint.safetensors")
+    if args.resume:
+        try:
+            trainer.load_checkpoint(checkpoint)
+        except (CheckpointError, ValueError, TypeError, KeyError) as e:
+            print(f"{args.parser.prog}: error: cannot resume from {checkpoint} ({e}); resume with the same --model, "
+                  "--hidden, --optimizer, --dataset and --limit as the run that wrote it", file=sys.stderr)
+            return 1
+        print(f"resumed from {checkpoint} after epoch {trainer.epoch}")
     history = trainer.fit((x_train, y_train), args.epochs, validation_data=test, batch_size=args.batch_size,
                           seed=args.seed)
     for epoch in range(len(history)):
@@ -93,16 +101,19 @@ def run_training(args, model_name: str) -> int:
               f"{history['accuracy'][epoch]:.4f}  test accuracy {history['val_accuracy'][epoch]:.4f}")
     print(f"test accuracy: {history['val_accuracy'][-1]:.4f}")
     os.makedirs(args.out, exist_ok=True)
-    written = [os.path.join(args.out, "checkpoint.safetensors"), os.path.join(args.out, "history.csv")]
-    trainer.save_checkpoint(written[0])
+    written = [checkpoint, os.path.join(args.out, "history.csv")]
+    trainer.save_checkpoint(checkpoint)
     tg.train.HistoryLogger(written[1]).on_epoch_end(trainer, trainer.epoch, {})
     written += write_pictures(model, trainer, x_train, y_train, history, args.out)
-    print(f"wrote {', '.join(written)} (in {time.time() - start:.1f} s)")
+    print(f"wrote {', '.join(os.path.basename(w) for w in written)} to {os.path.abspath(args.out)} "
+          f"(in {time.time() - start:.1f} s)")
     return 0
 
 
 def write_pictures(model, trainer, x, y, history, out: str) -> list:
-    """The loss/accuracy curves (PNG) and the backprop graph of one step (SVG, or DOT)."""
+    """The loss/accuracy curves (PNG) and the backprop graph of one step (SVG, or DOT); a file an
+    earlier run wrote that this one could not (curves without matplotlib, the other graph form)
+    is removed, so that nothing in `out` is older than the checkpoint."""
     from tinygrad_edu import viz
     written = []
     try:
@@ -111,17 +122,33 @@ def write_pictures(model, trainer, x, y, history, out: str) -> list:
         written.append(os.path.join(out, "curves.png"))
     except ImportError as e:
         print(f"no curves: {e}")
+        remove_stale(os.path.join(out, "curves.png"))
     model.zero_grad()
     loss = F.cross_entropy(model(tg.Tensor(x[:8])), y[:8])
     loss.backward()
     graph = viz.draw_graph(loss, dict(model.named_parameters()))
-    written.append(viz.render(graph, os.path.join(out, "graph.svg"), fallback_to_dot=True))
+    written.append(render_replacing(viz, graph, os.path.join(out, "graph.svg")))
     model.zero_grad()
     return written
 
 
+def render_replacing(viz, graph, path: str) -> str:
+    """viz.render with the DOT fallback, then remove the other form (.svg or .dot) of `path` that
+    an earlier run may have left beside it; the path written."""
+    written = viz.render(graph, path, fallback_to_dot=True)
+    base = os.path.splitext(path)[0]
+    for other in {path, base + ".dot"} - {written}:
+        remove_stale(other)
+    return written
+
+
+def remove_stale(path: str) -> None:
+    if os.path.isfile(path):
+        os.remove(path)
+
+
 def demo(args) -> int:
-    """Train an MLP (784-100-10, Adam) on MNIST, or on the bundled digits without MNIST."""
+    """Train an MLP (784-100-10, Adam) on MNIST (offline: the shipped test split, offline protocol)."""
     args.optimizer, args.weight_decay = "adam", 0.0
     return run_training(args, "mlp")
 
@@ -144,8 +171,9 @@ def graph(args) -> int:
         loss.backward()
     drawing = viz.draw_graph(loss, model=model, show_backward_order=args.order, max_depth=args.max_depth,
                              show_values=args.values)
-    written = viz.render(drawing, args.out, fallback_to_dot=True)
-    print(f"wrote {written}")
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    written = render_replacing(viz, drawing, args.out)
+    print(f"wrote {os.path.abspath(written)}")
     return 0 if os.path.splitext(written)[1] == os.path.splitext(args.out)[1] else 1
 
 
@@ -186,6 +214,10 @@ def check_training_args(parser, args) -> None:
             parser.error(f"argument --data-dir: {args.data_dir} holds no {kind} files (such as "
                          f"{FILES['test'][0]}, directly or in a '{kind}' folder)")
     check_writable_folder(parser, "--out", args.out)
+    checkpoint = os.path.join(args.out, "checkpoint.safetensors")
+    if args.resume and not os.path.isfile(checkpoint):
+        parser.error(f"argument --resume: there is no {checkpoint} to resume from; train once without --resume "
+                     "(with the same --out) first")
 
 
 def check_graph_args(parser, args) -> None:
@@ -217,29 +249,34 @@ def _common(p, epochs: int, lr: float) -> None:
     p.add_argument("--hidden", type=COUNT, default=100, help="hidden units per layer (default 100)")
     p.add_argument("--seed", type=SEED, default=0, help="seed of the weights and of the data order (default 0)")
     p.add_argument("--data-dir", default=None, help="folder with the MNIST files (default: $TINYGRAD_EDU_DATA, "
-                                                    "then the cache, then download)")
+                                                    "then the cache, then download, then the MNIST test split "
+                                                    "shipped in the package)")
     p.add_argument("--limit", type=LIMIT, default=None, help="use only the first N training samples")
     p.add_argument("--out", default="tinygrad_edu_output", help="folder for the checkpoint, history, curves and "
                                                                 "graph (default tinygrad_edu_output)")
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out up to --epochs "
+                                                         "epochs in all (same model, data and options as before)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="tinygrad-edu", description="tinygrad_edu: learn deep learning by building it.")
     commands = parser.add_subparsers(dest="command", required=True)
-    p = commands.add_parser("demo", help="train an MLP on MNIST (or the bundled digits) and write curves, graph, checkpoint",
-                            description="Train a 784-100-10 MLP with Adam on MNIST when it is available (data "
-                                        "directory, cache or download), else on scikit-learn's bundled digits.")
+    p = commands.add_parser("demo", help="train an MLP on MNIST and write curves, graph, checkpoint",
+                            description="Train a 784-100-10 MLP with Adam on MNIST: the full set when it is "
+                                        "available (data directory, cache or download), else the MNIST test "
+                                        "split shipped in the package (its first 8,000 images train, its last "
+                                        "2,000 test).")
     _common(p, epochs=5, lr=1e-3)
     p.add_argument("--dataset", choices=("mnist", "fashion", "digits"), default=None,
-                   help="default: mnist when it is found, else digits (said in one line)")
+                   help="default mnist; digits is scikit-learn's bundled 8x8 digits")
     p.set_defaults(run=demo, check=check_training_args, parser=p)
     p = commands.add_parser("train", help="train a reference model", description="Train one of the reference models.")
     p.add_argument("--model", choices=MODELS, default="mlp", help="mlp (784-hidden-10), softmax (regression), "
                    "two-layer (TwoLayerNet), multi-layer (MultiLayerNet, 4 hidden layers with batch norm), "
                    "conv (SimpleConvNet); default mlp")
     p.add_argument("--dataset", choices=DATASETS, default=None,
-                   help="default: mnist when it is found, else digits (said in one line)")
+                   help="default mnist; digits is scikit-learn's bundled 8x8 digits, spiral a toy set")
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam",
                    help="momentum = SGD with momentum 0.9, nesterov likewise; default adam")
     p.add_argument("--weight-decay", type=PENALTY, default=0.0, help="L2 penalty folded into the gradient (default 0)")
@@ -256,7 +293,8 @@ def main(argv=None) -> int:
     p.add_argument("--max-depth", type=COUNT, default=None, help="draw each module at this nesting depth as one node")
     p.add_argument("--values", action="store_true", help="show small values (or norm and mean) of the leaves")
     p.add_argument("--seed", type=SEED, default=0, help="seed of the weights and of the batch (default 0)")
-    p.add_argument("--out", default="graph.svg", help="output file; .svg, .png, .pdf or .dot (default graph.svg)")
+    p.add_argument("--out", default=os.path.join("tinygrad_edu_output", "graph.svg"),
+                   help="output file; .svg, .png, .pdf or .dot (default tinygrad_edu_output/graph.svg)")
     p.set_defaults(run=graph, check=check_graph_args, parser=p)
     args = parser.parse_args(argv)
     args.check(args.parser, args)
