@@ -133,6 +133,7 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
             return (_cluster(clusters, parent, ops, kinds) if parent else graph), folded
         return _cluster(clusters, path, ops, kinds), None
 
+    boxes = {}  # node -> the module box it is drawn in (not to be torn apart by wrapping)
     folds = {}  # folded node id -> (subgraph, label, [parameters absorbed])
     for op in ops:
         target, folded = place(op)
@@ -146,6 +147,8 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
             node_of_op[id(op)] = folded_ids[folded]
             continue
         node_of_op[id(op)] = f"op{len(node_of_op)}"
+        if target is not graph:
+            boxes[node_of_op[id(op)]] = op.module[0]
         label = op.op_name() + (f"\nbackward #{numbers[id(op)]}" if id(op) in numbers else "")
         target.node(node_of_op[id(op)], label, shape="box", style="filled,rounded", fillcolor=COLORS["op"])
 
@@ -185,11 +188,9 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
     if show_values:
         out_label.append(f"data {_summary(output.numpy())}")
     root = tensor_node("output", "\n".join(out_label), COLORS["output"], _bad(output.numpy()), "doubleoctagon")
-    if output._ctx is None:
-        graph.edge(leaf(output), root) if output.requires_grad else None
-    else:
-        graph.edge(node_of_op[id(output._ctx)], root)
-    edges = set()
+    edges = {}  # (from, to) -> None, in drawing order; drawn at the end, wrapped if the graph is tall
+    if output._ctx is not None or output.requires_grad:
+        edges[(node_of_op[id(output._ctx)] if output._ctx is not None else leaf(output), root)] = None
     for op in ops:
         node = node_of_op[id(op)]
         kept = _kept_inputs(op)
@@ -202,7 +203,8 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
                 if parent is False and (value is None or node in folds):
                     continue  # a number or setting (an axis) the op did not keep, or one inside a folded module
                 key = ("const", id(value)) if value is not None else ("const", id(op), i)
-                label = _constant_label(value) if value is not None else "constant\n(needs no gradient)"
+                label = _constant_label(value) if value is not None else "constant\n" + (
+                    "(value freed by backward)" if op.saved_tensors is _FREED else "(needs no gradient)")
                 source = tensor_node(key, label, COLORS["constant"], shape="ellipse" if value is None or value.size > 4 else "plaintext")
             elif isinstance(parent, Tensor):
                 source = leaf(parent)
@@ -213,12 +215,11 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
                 hidden = node_of_op[id(parent)].startswith("fold")
                 source = node_of_op[id(parent)] if hidden else tensor_node(
                     ("out", id(parent)), _output_label(parent, grad_line, ran), "white", where=target)
-                if not hidden and (node_of_op[id(parent)], source) not in edges:
-                    edges.add((node_of_op[id(parent)], source))
-                    graph.edge(node_of_op[id(parent)], source)
-            if (source, node) not in edges:
-                edges.add((source, node))
-                graph.edge(source, node)
+                if target is not graph:
+                    boxes[source] = parent.module[0]
+                if not hidden:
+                    edges[(node_of_op[id(parent)], source)] = None
+            edges[(source, node)] = None
     for node, (target, label, params) in folds.items():
         label, red = _fold_label(label, params, fresh, grad_line)
         target.node(node, label, shape="box3d", style="filled", fillcolor=COLORS["bad"] if red else COLORS["op"],
@@ -231,8 +232,58 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
         note = "this tensor was not made by a recorded op"
     if note:
         graph.attr(label=note, labelloc="t")
+    _draw_edges(graph, list(edges), boxes)
     _attach(graph, clusters)
     return graph
+
+
+def _draw_edges(graph, edges: list, boxes: dict, rank_height: float = 1.0, node_width: float = 2.0) -> None:
+    """Draw the edges; a graph of 12 ranks or more, much taller than wide, is wrapped into
+    side-by-side columns.
+
+    Each node's rank counts up from the output by its longest path to it, so a node sits just
+    above its first user (as Graphviz's `unflatten` places leaves). The ranks are cut into about sqrt(height / width) columns,
+    never inside a module box that holds ops (`boxes`: node -> module path), and an edge from one
+    column into the next does not constrain the layout, so the next column starts again at the
+    top. `rank_height` and `node_width` are rough sizes in inches."""
+    pred, outdegree = {}, {}
+    for a, b in edges:
+        pred.setdefault(b, []).append(a)
+        outdegree[a] = outdegree.get(a, 0) + 1
+        outdegree.setdefault(b, 0)
+    below, ready = dict.fromkeys(outdegree, 0), [n for n, d in outdegree.items() if d == 0]
+    while ready:  # longest path down to the output, in reverse topological order: no recursion
+        b = ready.pop()
+        for a in pred.get(b, ()):
+            below[a] = max(below[a], below[b] + 1)
+            outdegree[a] -= 1
+            if outdegree[a] == 0:
+                ready.append(a)
+    top = max(below.values(), default=0)
+    rank = {node: top - d for node, d in below.items()}  # each node as low as it can go
+    height = max(rank.values(), default=0) + 1
+    widest = int(np.bincount(list(rank.values())).max()) if rank else 1
+    per_column = -(-height // max(1, int(round(np.sqrt(height * rank_height / (widest * node_width))))))
+    cuts = []  # column i holds the ranks from cuts[i - 1] up to cuts[i]
+    if height >= 12 and per_column < height:
+        spans = {}
+        for node, path in boxes.items():
+            lo, hi = spans.get(path, (rank[node], rank[node]))
+            spans[path] = (min(lo, rank[node]), max(hi, rank[node]))
+        inside = np.zeros(height + 1, dtype=bool)  # inside[c]: a cut before rank c splits a box
+        for lo, hi in spans.values():
+            inside[lo + 1:hi + 1] = True
+        allowed = np.flatnonzero(~inside[1:height]) + 1
+        while allowed.size and (not cuts or cuts[-1] + per_column < height):
+            ideal = (cuts[-1] if cuts else 0) + per_column
+            cuts.append(int(allowed[np.abs(allowed - ideal).argmin()]))
+            allowed = allowed[allowed > cuts[-1] + per_column // 2]
+    column = {node: int(np.searchsorted(cuts, r, side="right")) for node, r in rank.items()} if cuts else {}
+    for a, b in edges:
+        if cuts and column[a] != column[b]:
+            graph.edge(a, b, constraint="false")
+        else:
+            graph.edge(a, b)
 
 
 def _kept_inputs(op) -> dict:
@@ -266,7 +317,7 @@ def _fold_label(label: str, params: list, fresh: set, grad_line) -> tuple:
     red = any(_bad(p.numpy()) for p in params) or any(_bad(g) for g in grads)
     if grads:
         line = grad_line(Tensor(np.concatenate(grads)), all(id(p) in fresh for p in params if p.grad is not None))
-        label += "\n" + line.replace("grad norm", "grad norm (all)", 1)
+        label += "\n" + line.split(",")[0]  # the norm of all; a mean across parameters means little
     return label, red
 
 
