@@ -1,4 +1,7 @@
-"""The curriculum's plots: each returns a figure and saves a non-empty image, headless."""
+"""The curriculum's plots: each returns a figure and saves a non-empty image, headless; and how
+figures, tensors, modules and summaries show in Jupyter (tests/test_notebook.py runs a kernel)."""
+import io
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import numpy as np
@@ -57,3 +60,46 @@ def test_hyperparameter_search_plot(tmp_path):
                "val_accuracy": rng.uniform(0.1, 0.9)} for _ in range(20)]
     fig = plots.plot_hyperparameter_search(trials, tmp_path / "hp.png")
     assert fig.axes[0].get_xscale() == "log" and saved(tmp_path / "hp.png")
+
+
+# ---------------------------------------------------------------------- how things show in Jupyter
+
+
+def test_a_figure_shows_itself_as_a_png_without_pyplot():
+    fig = plots.plot_history({"loss": [1.0, 0.5], "accuracy": [0.5, 0.8]})
+    assert isinstance(fig, plots.Figure) and fig._repr_png_().startswith(PNG)
+    assert fig.canvas.manager is None  # not registered with pyplot, so freed when dropped
+
+
+def test_tensor_and_module_html_name_what_a_learner_checks():
+    x = tg.Tensor(np.arange(100, dtype=np.float32).reshape(10, 10), requires_grad=True)
+    html = x._repr_html_()
+    assert "(10, 10)" in html and "float32" in html and "cpu" in html and "requires_grad=True" in html
+    assert "..." in html and len(html) < 2000  # a few values, not all of them
+    assert "grad_fn=Mul" in (x * 2)._repr_html_() and "&lt;b&gt;" in tg.Tensor([1.0], name="<b>")._repr_html_()
+    shared = nn.Linear(3, 3)
+    model = nn.Sequential(shared, nn.ReLU(), shared)  # a shared layer is listed and counted once
+    html = model._repr_html_()
+    assert html.count("<tr>") == 1 + 2 + 1 and "total parameters: 12 (trainable 12)" in html
+
+
+def test_summary_prints_once_outside_ipython_and_returns_its_text(capsys):
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+    text = model.summary((4,))
+    assert capsys.readouterr().out == text + "\n"
+    assert "<table>" in text._repr_html_() and "(None, 3)" in text._repr_html_()
+
+
+def test_summary_in_an_ipython_shell_shows_once_and_again_when_asked():
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    shell = interactiveshell.InteractiveShell.instance()
+    try:
+        shell.user_ns["model"] = nn.Sequential(nn.Linear(4, 3))
+        with redirect_stdout(io.StringIO()) as out:
+            shell.run_cell("s = model.summary((4,))\ns", store_history=True)
+        assert out.getvalue().count("total parameters: 15") == 1
+        with redirect_stdout(io.StringIO()) as out:
+            shell.run_cell("s", store_history=True)  # a later cell shows it again
+        assert out.getvalue().count("total parameters: 15") == 1
+    finally:
+        interactiveshell.InteractiveShell.clear_instance()
