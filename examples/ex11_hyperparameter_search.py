@@ -57,7 +57,8 @@ def main(argv=None) -> dict:
 
     # the whole study (every worker's trials); a pruned trial counts with the last accuracy it reported
     states = optuna.trial.TrialState
-    done = [t for t in study.trials if t.state == states.COMPLETE or (t.state == states.PRUNED and t.intermediate_values)]
+    done = [t for t in study.trials
+            if t.state == states.COMPLETE or (t.state == states.PRUNED and t.intermediate_values)]
     trials = sorted(({"lr": t.params["lr"], "weight_decay": t.params["weight_decay"],
                       "val_accuracy": t.value if t.value is not None else list(t.intermediate_values.values())[-1],
                       "pruned": t.state == states.PRUNED} for t in done),
