@@ -47,7 +47,7 @@ class Shown(str):
     IPython would echo it again as the cell's last value; that echo is skipped, while a later
     cell or `display()` shows it as HTML."""
 
-    def __new__(cls, text: str, html_text: str):
+    def __new__(cls, text: str, html_text: str = ""):  # the default lets pickle rebuild it
         self = super().__new__(cls, text)
         self.html, self.shown_in = html_text, _execution_count()
         return self
