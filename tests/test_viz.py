@@ -1,5 +1,6 @@
 """Graph drawing: structure of the DOT text on known graphs, gradients before and after
-backward, NaN highlighting, module clusters, folding, backward order, deep graphs, rendering."""
+backward (and from an earlier one), constants, NaN highlighting, module clusters, folding,
+wrapping, backward order, deep graphs, rendering."""
 import re
 import shutil
 import time
@@ -204,3 +205,14 @@ def test_a_folded_graph_renders_neither_wide_nor_tall(tmp_path, depth):
     svg = Path(viz.render(multi_layer_loss(depth), tmp_path / "g.svg")).read_text()
     width, height = map(float, re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
     assert 1 / 4 <= width / height <= 4, (width, height)
+
+
+def test_a_tall_graph_wraps_into_columns_and_a_short_one_does_not():
+    g = multi_layer_loss(2)  # 13 folded layers in a chain: 16 ranks
+    assert g.source.count("constraint=false") >= 1  # where a column ends and the next begins
+    assert "constraint" not in viz.draw_graph(small_graph()[2]).source
+    x = Tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(200):
+        y = (y * 1.0001).tanh()
+    assert viz.draw_graph(y).source.count("constraint=false") >= 4  # 801 ranks, in many columns

@@ -2,16 +2,25 @@
 
 `draw_graph(y)` returns a `graphviz.Digraph` of everything that produced `y`: an ellipse per
 tensor (name, shape, dtype), a box per op, edges in the direction data flows. Leaves that require
-grad are yellow, constants grey, the output blue. After `backward()` the leaves show their
-gradients; before it, the graph says that backward has not run (so zeros are never mistaken for
-gradients). NaN or Inf in a value or gradient is drawn in red. Intermediate tensors show shape
-and dtype only: their values are freed as soon as nothing needs them.
+grad are yellow, constants grey, the output blue. NaN or Inf in a value or gradient is drawn in
+red. Intermediate tensors show shape and dtype only: their values are freed as soon as nothing
+needs them. A constant an op kept for backward (the 3 and the 4s of `4 * x**3 - 4 * x`, an input
+batch) shows its value if it has at most 4 elements, its shape otherwise; backward frees what ops
+kept, so draw before it (or after `backward(retain_graph=True)`) to see them.
+
+The graph tells only what it knows about gradients. A `.grad` is drawn as this graph's gradient
+when a backward ran through the output's op and the op that uses the tensor (such a backward
+frees their saved values); otherwise it reads `stale? grad ...`, as it may come from an earlier
+backward through another graph (or from one with retain_graph=True, which leaves no sign). With
+no gradient at all, the graph says that backward has not run (so zeros are never mistaken for
+gradients).
 
 With `show_backward_order=True` each op is numbered in the order backward runs it. Run a model's
 forward inside `with trace(model):` and the ops of each module are drawn inside a labelled box
 (`layers.0 (Linear)`); `max_depth` draws each module at that depth (and its sub-modules) as
-one node, so a deep model stays readable. The gradient of a
-`create_graph=True` backward is a Tensor with a graph of its own: `draw_graph(x.grad)`.
+one node, holding the parameters used only there (count, size, gradient norm). A graph much
+taller than wide is wrapped into side-by-side columns, cut between module boxes. The gradient of
+a `create_graph=True` backward is a Tensor with a graph of its own: `draw_graph(x.grad)`.
 
 `render(graph, path)` writes SVG/PNG/PDF through the Graphviz program `dot`; without it, it
 writes the DOT text and says in one sentence how to install Graphviz (an error, or a warning
