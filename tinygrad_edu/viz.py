@@ -235,8 +235,8 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
                     color="red" if red else "black")
     note = "" if has_grad else "backward has not run yet: no gradients to show"
     if stale:
-        note = ("stale? grad: no backward through this graph freed it (or it ran with retain_graph=True), "
-                "so this .grad may come from an earlier backward")
+        note = ("stale? grad: no backward has run through this graph (or one ran with retain_graph=True, "
+                "which leaves no sign), so the .grad shown may come from an earlier backward")
     if output._ctx is None and not output.requires_grad:
         note = "this tensor was not made by a recorded op"
     if note:
@@ -251,10 +251,10 @@ def _draw_edges(graph, edges: list, boxes: dict, rank_height: float = 1.0, node_
     side-by-side columns.
 
     Each node's rank counts up from the output by its longest path to it, so a node sits just
-    above its first user (as Graphviz's `unflatten` places leaves). The ranks are cut into about sqrt(height / width) columns,
-    never inside a module box that holds ops (`boxes`: node -> module path), and an edge from one
-    column into the next does not constrain the layout, so the next column starts again at the
-    top. `rank_height` and `node_width` are rough sizes in inches."""
+    above its first user (as Graphviz's `unflatten` places leaves). The ranks are cut into about
+    sqrt(height / width) columns, never inside a module box that holds ops (`boxes`: node ->
+    module path), and an edge from one column into the next does not constrain the layout, so
+    the next column starts again at the top. `rank_height` and `node_width` are rough sizes in inches."""
     pred, outdegree = {}, {}
     for a, b in edges:
         pred.setdefault(b, []).append(a)
