@@ -202,3 +202,14 @@ def test_help_explains_every_flag():
     assert result.returncode == 0
     for flag in ("--model", "--dataset", "--optimizer", "--epochs", "--lr", "--batch-size", "--out", "--data-dir"):
         assert flag in result.stdout
+
+
+def test_graph_goes_to_the_output_folder_and_replaces_the_other_form(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "tinygrad_edu_output"
+    folder.mkdir()
+    (folder / "graph.dot").write_text("digraph { stale }")
+    main(["graph", "--hidden", "4"])
+    assert capsys.readouterr().out.startswith(f"wrote {folder / 'graph.'}")
+    assert len({"graph.svg", "graph.dot"} & set(os.listdir(folder))) == 1
+    assert "stale" not in "".join(p.read_text() for p in folder.iterdir())
