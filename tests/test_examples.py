@@ -75,6 +75,7 @@ def test_ex10_regularisation_narrows_the_gap():
     r = importlib.import_module("ex10_weight_decay_and_dropout").main(["--fast"])
     gap = {k: train - test for k, (train, test) in r.items()}
     assert gap["no regularisation"] > 0 and gap["weight decay 0.1"] < gap["no regularisation"]
+    assert gap["dropout 0.2"] < gap["no regularisation"]
 
 
 def test_ex11_search_lists_trials_best_first(tmp_path):
