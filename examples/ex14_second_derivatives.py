@@ -46,9 +46,6 @@ def main(argv=None) -> dict:
     os.makedirs(args.out, exist_ok=True)
     base = os.path.join(args.out, "ex14_gradient_graph")
     written = viz.render(graph, base + ".svg", fallback_to_dot=True)  # or .dot, without Graphviz
-    for stale in {base + ".svg", base + ".dot"} - {written}:  # no picture left from an older run
-        if os.path.exists(stale):
-            os.remove(stale)
     print(f"  {graph.source.count('shape=box')} ops in the graph of dy/dx, written to {written}")
     return {"newton_steps": len(newton) - 1, "descent_steps": steps, "newton": newton}
 

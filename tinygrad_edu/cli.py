@@ -127,18 +127,8 @@ def write_pictures(model, trainer, x, y, history, out: str) -> list:
     loss = F.cross_entropy(model(tg.Tensor(x[:8])), y[:8])
     loss.backward()
     graph = viz.draw_graph(loss, dict(model.named_parameters()))
-    written.append(render_replacing(viz, graph, os.path.join(out, "graph.svg")))
+    written.append(viz.render(graph, os.path.join(out, "graph.svg"), fallback_to_dot=True))
     model.zero_grad()
-    return written
-
-
-def render_replacing(viz, graph, path: str) -> str:
-    """viz.render with the DOT fallback, then remove the other form (.svg or .dot) of `path` that
-    an earlier run may have left beside it; the path written."""
-    written = viz.render(graph, path, fallback_to_dot=True)
-    base = os.path.splitext(path)[0]
-    for other in {path, base + ".dot"} - {written}:
-        remove_stale(other)
     return written
 
 
@@ -172,7 +162,7 @@ def graph(args) -> int:
     drawing = viz.draw_graph(loss, model=model, show_backward_order=args.order, max_depth=args.max_depth,
                              show_values=args.values)
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    written = render_replacing(viz, drawing, args.out)
+    written = viz.render(drawing, args.out, fallback_to_dot=True)
     print(f"wrote {os.path.abspath(written)}")
     return 0 if os.path.splitext(written)[1] == os.path.splitext(args.out)[1] else 1
 

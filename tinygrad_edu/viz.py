@@ -378,7 +378,8 @@ def render(graph, path, format: str | None = None, fallback_to_dot: bool = False
     """Write `graph` to `path` (format from the extension: svg, png, pdf, or dot for the text) and
     return the path written. Without the Graphviz program `dot`, the DOT text is written beside
     `path`; then it raises RuntimeError saying how to install Graphviz, or, with
-    `fallback_to_dot`, warns so and returns the .dot path."""
+    `fallback_to_dot`, warns so and returns the .dot path (and then the other form, .svg or .dot,
+    that an older run left beside `path` is removed, so no stale picture remains)."""
     path = os.fspath(path)
     base, ext = os.path.splitext(path)
     format = format or ext.lstrip(".") or "svg"
@@ -393,5 +394,11 @@ def render(graph, path, format: str | None = None, fallback_to_dot: bool = False
         if not fallback_to_dot:
             raise RuntimeError(message)
         warnings.warn(message, stacklevel=2)
-        return base + ".dot"
-    return graph.render(outfile=path, format=format, cleanup=True)
+        written = base + ".dot"
+    else:
+        written = graph.render(outfile=path, format=format, cleanup=True)
+    if fallback_to_dot:  # either form may come out: remove the other one an older run left
+        for stale in {path, base + ".dot"} - {written}:
+            if os.path.isfile(stale):
+                os.remove(stale)
+    return written
