@@ -17,6 +17,7 @@ differentiable Tensor functions in the second.
 from __future__ import annotations
 
 import importlib
+import itertools
 import linecache
 import os
 import re
@@ -133,7 +134,7 @@ class Function:
     None where there is none), then call `MyOp.apply(*inputs)`.
     """
 
-    __slots__ = ("parents", "generation", "out_shape", "out_dtype", "input_ids", "output_id",
+    __slots__ = ("parents", "generation", "out_shape", "out_dtype", "input_ids", "output_id", "ran_in",
                  "saved_tensors", "saved_at", "xp", "__dict__")
     hooks = None  # functions of the output's gradient (Tensor.register_hook); set per op when used
     retained = None  # a weak reference to the output Tensor that asked to keep its gradient
@@ -227,6 +228,9 @@ def array_namespace(a):
     return xp
 
 
+_backward_numbers = itertools.count(1)
+
+
 def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targets=None):
     """Propagate `root_grads` from the Tensors `roots` back through the graph.
 
@@ -234,6 +238,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
     otherwise the gradients of the Tensors `targets` are returned (None where unreached).
     """
     create_graph = bool(create_graph)
+    number = next(_backward_numbers)  # marks the ops this backward runs and the .grad it writes
     grads = {}  # node (an op, or a leaf Tensor) -> gradient arrived so far
     queue = []  # heap of (-generation, tie-break, op): the latest op runs first
     handed_out = set()  # ids of gradient arrays given out already (so that none is aliased)
@@ -252,9 +257,10 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
     try:
         while queue:
             ctx = heappop(queue)[2]
+            ctx.ran_in = number
             g = grads.pop(ctx)
             if ctx.hooks is not None or ctx.retained is not None:
-                g = _run_hooks(ctx.hooks, ctx.retained, g, create_graph, handed_out)
+                g = _run_hooks(ctx.hooks, ctx.retained, g, create_graph, handed_out, number)
             if wanted is not None and ctx in wanted:
                 captured[ctx] = g
             saved = ctx.saved_tensors
@@ -281,7 +287,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
                     if isinstance(gx, Tensor) is not create_graph or gx.shape != data.shape or gx.dtype != data.dtype:
                         gx = _fit(gx, data.shape, data.dtype, ctx, create_graph)
                     if targets is None and parent._hooks is None:
-                        _accumulate_leaf(parent, gx, create_graph, handed_out)
+                        _accumulate_leaf(parent, gx, create_graph, handed_out, number)
                         continue  # a leaf with hooks collects its whole gradient first
                 # the engine's own type must flow (array, or Tensor under create_graph)
                 elif isinstance(gx, Tensor) is not create_graph or gx.shape != parent.out_shape or gx.dtype != parent.out_dtype:
@@ -297,8 +303,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
         if targets is None:
             for node, g in grads.items():  # leaves with hooks, and roots that are leaves
                 if isinstance(node, Tensor):
-                    g = _run_hooks(node._hooks, None, g, create_graph, handed_out) if node._hooks else g
-                    _accumulate_leaf(node, g, create_graph, handed_out)
+                    g = _run_hooks(node._hooks, None, g, create_graph, handed_out, number) if node._hooks else g
+                    _accumulate_leaf(node, g, create_graph, handed_out, number)
             return None
         found = [captured.get(t._ctx) if t._ctx is not None else grads.get(t) for t in targets]
         return [_as_result(g, create_graph) for g in found]
@@ -334,7 +340,7 @@ def _call_backward(ctx, g):
     return gxs
 
 
-def _run_hooks(hooks, retained, g, create_graph: bool, handed_out: set):
+def _run_hooks(hooks, retained, g, create_graph: bool, handed_out: set, number: int):
     """Call each hook with the gradient as a Tensor; a hook's non-None result replaces it. Then
     keep a copy in the `.grad` of the tensor that called retain_grad(), if it still exists."""
     for hook in hooks or ():
@@ -346,11 +352,12 @@ def _run_hooks(hooks, retained, g, create_graph: bool, handed_out: set):
             g = result if create_graph else result._data
     tensor = retained() if retained is not None else None
     if tensor is not None:
-        _accumulate_leaf(tensor, g, create_graph, handed_out)
+        _accumulate_leaf(tensor, g, create_graph, handed_out, number)
     return g
 
 
-def _accumulate_leaf(leaf, g, create_graph: bool, handed_out: set) -> None:
+def _accumulate_leaf(leaf, g, create_graph: bool, handed_out: set, number: int) -> None:
+    leaf._grad_from = number  # which backward wrote this .grad last (viz tells stale gradients by it)
     if create_graph:
         g = g if isinstance(g, Tensor) else Tensor._from_op(g)
         if leaf.grad is None and id(g) in handed_out:

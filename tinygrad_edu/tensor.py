@@ -52,7 +52,7 @@ class Tensor(Movement, Reductions, InPlace):
     stays float64), `dtype` converts; `device` ("cpu", "cuda", "cuda:N") puts the values there.
     """
 
-    __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "name", "_hooks", "__weakref__")
+    __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "name", "_hooks", "_grad_from", "__weakref__")
     __array_ufunc__ = None  # NumPy defers to our reflected operators; np.exp(t) fails loudly
     __hash__ = object.__hash__  # == is elementwise, so hash by identity explicitly
 

@@ -8,12 +8,9 @@ needs them. A constant an op kept for backward (the 3 and the 4s of `4 * x**3 - 
 batch) shows its value if it has at most 4 elements, its shape otherwise; backward frees what ops
 kept, so draw before it (or after `backward(retain_graph=True)`) to see them.
 
-The graph tells only what it knows about gradients. A `.grad` is drawn as this graph's gradient
-when a backward ran through the output's op and the op that uses the tensor (such a backward
-frees their saved values); otherwise it reads `stale? grad ...`, as it may come from an earlier
-backward through another graph (or from one with retain_graph=True, which leaves no sign). With
-no gradient at all, the graph says that backward has not run (so zeros are never mistaken for
-gradients).
+A `.grad` written last by a backward that did not start from this graph's output (an earlier
+loss, another graph) reads `stale grad ...` (the engine numbers each backward on the ops it runs
+and the `.grad` it writes); with no gradient at all, the graph says that backward has not run.
 
 With `show_backward_order=True` each op is numbered in the order backward runs it. Run a model's
 forward inside `with trace(model):` and the ops of each module are drawn inside a labelled box
@@ -161,11 +158,11 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
         label = op.op_name() + (f"\nbackward #{numbers[id(op)]}" if id(op) in numbers else "")
         target.node(node_of_op[id(op)], label, shape="box", style="filled,rounded", fillcolor=COLORS["op"])
 
-    # A .grad is this graph's only if a backward ran through the output's op and the op that uses
-    # the tensor: a backward frees the saved values of the ops it runs (retain_graph=True leaves no
-    # sign, so its gradients read "stale?").
-    ran = ops and ops[0].saved_tensors is _FREED
-    fresh = {id(p) for op in ops if ran and op.saved_tensors is _FREED for p in op.parents if isinstance(p, Tensor)}
+    # A .grad is this graph's when the backward that wrote it last is the one that last ran from
+    # this graph's output (the engine numbers each backward, on the ops it runs and the .grad it writes).
+    latest = getattr(output._ctx, "ran_in", None)
+    fresh = {id(p) for op in ops for p in op.parents
+             if isinstance(p, Tensor) and latest is not None and getattr(p, "_grad_from", None) == latest}
     users = {}  # leaf id -> the nodes that use it; a leaf used only inside one folded module goes in its node
     for op in ops:
         for p in op.parents:
@@ -182,7 +179,7 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
 
     def grad_line(grad, is_fresh: bool) -> str:
         (has_grad if is_fresh else stale).append(True)
-        return ("grad " if is_fresh else "stale? grad ") + _summary(grad.numpy())
+        return ("grad " if is_fresh else "stale grad ") + _summary(grad.numpy())
 
     def leaf(t: Tensor) -> str:
         lines = [n for n in (names.get(id(t)) or t.name,) if n] + [f"{t.shape} {t.dtype}"]
@@ -223,7 +220,7 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
                 target, _ = place(parent)
                 hidden = node_of_op[id(parent)].startswith("fold")
                 source = node_of_op[id(parent)] if hidden else tensor_node(
-                    ("out", id(parent)), _output_label(parent, grad_line, ran), "white", where=target)
+                    ("out", id(parent)), _output_label(parent, grad_line, latest), "white", where=target)
                 if target is not graph:
                     boxes[source] = parent.module[0]
                 if not hidden:
@@ -235,8 +232,8 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
                     color="red" if red else "black")
     note = "" if has_grad else "backward has not run yet: no gradients to show"
     if stale:
-        note = ("stale? grad: no backward has run through this graph (or one ran with retain_graph=True, "
-                "which leaves no sign), so the .grad shown may come from an earlier backward")
+        note = ("stale grad: written by a backward that did not run through this graph (an earlier "
+                "loss, say); zero the gradients and run backward from this output to see its own")
     if output._ctx is None and not output.requires_grad:
         note = "this tensor was not made by a recorded op"
     if note:
@@ -330,12 +327,12 @@ def _fold_label(label: str, params: list, fresh: set, grad_line) -> tuple:
     return label, red
 
 
-def _output_label(op, grad_line, ran: bool) -> str:
+def _output_label(op, grad_line, latest) -> str:
     """An intermediate tensor's label: shape and dtype, and its gradient if it called retain_grad()."""
     label = f"{op.out_shape} {op.out_dtype}"
     kept = op.retained() if op.retained is not None else None
     if kept is not None and kept.grad is not None:
-        label += "\n" + grad_line(kept.grad, ran and op.saved_tensors is _FREED)
+        label += "\n" + grad_line(kept.grad, latest is not None and getattr(kept, "_grad_from", None) == latest)
     return label
 
 
@@ -377,9 +374,8 @@ def _attach(graph, clusters: dict) -> None:
 def render(graph, path, format: str | None = None, fallback_to_dot: bool = False) -> str:
     """Write `graph` to `path` (format from the extension: svg, png, pdf, or dot for the text) and
     return the path written. Without the Graphviz program `dot`, the DOT text is written beside
-    `path`; then it raises RuntimeError saying how to install Graphviz, or, with
-    `fallback_to_dot`, warns so and returns the .dot path (and then the other form, .svg or .dot,
-    that an older run left beside `path` is removed, so no stale picture remains)."""
+    `path`; then it raises RuntimeError saying how to install Graphviz, or, with `fallback_to_dot`,
+    warns so and returns the .dot path (the other form an older run left is then removed)."""
     path = os.fspath(path)
     base, ext = os.path.splitext(path)
     format = format or ext.lstrip(".") or "svg"
