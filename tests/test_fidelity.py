@@ -797,3 +797,43 @@ def test_load_takes_weights_only(tmp_path):
         other.load_state_dict(tg.load(path, **kwargs))
         for a, b in zip(other.parameters(), model.parameters()):
             np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+# ====================================================================== found in review
+
+
+def test_an_integer_and_a_mask_index_as_pytorch(torch):
+    x = np.arange(40.0).reshape(2, 5, 4)
+    mask = np.array([True, False, True, True])
+    assert_same(tg.tensor(x)[0, :, mask], torch.tensor(x)[0, :, torch.tensor(mask)], what="x[0, :, mask]")
+
+
+def test_min_of_unsigned_and_bool_tensors(torch):
+    for values in (np.array([0, 5], np.uint8), np.array([True, False])):
+        assert_same(tg.tensor(values).min(), torch.tensor(values).min(), what=f"min of {values.dtype}")
+    zero, five = np.uint8(0), np.uint8(5)
+    assert_same(tg.minimum(tg.tensor(zero), tg.tensor(five)), torch.minimum(torch.tensor(zero), torch.tensor(five)))
+
+
+def test_dim_and_axis_together_are_refused():
+    for method in ("max", "min", "sum"):
+        with pytest.raises(TypeError, match=f"{method}: give dim or axis, not both"):
+            getattr(tg.zeros(2, 3), method)(dim=0, axis=1)
+
+
+def test_out_must_fit_the_result():
+    with pytest.raises(RuntimeError, match="out="):
+        tg.add(tg.ones(3), 0, out=tg.zeros(3, dtype=tg.int64))  # float into int: refused, as PyTorch
+    with pytest.raises(RuntimeError, match="out="):
+        tg.sum(tg.ones(3), out=tg.zeros(3))  # a 0-d result into (3,): refused, not broadcast
+    out = tg.zeros(3)
+    assert tg.mul(tg.ones(3), 2.0, out=out) is out and out.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_fill_truncates_into_an_integer_tensor_as_pytorch(torch):
+    assert_same(tg.zeros(3, dtype=tg.int64).fill_(1.5), torch.zeros(3, dtype=torch.int64).fill_(1.5))
+
+
+def test_squeeze_checks_the_axis_of_a_0d_tensor():
+    with pytest.raises(ValueError, match="squeeze: axis 7"):
+        tg.tensor(3.0).squeeze(7)

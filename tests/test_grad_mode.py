@@ -412,3 +412,21 @@ def test_plain_backward_inside_enable_grad_leaves_the_mode_as_it_was(lib):
             assert lib.is_grad_enabled()
         assert not lib.is_grad_enabled()
     assert value(x.grad) == 4.0 and not x.grad.requires_grad
+
+
+def test_blocks_closed_out_of_order_restore_their_own_modes():
+    # two undecorated generators hold blocks across a yield and are closed in the order they
+    # were opened: each block restores the mode it found, not the other block's (as PyTorch's)
+    def holding(mode):
+        with mode():
+            yield
+
+    with tg.no_grad():
+        first, second = holding(tg.enable_grad), holding(tg.no_grad)
+        next(first)  # enable_grad found grad off
+        next(second)  # no_grad found grad on
+        first.close()
+        assert not tg.is_grad_enabled()  # a shared stack of saved modes would give True here
+        second.close()
+        assert tg.is_grad_enabled()
+    assert tg.is_grad_enabled()

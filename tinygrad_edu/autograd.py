@@ -28,7 +28,7 @@ from heapq import heappop, heappush
 
 import numpy
 
-from .grad_mode import enabled as _grad_enabled, set_enabled as _set_grad_enabled
+from .grad_mode import is_grad_enabled as _grad_enabled, set_enabled as _set_grad_enabled
 
 _anomaly = False  # inside detect_anomaly(): check every op's values for NaN and Inf
 
@@ -103,7 +103,7 @@ def mark_written(array) -> None:
         except TypeError:  # a base that is not an array (bytes, mmap): views of it are still seen
             continue
         if len(_written) > _prune_at:  # forget arrays that no longer exist
-            for key in [k for k, (_, ref) in _written.items() if ref() is None]:
+            for key in [k for k, (_, ref) in list(_written.items()) if ref() is None]:  # list(): threads
                 del _written[key]
             _prune_at = max(1024, 2 * len(_written))
 

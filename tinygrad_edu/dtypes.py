@@ -27,15 +27,8 @@ complex64 = np.complex64
 complex128 = np.complex128
 
 DEFAULT_FLOAT = np.dtype(np.float32)
-NAMES = ["float16", "half", "float32", "float", "float64", "double", "int8", "uint8", "int16", "short",
-         "int32", "int", "int64", "long", "bool", "complex64", "complex128"]
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
-
-
-def category(dtype) -> int:
-    """0 bool, 1 integer, 2 floating, 3 complex."""
-    return _CATEGORY[dtype.kind]
 
 
 def result_type(a, b) -> np.dtype:

@@ -2,15 +2,19 @@
 is `x.sum(dim=1)`. Each takes PyTorch's `out=`: the result is then copied into that tensor."""
 from __future__ import annotations
 
-from .tensor import Tensor
+import numpy as np
 
-
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+from .tensor import Tensor, _as_tensor as _t
 
 
 def _out(result: Tensor, out):
-    return result if out is None else out.copy_(result)
+    """`result`, or written into `out` (PyTorch's out=): of the same shape and a dtype it can hold."""
+    if out is None:
+        return result
+    if out.shape != result.shape or not np.can_cast(result.dtype, out.dtype, "same_kind"):
+        raise RuntimeError(f"out=: the result is {result.dtype} of shape {result.shape}, which does not "
+                           f"fit the given tensor ({out.dtype} of shape {out.shape})")
+    return out.copy_(result)
 
 
 def add(input, other, alpha=1, *, out=None): return _out(_t(input).add(other, alpha), out)
@@ -52,8 +56,3 @@ def unsqueeze(input, dim): return _t(input).unsqueeze(dim)
 def numel(input): return _t(input).numel()
 def clone(input): return _t(input).clone()
 
-
-FUNCTIONS = ["add", "sub", "mul", "div", "pow", "matmul", "mm", "neg", "exp", "log", "sin", "cos", "tanh",
-             "sigmoid", "relu", "abs", "sqrt", "clamp", "sum", "mean", "var", "std", "logsumexp", "argmax",
-             "argmin", "max", "min", "softmax", "log_softmax", "reshape", "flatten", "transpose", "permute", "t",
-             "squeeze", "unsqueeze", "numel", "clone"]

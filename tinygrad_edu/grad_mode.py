@@ -9,41 +9,27 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
 from contextvars import ContextVar
 
 # The switch itself: a context variable, which each thread has its own of (a new thread starts
 # from the default), and which the engine reads in one fast call per op.
 _flag = ContextVar("tinygrad_edu_grad_enabled", default=True)
-enabled = _flag.get  # enabled() -> bool, for the engine's hot path
+is_grad_enabled = _flag.get  # is_grad_enabled() -> bool
 set_enabled = _flag.set
 
 
-class _ThreadState(threading.local):
-    """The modes each thread's open blocks will restore, innermost last."""
-
-    def __init__(self):
-        self.previous = []
-
-
-state = _ThreadState()
-
-
-def is_grad_enabled() -> bool:
-    return _flag.get()
-
-
 class _GradMode:
-    """Set grad mode to `self.enabled` inside a `with` block or a decorated function."""
+    """Set grad mode to `self.enabled` inside a `with` block or a decorated function. Each block
+    restores the mode it found, even when blocks close out of order (generators, tasks)."""
 
     enabled: bool
 
     def __enter__(self):
-        state.previous.append(_flag.get())
+        self.__dict__.setdefault("previous", []).append(_flag.get())
         _flag.set(self.enabled)
 
     def __exit__(self, *exc):
-        _flag.set(state.previous.pop())
+        _flag.set(self.previous.pop())
 
     def clone(self) -> "_GradMode":
         return type(self)()
@@ -65,8 +51,7 @@ def _generator_under(mode: _GradMode, function):
 
     @functools.wraps(function)
     def under_mode(*args, **kwargs):
-        with mode.clone():
-            generator = function(*args, **kwargs)
+        generator = function(*args, **kwargs)  # runs none of its body yet
         resume, value = generator.send, None
         while True:
             try:
@@ -108,7 +93,7 @@ class set_grad_enabled(_GradMode):
         _flag.set(self.enabled)
 
     def __enter__(self):
-        state.previous.append(self.before)  # restore what came before the call, on exit
+        self.__dict__.setdefault("previous", []).append(self.before)  # restore what came before the call
         _flag.set(self.enabled)
 
     def clone(self) -> _GradMode:

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import ops
 from .autograd import mark_written
-from .grad_mode import enabled as _grad_enabled
+from .grad_mode import is_grad_enabled as _grad_enabled
 from .movement import index_steps
 
 _VIEW_OPS = (ops.Reshape, ops.Transpose, ops.GetItem, ops.BroadcastTo)  # outputs that share their input's memory
@@ -66,7 +66,8 @@ class InPlace:
 
     def fill_(self, value):
         """Set every element to `value` (a number or a 0-d tensor)."""
-        return self._update(lambda x: ops.Where.apply(_everywhere(x), x._operand(value), x), "fill_", value)
+        return self._update(lambda x: ops.Where.apply(_everywhere(x), x._operand(value), x), "fill_", value,
+                            cast="unsafe")  # as PyTorch's fill_: 1.5 into an int tensor is 1
 
     def copy_(self, src):
         """Copy `src`'s values (broadcast to this shape, converted to this dtype and device) into
@@ -110,7 +111,9 @@ class InPlace:
                     f"{who}: this tensor shares memory with the tensor it was made from (by reshape, "
                     "transpose or indexing), and changing it in place would change that one behind the "
                     "graph's back; compute out of place (y = y + 1), or clone() it first")
-            if sys.getrefcount(self._data) > _ALONE:  # a view of it, or an op's saved values, or .data held
+            # a view of it, an op's saved values, or .data held (another thread holding .data for a
+            # moment counts too: in-place changes of a recorded tensor belong to one thread)
+            if sys.getrefcount(self._data) > _ALONE:
                 raise RuntimeError(
                     f"{who}: other arrays share this tensor's memory (a view of it made by indexing, reshape "
                     "or transpose, values an op saved for backward, or its .data you hold); changing it in "

@@ -73,7 +73,7 @@ class Movement:
         if self.ndim > 2:
             raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {self.shape}; "
                              "use transpose(d0, d1) or permute")
-        return self.permute(tuple(reversed(range(self.ndim))))
+        return self.transpose()
 
     def broadcast_to(self, shape):
         return ops.BroadcastTo.apply(self, tuple(shape))
@@ -95,7 +95,7 @@ class Movement:
             keep = [s for s in self.shape if s != 1]
         else:
             dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-            drop = {normalise_axis(d, self.ndim, "squeeze", self.shape) for d in dims} if self.ndim else set()
+            drop = {normalise_axis(d, self.ndim, "squeeze", self.shape) for d in dims}
             keep = [s for i, s in enumerate(self.shape) if i not in drop or s != 1]
         return self.reshape(tuple(keep))
 
@@ -136,7 +136,7 @@ def index_steps(index, values) -> tuple:
     parts = index if isinstance(index, tuple) else (index,)
     parts = tuple(_plain_part(p, values) for p in parts)
     has_int = any(_is_int(p) for p in parts)
-    has_array = any(hasattr(p, "shape") and p.ndim > 0 and p.dtype.kind != "b" for p in parts)
+    has_array = any(hasattr(p, "shape") and p.ndim > 0 for p in parts)
     if not (has_int and has_array):
         return (parts if isinstance(index, tuple) else parts[0],)
     first, rest = [], []

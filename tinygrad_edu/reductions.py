@@ -90,9 +90,8 @@ class Reductions:
         if dim is not None and not isinstance(dim, (int, np.integer, tuple, list)):
             from .tensor import maximum
             return maximum(self, dim)
-        axes = self._axes(dim if axis is None else axis, "max")
-        keep = bool(keepdim if keepdims is None else keepdims)
-        values = ops.Max.apply(self, axes, keep)
+        axis, keep = spelled(dim, keepdim, axis, keepdims, "max")
+        values = ops.Max.apply(self, self._axes(axis, "max"), keep)
         return values if dim is None or isinstance(dim, (tuple, list)) else ValuesIndices(values, self.argmax(dim, keep))
 
     def min(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
@@ -100,8 +99,11 @@ class Reductions:
         if dim is not None and not isinstance(dim, (int, np.integer, tuple, list)):
             from .tensor import minimum
             return minimum(self, dim)
-        keep = bool(keepdim if keepdims is None else keepdims)
-        values = -(-self).max(axis=dim if axis is None else axis, keepdims=keep)
+        axis, keep = spelled(dim, keepdim, axis, keepdims, "min")
+        if self._data.dtype.kind in "fc":
+            values = -(-self).max(axis=axis, keepdims=keep)
+        else:  # no gradient to carry, and -x would wrap around for unsigned integers
+            values = self._from_op(self._data.min(axis=self._axes(axis, "min"), keepdims=keep))
         return values if dim is None or isinstance(dim, (tuple, list)) else ValuesIndices(values, self.argmin(dim, keep))
 
     def all(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):

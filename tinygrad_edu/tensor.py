@@ -120,7 +120,7 @@ class Tensor(Movement, Reductions, InPlace):
     device = property(lambda self: device_of(self._data), doc='"cpu" or "cuda:N"')
     is_leaf = property(lambda self: self._ctx is None)
     grad_fn = property(lambda self: self._ctx, doc="the op that made this tensor (None for a leaf), read-only")
-    T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))
+    T = property(lambda self: self.transpose())
 
     def size(self, dim: int | None = None):
         """The shape (a tuple), or the length of axis `dim`, as PyTorch's size()."""
@@ -457,8 +457,10 @@ def maximum(input, other) -> Tensor:
 
 def minimum(input, other) -> Tensor:
     """Elementwise smaller value; on a tie each input gets half the gradient."""
-    a, b = _promoted_pair(input, other)
-    return -maximum(-_as_tensor(a), -_as_tensor(b))
+    a, b = (_as_tensor(v) for v in _promoted_pair(input, other))
+    if a.dtype.kind not in "fc":  # no gradient to carry, and -x would wrap around for unsigned integers
+        return Tensor._from_op(a.xp.minimum(a._data, b._data))
+    return -maximum(-a, -b)
 
 
 def _promoted_pair(a, b) -> tuple:
@@ -568,20 +570,16 @@ def _as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 # The namespace that backward formulas see as `ctx.xp` under create_graph=True: NumPy's names,
 # computed with Tensor ops, so the gradient they build is itself differentiable.
 graph_xp = SimpleNamespace(
-    exp=lambda x: _t(x).exp(),
-    log=lambda x: _t(x).log(),
-    sin=lambda x: _t(x).sin(),
-    cos=lambda x: _t(x).cos(),
-    tanh=lambda x: _t(x).tanh(),
-    sign=lambda x: Tensor._from_op(_t(x).xp.sign(_t(x).data)),  # piecewise constant: no gradient
-    zeros_like=lambda x: Tensor._from_op(_t(x).xp.zeros_like(_t(x).data)),
-    broadcast_to=lambda x, shape: _t(x).broadcast_to(shape),
+    exp=lambda x: _as_tensor(x).exp(),
+    log=lambda x: _as_tensor(x).log(),
+    sin=lambda x: _as_tensor(x).sin(),
+    cos=lambda x: _as_tensor(x).cos(),
+    tanh=lambda x: _as_tensor(x).tanh(),
+    sign=lambda x: Tensor._from_op(_as_tensor(x).xp.sign(_as_tensor(x).data)),  # piecewise constant: no gradient
+    zeros_like=lambda x: Tensor._from_op(_as_tensor(x).xp.zeros_like(_as_tensor(x).data)),
+    broadcast_to=lambda x, shape: _as_tensor(x).broadcast_to(shape),
     where=where,
 )
