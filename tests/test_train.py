@@ -123,3 +123,20 @@ def test_fit_argument_errors():
         tg.fit(model, (X, Y), F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
     with pytest.raises(ValueError, match="unknown metrics"):
         Trainer(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), metrics=("f1",))
+
+
+def test_history_csv_keeps_a_key_that_starts_later_on_its_own_epochs(tmp_path):
+    class LateMetric(tg.train.Callback):  # logs "late" from the third epoch on
+        def on_epoch_end(self, trainer, epoch, logs):
+            if epoch >= 3:
+                trainer.history.records.setdefault("late", []).append(float(epoch))
+
+    x = np.zeros((8, 2), np.float32)
+    y = np.zeros(8, np.int64)
+    model = tg.nn.Linear(2, 2)
+    path = tmp_path / "h.csv"
+    trainer = Trainer(model, tg.nn.functional.cross_entropy, tg.optim.SGD(model.parameters(), lr=0.1),
+                      callbacks=[LateMetric(), HistoryLogger(path)], progress=False)
+    trainer.fit((x, y), epochs=4, batch_size=4)
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert [r["late"] for r in rows] == ["", "", "3.0", "4.0"] and [r["epoch"] for r in rows] == ["1.0", "2.0", "3.0", "4.0"]

@@ -245,6 +245,7 @@ class HistoryLogger(Callback):
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             writer.writerow(records)
-            writer.writerows(zip(*records.values()))
+            rows = max(map(len, records.values()), default=0)  # a key first logged in a later epoch
+            writer.writerows(zip(*([""] * (rows - len(v)) + list(v) for v in records.values())))  # fills its top
             text = buffer.getvalue()
         atomic_write(self.path, lambda f: f.write(text.encode()))
