@@ -1,6 +1,6 @@
 """Tensor: an array plus the op that made it.
 
-Methods delegate to the primitives in ops.py in one line, or are composites written with other
+Methods delegate to the primitives in ops/ in one line, or are composites written with other
 Tensor ops (no derivative of their own to get wrong). The Tensor API is PyTorch's (names,
 defaults, dtypes, in-place updates, who owns memory); NumPy's spellings (`axis`, `keepdims`,
 `ddof`) are accepted too. Reductions live in reductions.py, moves in movement.py, in-place

@@ -1,0 +1,138 @@
+"""Ops that move values without computing new ones: reshape, transpose, broadcast, indexing,
+joining and padding (each backward is the adjoint move)."""
+from __future__ import annotations
+
+import numpy
+
+from ..autograd import Function, sum_to
+
+
+class Reshape(Function):
+    """y = x with a new shape;  dx = g with x's shape"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.input_shape), None
+
+
+class Transpose(Function):
+    """y = x with axes permuted;  dx = g with the inverse permutation"""
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.inverse = tuple(int(i) for i in numpy.argsort([a % max(x.ndim, 1) for a in axes]))
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.transpose(ctx.inverse), None
+
+
+class BroadcastTo(Function):
+    """y = x repeated along broadcast axes;  dx = g summed back down"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
+        return ctx.xp.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return sum_to(g, ctx.input_shape), None
+
+
+class GetItem(Function):
+    """y = x[index];  dx = zeros with g added at index (repeated indices add up)"""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index, ctx.input_shape = index, x.shape
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        return IndexAdd.apply(g, ctx.index, ctx.input_shape), None
+
+
+class IndexAdd(Function):
+    """y = zeros(shape) with x added at index;  dx = g[index]  (the adjoint of GetItem)"""
+
+    @staticmethod
+    def forward(ctx, x, index, shape):
+        ctx.index = index
+        y = ctx.xp.zeros(shape, dtype=x.dtype)
+        if _has_array_index(index):
+            ctx.xp.add.at(y, index, x)  # unbuffered: repeated indices add up
+        else:
+            y[index] = x  # basic indexing never repeats an element
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return GetItem.apply(g, ctx.index), None, None
+
+
+class SetItem(Function):
+    """y = x with v written at `steps` (indices applied in turn);  dx = g with zeros there,
+    dv = g at those places (summed where v was broadcast)"""
+
+    @staticmethod
+    def forward(ctx, x, v, steps):
+        ctx.steps = steps
+        y = x.copy()
+        target = y
+        for step in steps[:-1]:  # every step but the last gives a view, so the write reaches y
+            target = target[step]
+        target[steps[-1]] = v
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        _, need_v = ctx.needs_input_grad[:2]
+        gv = g
+        for step in ctx.steps:
+            gv = gv[step]
+        return SetItem.apply(g, 0, ctx.steps), (gv if need_v else None), None
+
+
+def _has_array_index(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(hasattr(p, "shape") or isinstance(p, list) for p in parts)
+
+
+class Concatenate(Function):
+    """y = the inputs joined along `axis` (the last argument);  each input gets its slice of g"""
+
+    @staticmethod
+    def forward(ctx, *inputs):
+        *xs, axis = inputs
+        ctx.axis = axis
+        ctx.sizes = [x.shape[axis] for x in xs]
+        return ctx.xp.concatenate(xs, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        grads, start = [], 0
+        lead = (slice(None),) * (ctx.axis % g.ndim)
+        for size in ctx.sizes:
+            grads.append(g[lead + (slice(start, start + size),)])
+            start += size
+        return (*grads, None)
+
+
+class Pad(Function):
+    """y = x padded with a constant;  dx = the middle of g"""
+
+    @staticmethod
+    def forward(ctx, x, pad_width, value):
+        ctx.middle = tuple(slice(before, before + n) for (before, _), n in zip(pad_width, x.shape))
+        return ctx.xp.pad(x, pad_width or 0, constant_values=value)  # a 0-d x has no widths
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.middle], None, None
