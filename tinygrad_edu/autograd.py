@@ -16,18 +16,16 @@ differentiable Tensor functions in the second.
 """
 from __future__ import annotations
 
-import importlib
 import itertools
-import linecache
-import os
 import re
-import sys
 import weakref
 from contextlib import ContextDecorator
 from heapq import heappop, heappush
 
 import numpy
 
+from .device import array_namespace
+from .diagnostics import broadcast_failure, check_gradients, has_nan_or_inf, user_line
 from .grad_mode import is_grad_enabled as _grad_enabled, set_enabled as _set_grad_enabled
 
 _anomaly = False  # inside detect_anomaly(): check every op's values for NaN and Inf
@@ -45,37 +43,6 @@ class detect_anomaly(ContextDecorator):
     def __exit__(self, *exc):
         global _anomaly
         _anomaly = self.previous
-
-
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
-
-
-def _user_line() -> str:
-    """Where the user's code called into tinygrad_edu: the first frame outside the package."""
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        frame = frame.f_back
-    if frame is None:
-        return "an unknown line"
-    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-    return f"{frame.f_code.co_filename}, line {frame.f_lineno}" + (f": {code}" if code else "")
-
-
-def _broadcast_failure(shapes: list) -> str | None:
-    """Which axis breaks NumPy's broadcasting rule (shapes aligned from the right; on each axis
-    the lengths must be equal or one of them 1), in words."""
-    for axis in range(1, max((len(s) for s in shapes), default=0) + 1):
-        lengths = {s[-axis] for s in shapes if len(s) >= axis} - {1}
-        if len(lengths) > 1:
-            return (f"they do not broadcast: aligned from the right, axis -{axis} has lengths "
-                    f"{' and '.join(str(s[-axis]) if len(s) >= axis else '-' for s in shapes)}; "
-                    "broadcasting needs equal lengths or a 1 on every axis")
-    return None
-
-
-def _has_nan_or_inf(values) -> bool:
-    return getattr(values, "dtype", None) is not None and values.dtype.kind in "fc" and not bool(
-        array_namespace(values).isfinite(values).all())
 
 
 # In-place safety, PyTorch's version counter kept per array: every in-place write the framework
@@ -188,18 +155,18 @@ class Function:
             y = cls.forward(ctx, *inputs)
         except (ValueError, IndexError) as e:
             shapes = [x.shape for x in inputs if hasattr(x, "shape")]
-            reason = _broadcast_failure(shapes) if "broadcast" in str(e) else None
+            reason = broadcast_failure(shapes) if "broadcast" in str(e) else None
             raise type(e)(f"{cls.op_name()}: shapes {' and '.join(map(str, shapes))}: {reason or e} "
-                          f"(at {_user_line()})") from None
+                          f"(at {user_line()})") from None
         except TypeError:
             libraries = sorted({array_namespace(x).__name__ for x in inputs if hasattr(x, "shape")})
             if len(libraries) > 1:  # NumPy's and CuPy's arrays refuse to mix
                 raise TypeError(f"{cls.op_name()}: inputs are on different devices ({' and '.join(libraries)} "
-                                f"arrays); move them to one device with .to(device) (at {_user_line()})") from None
+                                f"arrays); move them to one device with .to(device) (at {user_line()})") from None
             raise
         if _anomaly:
-            ctx.created_at = _user_line()
-            if _has_nan_or_inf(y) and not any(_has_nan_or_inf(x) for x in inputs):
+            ctx.created_at = user_line()
+            if has_nan_or_inf(y) and not any(has_nan_or_inf(x) for x in inputs):
                 raise FloatingPointError(f"{cls.op_name()} produced NaN or Inf in its forward pass, "
                                          f"from finite inputs; it was called at {ctx.created_at}")
         record = record and _grad_enabled()
@@ -216,16 +183,6 @@ class Function:
 
 
 _new_object = object.__new__
-_NAMESPACES = {"numpy": numpy, "builtins": numpy}
-
-
-def array_namespace(a):
-    """The array library (numpy, cupy, ...) that owns array `a`; numpy for Python numbers."""
-    module = type(a).__module__
-    xp = _NAMESPACES.get(module)
-    if xp is None:
-        xp = _NAMESPACES[module] = importlib.import_module(module.split(".")[0])
-    return xp
 
 
 _backward_numbers = itertools.count(1)
@@ -273,7 +230,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             if _anomaly:
-                _check_gradients(ctx, g, gxs)
+                check_gradients(ctx, g, gxs)
             if len(gxs) != len(ctx.parents):
                 raise RuntimeError(f"{type(ctx).__name__}.backward returned {len(gxs)} gradients "
                                    f"for {len(ctx.parents)} inputs")
@@ -310,17 +267,6 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, targ
         return [_as_result(g, create_graph) for g in found]
     finally:
         _set_grad_enabled(previous_mode)
-
-
-def _check_gradients(ctx, g, gxs) -> None:
-    """Anomaly mode: name the op whose backward turned a finite gradient into NaN or Inf."""
-    if _has_nan_or_inf(g._data if isinstance(g, Tensor) else g):
-        return  # not this op's doing: it passed on what it was given
-    for i, gx in enumerate(gxs):
-        if gx is not None and _has_nan_or_inf(gx._data if isinstance(gx, Tensor) else gx):
-            where = getattr(ctx, "created_at", "an unknown line (run the forward inside detect_anomaly too)")
-            raise FloatingPointError(f"{ctx.op_name()}.backward produced NaN or Inf in the gradient of its "
-                                     f"input {i}; the op was created at {where}")
 
 
 def _call_backward(ctx, g):

@@ -11,7 +11,17 @@ import importlib
 
 import numpy
 
-from .autograd import array_namespace
+_NAMESPACES = {"numpy": numpy, "builtins": numpy}
+
+
+def array_namespace(a):
+    """The array library (numpy, cupy, ...) that owns array `a`; numpy for Python numbers."""
+    module = type(a).__module__
+    xp = _NAMESPACES.get(module)
+    if xp is None:
+        xp = _NAMESPACES[module] = importlib.import_module(module.split(".")[0])
+    return xp
+
 
 
 def parse(device) -> tuple[str, int]:

@@ -14,7 +14,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import ops
-from .autograd import array_namespace, mark_written, run_backward
+from .autograd import mark_written, run_backward
+from .device import array_namespace
 from .device import canonical, device_of, is_array, split_to_arguments, to_device, to_library_of
 from .display import tensor_html
 from .dtypes import DEFAULT_FLOAT, result_type, scalar_dtype

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..autograd import array_namespace
+from ..device import array_namespace
 from ..creation import get_generator
 from ..device import to_library_of
 from ..tensor import Tensor

@@ -3,7 +3,8 @@ its comment (speed on the hot path of every network, or numerical stability): lo
 the linear layer, softmax cross-entropy, and im2col/col2im for convolution."""
 from __future__ import annotations
 
-from ..autograd import Function, array_namespace
+from ..autograd import Function
+from ..device import array_namespace
 
 
 class LogSoftmax(Function):

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..autograd import array_namespace, mark_written
+from ..autograd import mark_written
+from ..device import array_namespace
 from ..device import device_of, to_device, to_library_of
 from ..tensor import Tensor
 

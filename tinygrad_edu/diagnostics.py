@@ -1,0 +1,50 @@
+"""What error messages and anomaly mode need: the user's line, which axis breaks broadcasting,
+and whether values or an op's gradients hold NaN or Inf."""
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+
+from .device import array_namespace
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_line() -> str:
+    """Where the user's code called into tinygrad_edu: the first frame outside the package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+    if frame is None:
+        return "an unknown line"
+    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return f"{frame.f_code.co_filename}, line {frame.f_lineno}" + (f": {code}" if code else "")
+
+
+def broadcast_failure(shapes: list) -> str | None:
+    """Which axis breaks NumPy's broadcasting rule (shapes aligned from the right; on each axis
+    the lengths must be equal or one of them 1), in words."""
+    for axis in range(1, max((len(s) for s in shapes), default=0) + 1):
+        lengths = {s[-axis] for s in shapes if len(s) >= axis} - {1}
+        if len(lengths) > 1:
+            return (f"they do not broadcast: aligned from the right, axis -{axis} has lengths "
+                    f"{' and '.join(str(s[-axis]) if len(s) >= axis else '-' for s in shapes)}; "
+                    "broadcasting needs equal lengths or a 1 on every axis")
+    return None
+
+
+def has_nan_or_inf(values) -> bool:
+    return getattr(values, "dtype", None) is not None and values.dtype.kind in "fc" and not bool(
+        array_namespace(values).isfinite(values).all())
+
+
+def check_gradients(ctx, g, gxs) -> None:
+    """Anomaly mode: name the op whose backward turned a finite gradient into NaN or Inf."""
+    if has_nan_or_inf(getattr(g, "_data", g)):
+        return  # not this op's doing: it passed on what it was given
+    for i, gx in enumerate(gxs):
+        if gx is not None and has_nan_or_inf(getattr(gx, "_data", gx)):
+            where = getattr(ctx, "created_at", "an unknown line (run the forward inside detect_anomaly too)")
+            raise FloatingPointError(f"{ctx.op_name()}.backward produced NaN or Inf in the gradient of its "
+                                     f"input {i}; the op was created at {where}")
