@@ -5,12 +5,13 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .device import is_cuda_available
 from .dtypes import (bool, complex64, complex128, double, float, float16, float32, float64, half, int, int8,  # noqa: A004
                      int16, int32, int64, long, short, uint8)
-from .tensor import Tensor, cat, concatenate, grad, maximum, minimum, stack, where
+from .tensor import Tensor, grad
 from .creation import (arange, eye, from_numpy, full, full_like, get_generator, linspace, manual_seed, ones,
                        ones_like, rand, rand_like, randn, randn_like, tensor, zeros, zeros_like)
-from .functions import (abs, add, argmax, argmin, clamp, clone, cos, div, exp, flatten, log, log_softmax,  # noqa: A004
-                        logsumexp, matmul, max, mean, min, mm, mul, neg, numel, permute, pow, relu, reshape,
-                        sigmoid, sin, softmax, sqrt, squeeze, std, sub, sum, t, tanh, transpose, unsqueeze, var)
+from .functions import (abs, add, argmax, argmin, cat, clamp, clone, concatenate, cos, div, exp, flatten, log,  # noqa: A004
+                        log_softmax, logsumexp, matmul, max, maximum, mean, min, minimum, mm, mul, neg, numel,
+                        permute, pow, relu, reshape, sigmoid, sin, softmax, sqrt, squeeze, stack, std, sub, sum, t,
+                        tanh, transpose, unsqueeze, var, where)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
 from .checkpoint import CheckpointError, load, save
 from . import cuda, data, nn, optim

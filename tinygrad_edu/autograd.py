@@ -384,4 +384,5 @@ def _as_result(g, create_graph: bool):
 
 
 # tensor.py builds on this module; the engine in turn needs Tensor, so it is imported last.
-from .tensor import Tensor, graph_xp  # noqa: E402  (tensor.py builds on this module)
+from .tensor import Tensor  # noqa: E402  (tensor.py builds on this module)
+from .functions import graph_xp  # noqa: E402

@@ -1,4 +1,4 @@
-"""dtype names and PyTorch's type promotion.
+"""dtype names, PyTorch's type promotion, and how data becomes an array (`as_array`).
 
 The names are PyTorch's (`tg.float32`, `tg.float`, `tg.long`, ...) and are NumPy's dtypes, so
 `Tensor(..., dtype=tg.float64)` and `x.dtype == tg.float32` both work.
@@ -13,6 +13,8 @@ plus 1 stays int32. Only when operands of the same rank meet does NumPy's rule a
 from __future__ import annotations
 
 import numpy as np
+
+from .device import is_array
 
 float16 = half = np.float16
 float32 = float = np.float32
@@ -52,3 +54,20 @@ def scalar_dtype(value, dtype: np.dtype):
     if isinstance(value, (np.floating, type(1.0))):
         return dtype if kind in "fc" else DEFAULT_FLOAT
     return dtype if kind == "c" else np.dtype(np.complex64)
+
+
+def as_array(data, dtype, copy: bool = False):
+    """`data` as an array: Python numbers and lists become float32 unless `dtype` says; an
+    array is copied with `copy` (else shared when it already has the dtype)."""
+    if is_array(data):
+        array = data.astype(data.dtype if dtype is None else dtype, copy=copy)
+    else:
+        if dtype is None and not isinstance(data, np.generic):
+            dtype = DEFAULT_FLOAT
+        try:
+            array = np.array(data, dtype=dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} {data!r:.80}: {e}") from None
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"Tensor: data of dtype {array.dtype} is not numeric")
+    return array

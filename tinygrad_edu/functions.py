@@ -1,10 +1,75 @@
-"""PyTorch's module-level forms of the Tensor methods: `tg.exp(x)` is `x.exp()`, `tg.sum(x, dim=1)`
-is `x.sum(dim=1)`. Each takes PyTorch's `out=`: the result is then copied into that tensor."""
+"""Functions of tensors: where, maximum, minimum, cat, stack; PyTorch's module-level forms of the
+Tensor methods (`tg.exp(x)` is `x.exp()`, `tg.sum(x, dim=1)` is `x.sum(dim=1)`, each with
+PyTorch's `out=`); and `graph_xp`, the namespace backward formulas use under create_graph."""
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import numpy as np
 
+from . import ops
+from .dtypes import result_type
 from .tensor import Tensor, _as_tensor as _t
+
+
+def where(condition, input, other) -> Tensor:
+    """input where condition is true, else other; the condition gets no gradient."""
+    condition = condition._data if isinstance(condition, Tensor) else condition
+    a, b = _promoted_pair(input, other)
+    return ops.Where.apply(condition, a, b)
+
+
+def maximum(input, other) -> Tensor:
+    """Elementwise larger value; on a tie each input gets half the gradient."""
+    a, b = _promoted_pair(input, other)
+    return _t(a).maximum(b)
+
+
+def minimum(input, other) -> Tensor:
+    """Elementwise smaller value; on a tie each input gets half the gradient."""
+    a, b = _promoted_pair(input, other)
+    return _t(a).minimum(b)
+
+
+def _promoted_pair(a, b) -> tuple:
+    """Two operands, at least one made a Tensor, of the dtype PyTorch's promotion gives."""
+    if isinstance(a, Tensor):
+        return a._pair(b)
+    if isinstance(b, Tensor):
+        b, a = b._pair(a)
+        return a, b
+    return Tensor(a)._pair(b)
+
+
+def cat(tensors, dim: int = 0, *, axis=None) -> Tensor:
+    """Join tensors along an existing axis (`dim`, or NumPy's `axis`); dtypes promote as in PyTorch."""
+    dim = dim if axis is None else axis
+    tensors = [_t(t) for t in tensors]
+    if not tensors:
+        raise ValueError("cat (concatenate): needs at least one tensor")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ValueError(f"cat: tensor {i} is 0-d, and 0-d tensors cannot be concatenated; "
+                             "use stack, or reshape them to (1,)")
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = result_type(np.empty(1, dtype), t._data)
+    return ops.Concatenate.apply(*[t.astype(dtype) for t in tensors], dim)
+
+
+concatenate = cat
+
+
+def stack(tensors, dim: int = 0, *, axis=None) -> Tensor:
+    """Join tensors of one shape along a new axis."""
+    dim = dim if axis is None else axis
+    tensors = [_t(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors need one shape, got {sorted(shapes)}")
+    return cat([t.unsqueeze(dim) for t in tensors], dim)
 
 
 def _out(result: Tensor, out):
@@ -56,3 +121,17 @@ def unsqueeze(input, dim): return _t(input).unsqueeze(dim)
 def numel(input): return _t(input).numel()
 def clone(input): return _t(input).clone()
 
+
+# The namespace that backward formulas see as `ctx.xp` under create_graph=True: NumPy's names,
+# computed with Tensor ops, so the gradient they build is itself differentiable.
+graph_xp = SimpleNamespace(
+    exp=lambda x: _t(x).exp(),
+    log=lambda x: _t(x).log(),
+    sin=lambda x: _t(x).sin(),
+    cos=lambda x: _t(x).cos(),
+    tanh=lambda x: _t(x).tanh(),
+    sign=lambda x: Tensor._from_op(_t(x).xp.sign(_t(x).data)),  # piecewise constant: no gradient
+    zeros_like=lambda x: Tensor._from_op(_t(x).xp.zeros_like(_t(x).data)),
+    broadcast_to=lambda x, shape: _t(x).broadcast_to(shape),
+    where=where,
+)

@@ -88,8 +88,7 @@ class Reductions:
         returns (values, indices) and `max(other)` is the elementwise maximum; NumPy's
         `max(axis=...)` returns the values alone."""
         if dim is not None and not isinstance(dim, (int, np.integer, tuple, list)):
-            from .tensor import maximum
-            return maximum(self, dim)
+            return self.maximum(dim)
         axis, keep = spelled(dim, keepdim, axis, keepdims, "max")
         values = ops.Max.apply(self, self._axes(axis, "max"), keep)
         return values if dim is None or isinstance(dim, (tuple, list)) else ValuesIndices(values, self.argmax(dim, keep))
@@ -97,8 +96,7 @@ class Reductions:
     def min(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
         """The smallest value; as max (ties share the gradient; `min(dim)` gives (values, indices))."""
         if dim is not None and not isinstance(dim, (int, np.integer, tuple, list)):
-            from .tensor import minimum
-            return minimum(self, dim)
+            return self.minimum(dim)
         axis, keep = spelled(dim, keepdim, axis, keepdims, "min")
         if self._data.dtype.kind in "fc":
             values = -(-self).max(axis=axis, keepdims=keep)
