@@ -11,6 +11,8 @@ import importlib
 
 import numpy
 
+from .device_checks import raise_failed_checks
+
 _NAMESPACES = {"numpy": numpy, "builtins": numpy}
 
 
@@ -75,7 +77,10 @@ def to_device(array, device):
     """`array` on `device`: the same array if it is there already, else a copy."""
     kind, index = parse(device)
     if kind == "cpu":
-        return array if array_namespace(array) is numpy else array.get()
+        if array_namespace(array) is numpy:
+            return array
+        raise_failed_checks()  # the host waits for the GPU here anyway
+        return array.get()
     if device_of(array) == f"cuda:{index}":
         return array
     cupy = cuda_library()

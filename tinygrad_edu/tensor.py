@@ -15,6 +15,7 @@ import numpy as np
 from . import ops
 from .autograd import mark_written, run_backward
 from .device import array_namespace, canonical, device_of, split_to_arguments, to_device, to_library_of
+from .device_checks import raise_failed_checks
 from .display import tensor_html
 from .dtypes import DEFAULT_FLOAT, as_array
 from .elementwise import Elementwise
@@ -144,9 +145,11 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
     def item(self):
         if self._data.size != 1:
             raise ValueError(f"item: only a one-element tensor has an item, this one has shape {self.shape}")
+        raise_failed_checks()
         return self._data.item()
 
     def tolist(self):
+        raise_failed_checks()
         return self._data.tolist()
 
     def __float__(self) -> float:
@@ -161,6 +164,7 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         return int(self.item())
 
     def __bool__(self) -> bool:
+        raise_failed_checks()
         return bool(self._data)
 
     def __iter__(self):

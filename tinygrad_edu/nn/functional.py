@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..device import array_namespace
 from ..creation import get_generator
-from ..device import to_library_of
+from ..device import array_namespace, to_library_of
+from ..device_checks import check_later
+from ..diagnostics import user_line
 from ..tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -102,11 +103,22 @@ def _labels(labels, num_classes: int, who: str) -> np.ndarray:
     labels = labels._data if isinstance(labels, Tensor) else labels if hasattr(labels, "shape") else np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{who}: labels must be integers, got {labels.dtype}")
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        bad = labels[(labels < 0) | (labels >= num_classes)]
-        raise ValueError(f"{who}: label {bad.flat[0]} is out of range for {num_classes} classes "
-                         f"(labels must be in [0, {num_classes - 1}])")
+    if not labels.size:
+        return labels
+    # one pass: seen as unsigned, a negative label is larger than any class
+    out_of_range = labels.view(labels.dtype.str.replace("i", "u")).max() >= num_classes
+    if array_namespace(labels) is np:
+        if out_of_range:
+            raise ValueError(_out_of_range(labels, num_classes, who))
+    else:  # on a GPU, reading the answer now would make the host wait for the GPU
+        check_later(out_of_range, lambda: _out_of_range(labels, num_classes, who), user_line())
     return labels
+
+
+def _out_of_range(labels, num_classes: int, who: str) -> str:
+    bad = labels[(labels < 0) | (labels >= num_classes)]
+    return (f"{who}: label {bad.flat[0]} is out of range for {num_classes} classes "
+            f"(labels must be in [0, {num_classes - 1}])")
 
 
 # ---------------------------------------------------------------------- convolution and pooling
