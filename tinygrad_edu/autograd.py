@@ -130,8 +130,9 @@ class Function:
         return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
 
     @classmethod
-    def apply(cls, *args):
-        """Run forward on the arrays inside the Tensor arguments; record the op if needed."""
+    def apply(cls, *args, **settings):
+        """Run forward on the arrays inside the Tensor arguments (settings such as an axis are
+        passed on as keywords); record the op if needed."""
         ctx = _new_object(cls)
         ctx.saved_tensors = ()
         inputs, parents, generation, record = [], [], 0, False
@@ -152,7 +153,7 @@ class Function:
         first = inputs[0]
         ctx.xp = numpy if type(first) is numpy.ndarray else array_namespace(first)
         try:
-            y = cls.forward(ctx, *inputs)
+            y = cls.forward(ctx, *inputs, **settings)
         except (ValueError, IndexError) as e:
             shapes = [x.shape for x in inputs if hasattr(x, "shape")]
             reason = broadcast_failure(shapes) if "broadcast" in str(e) else None
@@ -385,4 +386,4 @@ def _as_result(g, create_graph: bool):
 
 # tensor.py builds on this module; the engine in turn needs Tensor, so it is imported last.
 from .tensor import Tensor  # noqa: E402  (tensor.py builds on this module)
-from .functions import graph_xp  # noqa: E402
+from .higher_order import graph_xp  # noqa: E402

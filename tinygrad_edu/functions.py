@@ -1,9 +1,8 @@
 """Functions of tensors: where, maximum, minimum, cat, stack; PyTorch's module-level forms of the
 Tensor methods (`tg.exp(x)` is `x.exp()`, `tg.sum(x, dim=1)` is `x.sum(dim=1)`, each with
-PyTorch's `out=`); and `graph_xp`, the namespace backward formulas use under create_graph."""
+PyTorch's `out=`)."""
 from __future__ import annotations
 
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -120,18 +119,3 @@ def squeeze(input, dim=None): return _t(input).squeeze(dim)
 def unsqueeze(input, dim): return _t(input).unsqueeze(dim)
 def numel(input): return _t(input).numel()
 def clone(input): return _t(input).clone()
-
-
-# The namespace that backward formulas see as `ctx.xp` under create_graph=True: NumPy's names,
-# computed with Tensor ops, so the gradient they build is itself differentiable.
-graph_xp = SimpleNamespace(
-    exp=lambda x: _t(x).exp(),
-    log=lambda x: _t(x).log(),
-    sin=lambda x: _t(x).sin(),
-    cos=lambda x: _t(x).cos(),
-    tanh=lambda x: _t(x).tanh(),
-    sign=lambda x: Tensor._from_op(_t(x).xp.sign(_t(x).data)),  # piecewise constant: no gradient
-    zeros_like=lambda x: Tensor._from_op(_t(x).xp.zeros_like(_t(x).data)),
-    broadcast_to=lambda x, shape: _t(x).broadcast_to(shape),
-    where=where,
-)
