@@ -1,5 +1,5 @@
 """What error messages and anomaly mode need: the user's line, which axis breaks broadcasting,
-and whether values or an op's gradients hold NaN or Inf."""
+and whether values hold NaN or Inf."""
 from __future__ import annotations
 
 import linecache
@@ -37,14 +37,3 @@ def broadcast_failure(shapes: list) -> str | None:
 def has_nan_or_inf(values) -> bool:
     return getattr(values, "dtype", None) is not None and values.dtype.kind in "fc" and not bool(
         array_namespace(values).isfinite(values).all())
-
-
-def check_gradients(ctx, g, gxs) -> None:
-    """Anomaly mode: name the op whose backward turned a finite gradient into NaN or Inf."""
-    if has_nan_or_inf(getattr(g, "_data", g)):
-        return  # not this op's doing: it passed on what it was given
-    for i, gx in enumerate(gxs):
-        if gx is not None and has_nan_or_inf(getattr(gx, "_data", gx)):
-            where = getattr(ctx, "created_at", "an unknown line (run the forward inside detect_anomaly too)")
-            raise FloatingPointError(f"{ctx.op_name()}.backward produced NaN or Inf in the gradient of its "
-                                     f"input {i}; the op was created at {where}")

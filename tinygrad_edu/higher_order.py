@@ -10,7 +10,38 @@ rather than working at first order and failing at second.
 from __future__ import annotations
 
 from .functions import maximum, minimum, where
+from .graph import AccumulateGrad
 from .tensor import Tensor, _as_tensor
+
+
+def backward_with_graph(ctx, g):
+    """Run the op's backward on Tensors: the saved inputs and outputs become Tensors connected to
+    the graph (other saved arrays stay constants) and `ctx.xp` is `graph_xp`, so the gradient it
+    returns is itself differentiable."""
+    saved, array_xp = ctx.saved_tensors, ctx.xp
+    ctx.saved_tensors, ctx.xp = _saved_as_tensors(ctx, saved), graph_xp
+    try:
+        return type(ctx).backward(ctx, g)
+    finally:
+        ctx.saved_tensors, ctx.xp = saved, array_xp
+
+
+def _saved_as_tensors(ctx, saved: tuple) -> tuple:
+    if not saved:
+        return saved
+    origin = {i: node for i, node in zip(ctx.input_ids, ctx.next_functions) if node is not None}
+    origin.setdefault(ctx.output_id, ctx)
+    return tuple(s if origin.get(id(s)) is None else _tensor_of(origin[id(s)], s) for s in saved)
+
+
+def _tensor_of(node, data) -> Tensor:
+    """A Tensor standing for `node`'s output in the graph: a leaf itself, or a stand-in whose
+    grad_fn is the op (gradients are kept per node, so any stand-in will do)."""
+    if isinstance(node, AccumulateGrad):
+        return node.leaf
+    t = Tensor._from_op(data)
+    t._ctx, t._requires_grad = node, True
+    return t
 
 
 def _constant(fill):

@@ -13,7 +13,6 @@ import weakref
 import numpy as np
 
 from . import ops
-from .autograd import mark_written, run_backward
 from .device import array_namespace, canonical, device_of, split_to_arguments, to_device, to_library_of
 from .device_checks import raise_failed_checks
 from .display import tensor_html
@@ -22,6 +21,7 @@ from .elementwise import Elementwise
 from .inplace import InPlace
 from .movement import Movement
 from .reductions import Reductions
+from .versions import mark_written
 
 
 def _operator(op, reflected: bool = False):
@@ -53,7 +53,8 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
     stays float64), `dtype` converts; `device` ("cpu", "cuda", "cuda:N") puts the values there.
     """
 
-    __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "name", "_hooks", "_grad_from", "__weakref__")
+    __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "name", "_hooks", "_grad_from", "_accumulator",
+                 "__weakref__")
     __array_ufunc__ = None  # NumPy defers to our reflected operators; np.exp(t) fails loudly
     __hash__ = object.__hash__  # == is elementwise, so hash by identity explicitly
 
@@ -63,7 +64,7 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
             self._data = to_device(self._data, device)
         self.grad = None
         self._ctx = None
-        self._hooks = None
+        self._hooks = self._accumulator = None
         self.name = name
         self._requires_grad = False
         if requires_grad:
@@ -75,7 +76,8 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         if type(y) is not np.ndarray:
             y = as_array(y, None) if isinstance(y, (np.generic, float, int)) else y
         t = object.__new__(Tensor)
-        t._data, t.grad, t._requires_grad, t._ctx, t.name, t._hooks = y, None, False, None, None, None
+        t._data, t.grad, t._requires_grad, t._ctx, t.name, t._hooks, t._accumulator = (
+            y, None, False, None, None, None, None)
         return t
 
     # ------------------------------------------------------------------ properties
@@ -111,8 +113,11 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         # step ever writes into an array the user passed in.
         if value is self._data:
             mark_written(value)
-        else:
-            self._data = value._data if isinstance(value, Tensor) else as_array(value, None, copy=True)
+            return
+        old = self._data
+        self._data = value._data if isinstance(value, Tensor) else as_array(value, None, copy=True)
+        if self._data.shape != old.shape or self._data.dtype != old.dtype:
+            self._accumulator = None  # graphs recorded from now on see the new shape and dtype
 
     shape = property(lambda self: self._data.shape)
     ndim = property(lambda self: self._data.ndim)
@@ -343,3 +348,7 @@ def _seed_gradient(y: Tensor, g, who: str, create_graph: bool):
 
 def _as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+# The engine works on Tensors, so it is imported once the class exists.
+from .engine import run_backward  # noqa: E402

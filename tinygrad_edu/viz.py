@@ -29,11 +29,11 @@ import os
 import shutil
 import warnings
 from contextlib import contextmanager
-from heapq import heappop, heappush
 
 import numpy as np
 
-from .autograd import _FREED
+from .function import FREED
+from .graph import AccumulateGrad, walk
 from .tensor import Tensor
 
 INSTALL_HINT = ("the Graphviz program 'dot' is not installed; install it (Debian/Ubuntu: "
@@ -57,31 +57,18 @@ def trace(model):
 
 def _tagger(name: str, kind: str):
     def hook(module, args, output):
-        stop = {id(a._ctx) for a in args if isinstance(a, Tensor) and a._ctx is not None}
-        stack = [output._ctx] if isinstance(output, Tensor) and output._ctx is not None else []
-        while stack:  # ops between this module's inputs and its output; inner modules tagged first
-            op = stack.pop()
-            if id(op) in stop or getattr(op, "module", None) is not None and op.module[0] != name:
-                continue
-            if getattr(op, "module", None) is None:
+        if not isinstance(output, Tensor) or output._ctx is None:
+            return
+        inputs = {a._ctx for a in args if isinstance(a, Tensor) and a._ctx is not None}
+        for op in walk([output._ctx], stop=inputs):  # the ops between the module's inputs and output
+            if _is_op(op) and getattr(op, "module", None) is None:  # inner modules tagged theirs first
                 op.module = (name, kind)
-                stack.extend(p for p in op.parents if _is_op(p))
     return hook
 
 
 def backward_order(output: Tensor) -> list:
     """The recorded ops in the order backward runs them (the engine's rule: latest generation first)."""
-    if output._ctx is None:
-        return []
-    order, queue, seen = [], [(-output._ctx.generation, 0, output._ctx)], {id(output._ctx)}
-    while queue:
-        op = heappop(queue)[2]
-        order.append(op)
-        for parent in op.parents:
-            if _is_op(parent) and id(parent) not in seen:
-                seen.add(id(parent))
-                heappush(queue, (-parent.generation, len(seen), parent))
-    return order
+    return [] if output._ctx is None else [node for node in walk([output._ctx]) if _is_op(node)]
 
 
 def _inside(op, path: str) -> bool:
@@ -90,8 +77,8 @@ def _inside(op, path: str) -> bool:
     return tagged == path or tagged.startswith(path + ".")
 
 
-def _is_op(parent) -> bool:
-    return parent is not None and parent is not False and not isinstance(parent, Tensor)
+def _is_op(node) -> bool:
+    return node is not None and not isinstance(node, AccumulateGrad)
 
 
 def _summary(values: np.ndarray) -> str:
@@ -123,7 +110,7 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
     names = {id(t): n for n, t in names.items()}
     graph = graphviz.Digraph(graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
                              node_attr={"fontname": "Helvetica", "fontsize": "11"})
-    ops = _ops_of(output)
+    ops = backward_order(output)
     numbers = {id(op): i + 1 for i, op in enumerate(backward_order(output))} if show_backward_order else {}
     clusters, node_of_op, has_grad, folded_ids = {}, {}, [], {}
 
@@ -161,13 +148,11 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
     # A .grad is this graph's when the backward that wrote it last is the one that last ran from
     # this graph's output (the engine numbers each backward, on the ops it runs and the .grad it writes).
     latest = getattr(output._ctx, "ran_in", None)
-    fresh = {id(p) for op in ops for p in op.parents
-             if isinstance(p, Tensor) and latest is not None and getattr(p, "_grad_from", None) == latest}
+    leaves = [(op, p.leaf) for op in ops for p in op.next_functions if isinstance(p, AccumulateGrad)]
+    fresh = {id(t) for _, t in leaves if latest is not None and getattr(t, "_grad_from", None) == latest}
     users = {}  # leaf id -> the nodes that use it; a leaf used only inside one folded module goes in its node
-    for op in ops:
-        for p in op.parents:
-            if isinstance(p, Tensor):
-                users.setdefault(id(p), set()).add(node_of_op[id(op)])
+    for op, t in leaves:
+        users.setdefault(id(t), set()).add(node_of_op[id(op)])
     tensor_ids, stale = {}, []
 
     def tensor_node(key, label, fill, red=False, shape="ellipse", where=graph):
@@ -200,20 +185,18 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
     for op in ops:
         node = node_of_op[id(op)]
         kept = _kept_inputs(op)
-        for i, parent in enumerate(op.parents):
-            if isinstance(parent, Tensor) and node in folds and users[id(parent)] == {node}:
-                folds[node][2].append(parent)
+        for i, parent in enumerate(op.next_functions):
+            if isinstance(parent, AccumulateGrad) and node in folds and users[id(parent.leaf)] == {node}:
+                folds[node][2].append(parent.leaf)
                 continue
-            if parent is False or parent is None:
+            if parent is None:
                 value = kept.get(i)
-                if parent is False and (value is None or node in folds):
-                    continue  # a number or setting (an axis) the op did not keep, or one inside a folded module
                 key = ("const", id(value)) if value is not None else ("const", id(op), i)
                 label = _constant_label(value) if value is not None else "constant\n" + (
-                    "(value freed by backward)" if op.saved_tensors is _FREED else "(needs no gradient)")
+                    "(value freed by backward)" if op.saved_tensors is FREED else "(needs no gradient)")
                 source = tensor_node(key, label, COLORS["constant"], shape="ellipse" if value is None or value.size > 4 else "plaintext")
-            elif isinstance(parent, Tensor):
-                source = leaf(parent)
+            elif isinstance(parent, AccumulateGrad):
+                source = leaf(parent.leaf)
             elif node_of_op[id(parent)] == node:
                 continue  # inside one folded module
             else:
@@ -299,8 +282,8 @@ def _kept_inputs(op) -> dict:
     if not isinstance(saved, tuple) or not saved or ids is None:
         return {}
     by_id = {id(s): s for s in saved if hasattr(s, "shape")}
-    return {i: by_id[ids[i]] for i, p in enumerate(op.parents)
-            if (p is None or p is False) and i < len(ids) and ids[i] in by_id}
+    return {i: by_id[ids[i]] for i, p in enumerate(op.next_functions)
+            if p is None and i < len(ids) and ids[i] in by_id}
 
 
 def _constant_label(value) -> str:
@@ -334,21 +317,6 @@ def _output_label(op, grad_line, latest) -> str:
     if kept is not None and kept.grad is not None:
         label += "\n" + grad_line(kept.grad, latest is not None and getattr(kept, "_grad_from", None) == latest)
     return label
-
-
-def _ops_of(output: Tensor) -> list:
-    """Every recorded op behind `output` (iterative walk, each once)."""
-    if output._ctx is None:
-        return []
-    ops, seen, stack = [], {id(output._ctx)}, [output._ctx]
-    while stack:
-        op = stack.pop()
-        ops.append(op)
-        for parent in op.parents:
-            if _is_op(parent) and id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
-    return ops
 
 
 def _cluster(clusters: dict, path: str, ops, kinds: dict):

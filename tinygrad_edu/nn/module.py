@@ -10,11 +10,11 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..autograd import mark_written
-from ..grad_mode import no_grad
 from ..device import split_to_arguments, to_device, to_library_of
 from ..display import Shown, module_html, show, table as html_table
+from ..grad_mode import no_grad
 from ..tensor import Tensor
+from ..versions import mark_written
 from .keras import KerasMixin
 
 
@@ -169,7 +169,7 @@ class Module(KerasMixin):
             if device is not None:
                 data = to_device(data, device)
             if data is not t._data:
-                t._data, t.grad = data, None
+                t._data, t.grad, t._accumulator = data, None, None  # new values: graphs start afresh
         return self
 
     # ------------------------------------------------------------------ state

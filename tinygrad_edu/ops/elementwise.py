@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy
 
-from ..autograd import Function
+from ..function import Function
 from ..device import device_of, to_device
 
 

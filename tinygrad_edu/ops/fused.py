@@ -3,7 +3,7 @@ its comment (speed on the hot path of every network, or numerical stability): lo
 the linear layer, softmax cross-entropy, and im2col/col2im for convolution."""
 from __future__ import annotations
 
-from ..autograd import Function
+from ..function import Function
 from ..device import array_namespace
 
 

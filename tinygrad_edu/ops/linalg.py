@@ -1,7 +1,7 @@
 """The matrix product, for 1-D, 2-D and batched operands."""
 from __future__ import annotations
 
-from ..autograd import Function
+from ..function import Function
 
 
 class Matmul(Function):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from ..autograd import Function, sum_to
+from ..function import Function
 
 
 class Reshape(Function):
@@ -136,3 +136,15 @@ class Pad(Function):
     @staticmethod
     def backward(ctx, g):
         return g[ctx.middle], None, None
+
+
+def sum_to(g, shape: tuple):
+    """Adjoint of broadcasting: sum `g` (array or Tensor) down to `shape`.
+
+    Leading axes that broadcasting added are summed away, axes of length 1 are summed with
+    keepdims; any other mismatch is left for the caller to report."""
+    lead = g.ndim - len(shape)
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    stretched = tuple([i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1])
+    return g.sum(axis=stretched, keepdims=True) if stretched else g

@@ -1,7 +1,7 @@
 """Reductions: sum and max over axes."""
 from __future__ import annotations
 
-from ..autograd import Function
+from ..function import Function
 
 
 def _keepdims_shape(shape: tuple, axis: tuple) -> tuple:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import mark_written
+from ..versions import mark_written
 
 
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> float:

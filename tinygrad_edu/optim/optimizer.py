@@ -12,10 +12,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..autograd import mark_written
 from ..device import array_namespace
 from ..device import device_of, to_device, to_library_of
 from ..tensor import Tensor
+from ..versions import mark_written
 
 
 def check_number(where: str, name: str, value, at_least=None, above=None, below=None, at_most=None,

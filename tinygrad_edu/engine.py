@@ -1,0 +1,95 @@
+"""The reverse-mode engine: backpropagation over the recorded graph.
+
+`run_backward` is the textbook algorithm. Walk the graph from the output, latest node first
+(graph.walk), so that a node runs only once every gradient sent to it has arrived; give each
+node the sum of those gradients; its backward returns one gradient per input, each sent on to
+the node that input came from. A leaf's accumulate node adds what reaches it to `.grad`.
+
+Each feature around the loop is one call into its own module: hooks and retained gradients
+(hooks.py), in-place checks, freeing saved values and anomaly checks (`backward_step`,
+function.py), create_graph (higher_order.py), leaf accumulation (graph.py). Gradients flow as
+plain arrays, which is fast; with `create_graph=True` they flow as Tensors, so that they are
+themselves differentiable.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy
+
+from .grad_mode import set_grad_enabled
+from .graph import node_of, walk
+from .hooks import run_hooks
+from .ops.movement import sum_to
+from .tensor import Tensor
+
+_numbers = itertools.count(1)
+
+
+class Backward:
+    """The settings of one backward pass, which every node's backward_step sees."""
+
+    __slots__ = ("number", "create_graph", "retain_graph", "accumulate", "handed_out")
+
+    def __init__(self, create_graph: bool, retain_graph: bool, accumulate: bool):
+        self.number = next(_numbers)  # marks the nodes this pass runs and the .grad it writes (viz)
+        self.create_graph, self.retain_graph, self.accumulate = bool(create_graph), retain_graph, accumulate
+        self.handed_out = set()  # ids of gradients given out already (so that no two .grad alias)
+
+
+def run_backward(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, targets=None):
+    """Propagate `root_grads` from the Tensors `roots` back through the graph. With
+    `targets=None` the gradients accumulate into the `.grad` of leaves that require grad;
+    otherwise the gradients reaching the Tensors `targets` are returned (None where unreached)."""
+    run = Backward(create_graph, retain_graph, accumulate=targets is None)
+    grads = {}  # node -> the sum of the gradients sent to it so far
+    for root, g in zip(roots, root_grads):
+        node = node_of(root)
+        grads[node] = g if node not in grads else grads[node] + g
+        run.handed_out.add(id(g))
+    wanted = {} if targets is None else dict.fromkeys(map(node_of, targets))
+    create_graph = run.create_graph
+    with set_grad_enabled(create_graph):
+        for node in walk(list(grads)):
+            g = grads.pop(node, None)
+            if g is None:
+                continue  # reachable, but no gradient flows this way
+            if node.hooks is not None or node.retained is not None:
+                g = run_hooks(node, g, run)
+            if wanted and node in wanted:
+                wanted[node] = g
+            for next_node, gx in zip(node.next_functions, node.backward_step(g, run)):
+                if next_node is None or gx is None:
+                    continue
+                if (isinstance(gx, Tensor) is not create_graph or gx.shape != next_node.out_shape
+                        or gx.dtype != next_node.out_dtype):
+                    gx = fit(gx, next_node, node, create_graph)
+                previous = grads.get(next_node)
+                grads[next_node] = gx if previous is None else previous + gx  # not in place: gx may be shared
+    return None if targets is None else [_returned(wanted[node_of(t)]) for t in targets]
+
+
+def fit(gx, next_node, node, create_graph: bool):
+    """Give a gradient the engine's type (array, or Tensor under create_graph) and its input's
+    shape (a broadcast is summed back down) and dtype, or explain what `node`'s backward got wrong."""
+    if create_graph:
+        gx = gx if isinstance(gx, Tensor) else Tensor._from_op(gx)
+    elif isinstance(gx, Tensor):
+        gx = gx._data
+    elif isinstance(gx, numpy.generic):
+        gx = numpy.asarray(gx)
+    shape, dtype = next_node.out_shape, next_node.out_dtype
+    if gx.shape != shape:
+        summed = sum_to(gx, shape) if gx.ndim >= len(shape) else gx
+        if summed.shape != shape:
+            raise ValueError(f"{type(node).__name__}.backward returned a gradient of shape "
+                             f"{gx.shape} for an input of shape {shape}")
+        gx = summed
+    return gx if gx.dtype == dtype else gx.astype(dtype)
+
+
+def _returned(g):
+    """A gradient handed to the caller of grad(): a Tensor that shares memory with nothing else."""
+    if g is None or isinstance(g, Tensor):
+        return g
+    return Tensor._from_op(g.copy() if g.base is not None or not getattr(g.flags, "writeable", True) else g)

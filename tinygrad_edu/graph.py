@@ -1,0 +1,104 @@
+"""The recorded graph: its nodes, the one walker over them, and the leaves' accumulate nodes.
+
+A node is an op (a `Function` object, the `grad_fn` of the Tensor it made) or an `AccumulateGrad`
+(the end of every path at a leaf that requires grad). Each node lists where its inputs came from
+in `next_functions`: a node, or None for an input that needs no gradient. `generation` orders
+them: an op's is one more than its inputs' highest, a leaf's accumulate node's is -1, so walking
+latest generation first reaches a node only after every node that sends it a gradient.
+"""
+from __future__ import annotations
+
+import weakref
+from heapq import heapify, heappop, heappush
+
+from .device import array_namespace
+from .tensor import Tensor
+
+
+def walk(roots: list, stop=frozenset()):
+    """Every node reachable from the nodes `roots` (but not through the nodes in `stop`), each once,
+    latest generation first: the order in which backward runs them. The one graph walker: the
+    engine, viz and the tests use it."""
+    heap = [(-node.generation, i, node) for i, node in enumerate(roots)]
+    heapify(heap)
+    seen = set(roots) | stop
+    while heap:
+        node = heappop(heap)[2]
+        yield node
+        for next_node in node.next_functions:
+            if next_node not in seen and next_node is not None:
+                seen.add(next_node)
+                heappush(heap, (-next_node.generation, len(seen), next_node))
+
+
+def node_of(t):
+    """The node a gradient for Tensor `t` goes to: its grad_fn, or its leaf's accumulate node."""
+    return t._ctx if t._ctx is not None else accumulator_of(t)
+
+
+def accumulator_of(leaf):
+    """The leaf's one AccumulateGrad node (the leaf holds it weakly, the graph strongly)."""
+    ref = leaf._accumulator
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(leaf)
+        leaf._accumulator = weakref.ref(node)
+    return node
+
+
+class AccumulateGrad:
+    """The node at a leaf (PyTorch's AccumulateGrad): adds the gradient that reaches it to
+    `leaf.grad`. Generation -1 makes it run after every op, once, with the whole gradient. It
+    keeps the leaf's shape and dtype as the graph recorded them; a leaf whose values are replaced
+    by others of another shape or dtype gets a new one (Tensor.data, Module.to)."""
+
+    __slots__ = ("leaf", "ran_in", "out_shape", "out_dtype", "__weakref__")
+    generation = -1
+    next_functions = ()
+    retained = None
+    hooks = property(lambda self: self.leaf._hooks)  # a leaf's hooks stay on the leaf
+
+    def __init__(self, leaf):
+        self.leaf = leaf
+        self.out_shape, self.out_dtype = leaf._data.shape, leaf._data.dtype
+
+    @staticmethod
+    def op_name() -> str:
+        return "accumulate_grad"
+
+    def backward_step(self, g, run) -> tuple:
+        """Add g to the leaf's .grad (not under grad(), which returns gradients instead)."""
+        self.ran_in = run.number
+        values = self.leaf._data
+        if values.shape != self.out_shape or values.dtype != self.out_dtype:
+            raise RuntimeError(f"backward: a leaf that was {self.out_shape} {self.out_dtype} in the forward pass now "
+                               f"holds {values.shape} {values.dtype} (its values were replaced since); run the "
+                               "forward pass again")
+        if run.accumulate:
+            accumulate(self.leaf, g, run)
+        return ()
+
+
+def accumulate(t, g, run) -> None:
+    """t.grad += g, without sharing memory: no two .grad arrays (and no .grad and input) alias."""
+    t._grad_from = run.number  # which backward wrote this .grad last (viz tells stale gradients by it)
+    if run.create_graph:
+        g = g if isinstance(g, Tensor) else Tensor._from_op(g)
+        if t.grad is None and id(g) in run.handed_out:
+            g = g.clone()
+        run.handed_out.add(id(g))
+        t.grad = g if t.grad is None else t.grad + g
+        return
+    current = t.grad
+    if current is None:
+        # A fresh array nobody else holds can be kept; otherwise keep a copy.
+        if id(g) in run.handed_out or g.base is not None or not getattr(g.flags, "writeable", True):
+            g = g.copy()
+        run.handed_out.add(id(g))
+        t.grad = Tensor._from_op(g)
+    elif current._ctx is None and current._data.dtype == g.dtype:
+        total = current._data + g  # not +=: an op may have saved the old .grad array
+        current._data = total if total.shape else array_namespace(g).asarray(total)
+    else:
+        t.grad = Tensor._from_op(current._data + g)
+
