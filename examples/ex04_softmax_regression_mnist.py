@@ -19,7 +19,8 @@ def train_softmax(train, test, epochs, lr=0.1):
     one_hot = F.one_hot(y, 10).numpy()  # the lecture's one-hot targets
     model = SoftmaxRegression(x.shape[1], 10, generator=0)
     history = tg.fit(model, (x, one_hot), F.cross_entropy, optim.SGD(model.parameters(), lr=lr), epochs=epochs,
-                     batch_size=64, validation_data=(x_test, F.one_hot(y_test, 10).numpy()), seed=0, progress=False)
+                     batch_size=64, validation_data=(x_test, F.one_hot(y_test, 10).numpy()), generator=0,
+                     progress=False)
     return history
 
 

@@ -19,7 +19,7 @@ def run(train, test, batch_size, epochs, lr=0.1, schedule=None):
     optimizer = optim.SGD(model.parameters(), lr=lr)
     scheduler = schedule(optimizer) if schedule else None
     return tg.fit(model, train, F.cross_entropy, optimizer, epochs=epochs, batch_size=batch_size,
-                  validation_data=test, scheduler=scheduler, seed=0, progress=False)
+                  validation_data=test, scheduler=scheduler, generator=0, progress=False)
 
 
 def main(argv=None) -> dict:

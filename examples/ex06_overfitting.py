@@ -19,9 +19,9 @@ def mlp(width, dropout=0.0):
 
 
 def fit(model, train, test, epochs, callbacks=(), transform=None, validation=None):
-    loader = DataLoader(train, batch_size=32, shuffle=True, seed=0, transform=transform)
+    loader = DataLoader(train, batch_size=32, shuffle=True, generator=0, transform=transform)
     history = tg.fit(model, loader, F.cross_entropy, optim.Adam(model.parameters(), lr=1e-3), epochs=epochs,
-                     val_data=validation or test, callbacks=callbacks, progress=False)
+                     validation_data=validation or test, callbacks=callbacks, progress=False)
     train_acc = tg.evaluate(model, train, F.cross_entropy)["accuracy"]
     return history, train_acc, tg.evaluate(model, test, F.cross_entropy)["accuracy"]
 
@@ -48,7 +48,7 @@ def main(argv=None) -> dict:
         print(f"width {width:3d}: train {train_acc:.4f}, test {test_acc:.4f}")
         results[f"width {width}"] = (train_acc, test_acc)
 
-    (x_fit, y_fit), validation = train_val_split(*train, val_fraction=0.2, seed=0)
+    (x_fit, y_fit), validation = train_val_split(*train, val_fraction=0.2, generator=0)
     stopper = EarlyStopping("val_loss", patience=3)
     model = mlp(400)
     history, train_acc, test_acc = fit(model, (x_fit, y_fit), test, epochs, [stopper], validation=validation)

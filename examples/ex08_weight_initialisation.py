@@ -14,7 +14,7 @@ from tinygrad_edu import nn, optim, plots
 from tinygrad_edu.data import mnist_splits
 
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
-INITS = {"std 1": 1.0, "std 0.01": 0.01, "Xavier": "xavier", "He": "he"}
+INITS = {"std 1": 1.0, "std 0.01": 0.01, "Xavier": "lecun", "He": "he"}  # the book's Xavier, sqrt(1/n)
 
 
 def main(argv=None) -> dict:
@@ -47,7 +47,7 @@ def main(argv=None) -> dict:
     iterations = 200 if args.fast else 2000
     print(f"data: {about}; 5-layer ReLU net, SGD lr 0.01, batch 128, {iterations} iterations")
     rng, final = np.random.default_rng(0), {}
-    for init_name, init in (("std 0.01", 0.01), ("Xavier", "xavier"), ("He", "he")):
+    for init_name, init in (("std 0.01", 0.01), ("Xavier", "lecun"), ("He", "he")):
         model = MultiLayerNet(784, [100] * 4, 10, weight_init_std=init, generator=0)
         optimizer = optim.SGD(model.parameters(), lr=0.01)
         curve = []

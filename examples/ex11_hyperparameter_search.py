@@ -28,7 +28,8 @@ def make_objective(train, validation, epochs):
         model = MultiLayerNet(784, [100] * 5, 10, generator=0)
         loss_fn = lambda out, y: F.cross_entropy(out, y) + F.l2_penalty(model.weights(), weight_decay)  # noqa: E731
         history = fit(model, train, loss_fn, optim.SGD(model.parameters(), lr=lr), epochs=epochs, batch_size=100,
-                      val_data=validation, seed=0, progress=False, callbacks=[OptunaPruning(trial, "val_accuracy")])
+                      validation_data=validation, generator=0, progress=False,
+                      callbacks=[OptunaPruning(trial, "val_accuracy")])
         return history["val_accuracy"][-1]
     return objective
 
@@ -48,12 +49,12 @@ def main(argv=None) -> dict:
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # a line per trial is too many for a lecture
 
     (x, y), _, about = mnist_splits(download=False)
-    train, validation = train_val_split(x[:500], y[:500], val_fraction=0.2, seed=0)  # the book: 500 samples
+    train, validation = train_val_split(x[:500], y[:500], val_fraction=0.2, generator=0)  # the book's 500
     print(f"data: {about}; 500 samples, 20% held out for validation; {trials_count} trials of up to {epochs} epochs")
 
     pruner = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=min(10, epochs - 1))
     study = run_study(make_objective(train, validation, epochs), trials_count, storage=args.storage,
-                      study_name=args.study_name, n_jobs=args.jobs, seed=args.seed, pruner=pruner)
+                      study_name=args.study_name, n_jobs=args.jobs, generator=args.seed, pruner=pruner)
 
     # the whole study (every worker's trials); a pruned trial counts with the last accuracy it reported
     states = optuna.trial.TrialState

@@ -23,7 +23,7 @@ def main(argv=None) -> dict:
     model = SimpleConvNet((1, 28, 28), filter_num=30, filter_size=5, hidden_size=100, weight_init_std="he", generator=0)
     model.summary((1, 28, 28))
     history = tg.fit(model, (x, y), F.cross_entropy, optim.Adam(model.parameters(), lr=1e-3), epochs=args.epochs,
-                     batch_size=100, validation_data=test, seed=0, progress=not args.fast)
+                     batch_size=100, validation_data=test, generator=0, progress=not args.fast)
     for epoch, (train_acc, test_acc) in enumerate(zip(history["accuracy"], history["val_accuracy"]), 1):
         print(f"epoch {epoch}: train accuracy {train_acc:.4f}, test accuracy {test_acc:.4f}")
     return {"test_accuracy": history["val_accuracy"][-1]}

@@ -120,8 +120,9 @@ def test_gradcheck_refuses_float32_naming_the_dtype():
         tg.gradcheck(lambda t: t * 2, tg.Tensor([1.0], requires_grad=True))
 
 
-@pytest.mark.parametrize("name, same_as", [("He", "he"), ("XAVIER", "xavier"), ("Relu", "relu"),
-                                           ("Sigmoid", "sigmoid"), ("Default", "default")])
+@pytest.mark.parametrize("name, same_as", [("He", "he"), ("Kaiming", "kaiming"), ("XAVIER", "xavier"),
+                                           ("Relu", "relu"), ("Sigmoid", "sigmoid"), ("LeCun", "lecun"),
+                                           ("Default", "default")])
 def test_init_names_ignore_case(name, same_as):
     a = nn.Linear(20, 5, init=name, generator=0)
     b = nn.Linear(20, 5, init=same_as, generator=0)

@@ -65,7 +65,7 @@ def test_trainer_checkpoint_is_safetensors_and_a_version_1_checkpoint_still_resu
         return m, tg.Trainer(m, F.cross_entropy, opt, optim.lr_scheduler.StepLR(opt, 2, 0.5), progress=False)
 
     half_model, half = make()
-    half.fit((X, Y), epochs=2, batch_size=16, seed=7)
+    half.fit((X, Y), epochs=2, batch_size=16, generator=7)
     half.save_checkpoint(tmp_path / "v2.ckpt")
     save_version_1(half.state_dict(), tmp_path / "v1.npz")
     with safe_open(tmp_path / "v2.ckpt", framework="numpy") as f:
@@ -74,7 +74,7 @@ def test_trainer_checkpoint_is_safetensors_and_a_version_1_checkpoint_still_resu
     for name in ("v2.ckpt", "v1.npz"):
         resumed_model, resumed = make()
         resumed.load_checkpoint(tmp_path / name)
-        resumed.fit((X, Y), epochs=4, batch_size=16, seed=1)
+        resumed.fit((X, Y), epochs=4, batch_size=16, generator=1)
         finals.append((resumed_model.state_dict(), resumed.history["loss"]))
     assert same(finals[0][0], finals[1][0]) and finals[0][1] == finals[1][1]
 

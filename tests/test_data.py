@@ -29,20 +29,21 @@ def test_loader_batches_every_sample_once_and_keeps_dtypes():
     assert [b[0].shape for b in batches] == [(4, 1), (4, 1), (2, 1)] and len(DataLoader((x, y), 4)) == 3
     assert batches[0][0].dtype == np.float32 and batches[0][1].dtype == np.int64
     assert len(list(DataLoader((x, y), batch_size=4, drop_last=True))) == 2
-    shuffled = DataLoader((x, y), batch_size=3, shuffle=True, seed=0)
+    shuffled = DataLoader((x, y), batch_size=3, shuffle=True, generator=0)
     epoch1, epoch2 = (np.concatenate([b[1].numpy() for b in shuffled]) for _ in range(2))
     assert sorted(epoch1) == list(range(10)) and not np.array_equal(epoch1, epoch2)
-    again = np.concatenate([b[1].numpy() for b in DataLoader((x, y), batch_size=3, shuffle=True, seed=0)])
+    again = np.concatenate([b[1].numpy() for b in DataLoader((x, y), batch_size=3, shuffle=True,
+                                                             generator=0)])
     assert np.array_equal(epoch1, again)
 
 
 def test_loader_state_continues_the_same_sequence():
     data = (np.arange(20.0).reshape(20, 1), np.arange(20))
-    a = DataLoader(data, batch_size=5, shuffle=True, seed=1)
+    a = DataLoader(data, batch_size=5, shuffle=True, generator=1)
     list(a)
     state = a.state_dict()
     expected = [b[1].numpy() for b in a]
-    b = DataLoader(data, batch_size=5, shuffle=True, seed=99)
+    b = DataLoader(data, batch_size=5, shuffle=True, generator=99)
     b.load_state_dict(state)
     assert all(np.array_equal(p, q[1].numpy()) for p, q in zip(expected, b))
 
@@ -57,7 +58,7 @@ def test_a_custom_dataset_and_a_subset():
 
     x, y = next(iter(DataLoader(Squares(), batch_size=6)))
     assert y.numpy().tolist() == [0, 1, 4, 9, 16, 25]
-    parts = random_split(Squares(), [0.5, 0.5], seed=0)
+    parts = random_split(Squares(), [0.5, 0.5], generator=0)
     assert [len(p) for p in parts] == [3, 3]
     assert sorted(np.concatenate([p.batch(np.arange(3))[1] for p in parts]).tolist()) == [0, 1, 4, 9, 16, 25]
     with pytest.raises(ValueError, match="do not add up"):
@@ -66,7 +67,7 @@ def test_a_custom_dataset_and_a_subset():
 
 def test_train_val_split_holds_out_a_shuffled_fifth():
     x, y = np.arange(100).reshape(100, 1), np.arange(100)
-    (xt, yt), (xv, yv) = train_val_split(x, y, seed=0)
+    (xt, yt), (xv, yv) = train_val_split(x, y, generator=0)
     assert len(xv) == 20 and len(xt) == 80 and sorted(np.concatenate([yt, yv])) == list(range(100))
     assert not np.array_equal(yv, np.arange(80, 100)) and np.array_equal(xv[:, 0], yv)
 
@@ -378,11 +379,11 @@ def test_multi_byte_idx_values_come_back_in_native_order(tmp_path):
 
 
 def test_toy_datasets():
-    x, y = spiral(50, 3, seed=0)
+    x, y = spiral(50, 3, generator=0)
     assert x.shape == (150, 2) and x.dtype == np.float32 and np.bincount(y).tolist() == [50, 50, 50]
-    x, y = xor(100, seed=0)
+    x, y = xor(100, generator=0)
     assert set(y.tolist()) == {0, 1} and x.shape == (100, 2)
-    assert moons(60, seed=0)[0].shape == (60, 2)
+    assert moons(60, generator=0)[0].shape == (60, 2)
     hours, scores = study_sleep()
     assert hours.max() == 1.0
     np.testing.assert_allclose(scores, [[0.75], [0.82], [0.93]], rtol=1e-6)
@@ -410,7 +411,7 @@ def test_augmentation_keeps_shapes_and_is_seedable():
 
 def test_loader_applies_augmentation_per_batch():
     images, labels = np.ones((8, 28, 28), np.float32), np.arange(8)
-    loader = DataLoader((images, labels), batch_size=4, transform=GaussianNoise(0.3), seed=0)
+    loader = DataLoader((images, labels), batch_size=4, transform=GaussianNoise(0.3), generator=0)
     first = [x.numpy() for x, _ in loader]
     assert not np.array_equal(first[0], images[:4]) and first[0].shape == (4, 28, 28)
     assert isinstance(next(iter(loader))[0], tg.Tensor)

@@ -9,8 +9,12 @@ from tinygrad_edu.nn import functional as F
 
 def test_linear_init_choices_have_the_curriculums_scales():
     n = 400
-    assert nn.Linear(n, 300, init="he", generator=0).weight.numpy().std() == pytest.approx(np.sqrt(2 / n), rel=0.03)
-    assert nn.Linear(n, 300, init="xavier", generator=0).weight.numpy().std() == pytest.approx(np.sqrt(1 / n), rel=0.03)
+    def std(init):
+        return nn.Linear(n, 300, init=init, generator=0).weight.numpy().std()
+
+    assert std("he") == std("kaiming") == pytest.approx(np.sqrt(2 / n), rel=0.03)
+    assert std("lecun") == pytest.approx(np.sqrt(1 / n), rel=0.03)  # the book's "Xavier"
+    assert std("xavier") == pytest.approx(np.sqrt(2 / (n + 300)), rel=0.03)  # Glorot's
     assert nn.Linear(n, 300, init=0.01, generator=0).weight.numpy().std() == pytest.approx(0.01, rel=0.03)
     default = nn.Linear(n, 300, generator=0)
     assert np.abs(default.weight.numpy()).max() <= 1 / np.sqrt(n) and default.bias.numpy().any()

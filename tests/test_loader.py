@@ -120,7 +120,7 @@ def test_pytorch_worker_keywords_are_accepted_and_checked():
         DataLoader(Points(), persistent_workers=True)
 
 
-def test_manual_seed_repeats_the_shuffle_and_an_own_seed_ignores_it():
+def test_without_a_generator_the_shuffle_follows_manual_seed():
     tg.manual_seed(0)
     loader = DataLoader(Points(30), batch_size=4, shuffle=True)
     first, second = order(loader), order(loader)
@@ -128,11 +128,12 @@ def test_manual_seed_repeats_the_shuffle_and_an_own_seed_ignores_it():
     tg.manual_seed(0)
     assert order(loader) == first  # seeded after building: the loader looks the generator up
     assert seeded_epoch(0) == seeded_epoch(0) == first and seeded_epoch(1) != first
-    own = seeded_epoch(0, seed=5)
-    assert own != first and seeded_epoch(1, seed=5) == own and seeded_epoch(1, generator=5) == own
+
+
+def test_an_own_generator_ignores_manual_seed():
+    own = seeded_epoch(0, generator=5)
+    assert own != seeded_epoch(0) and seeded_epoch(1, generator=5) == own
     assert seeded_epoch(1, generator=np.random.default_rng(5)) == own
-    with pytest.raises(ValueError, match="not both"):
-        DataLoader(Points(), seed=1, generator=1)
 
 
 def test_state_dict_continues_the_default_generators_order():
@@ -142,10 +143,10 @@ def test_state_dict_continues_the_default_generators_order():
     state = loader.state_dict()
     expected = order(loader)
     tg.manual_seed(99)
-    resumed = DataLoader(Points(30), batch_size=4, shuffle=True, seed=7)  # the saved kind wins
+    resumed = DataLoader(Points(30), batch_size=4, shuffle=True, generator=7)  # the saved kind wins
     resumed.load_state_dict(state)
     assert order(resumed) == expected and resumed.generator is tg.get_generator()
-    own = DataLoader(Points(30), batch_size=4, shuffle=True, seed=7)
+    own = DataLoader(Points(30), batch_size=4, shuffle=True, generator=7)
     state, expected = own.state_dict(), order(own)
     back = DataLoader(Points(30), batch_size=4, shuffle=True)
     back.load_state_dict(state)

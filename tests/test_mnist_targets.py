@@ -16,8 +16,8 @@ def mnist():
 
 def held_out_accuracy(model, optimizer, mnist) -> float:
     (x, y), test, _ = mnist
-    history = tg.fit(model, (x, y), F.cross_entropy, optimizer, epochs=5, batch_size=64, val_data=test, seed=0,
-                     progress=False)
+    history = tg.fit(model, (x, y), F.cross_entropy, optimizer, epochs=5, batch_size=64, validation_data=test,
+                     generator=0, progress=False)
     return history["val_accuracy"][-1]
 
 

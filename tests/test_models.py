@@ -83,3 +83,11 @@ def test_model_arguments_are_checked():
         MultiLayerNet(4, [3], 2, activation="swish")
     with pytest.raises(ValueError, match="too small"):
         SimpleConvNet((1, 4, 4), filter_size=5)
+
+
+@pytest.mark.parametrize("name, std", [("relu", np.sqrt(2 / 400)), ("he", np.sqrt(2 / 400)),
+                                       ("sigmoid", np.sqrt(1 / 400)), ("lecun", np.sqrt(1 / 400)),
+                                       ("xavier", np.sqrt(2 / (400 + 300)))])
+def test_multi_layer_net_init_names_mean_the_same_formula_as_in_linear(name, std):
+    first = MultiLayerNet(400, [300], 10, weight_init_std=name, generator=0).weights()[0]
+    assert first.numpy().std() == pytest.approx(std, rel=0.03)

@@ -31,15 +31,15 @@ def tiny_objective(trial):
     train, val = tiny_data()
     model = nn.Sequential(nn.Linear(4, 8, generator=trial.number), nn.ReLU(), nn.Linear(8, 2, generator=trial.number))
     optimizer = optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
-    history = fit(model, train, F.cross_entropy, optimizer, epochs=3, batch_size=16, val_data=val,
-                  seed=trial.number, progress=False, callbacks=[OptunaPruning(trial, "val_loss")])
+    history = fit(model, train, F.cross_entropy, optimizer, epochs=3, batch_size=16, validation_data=val,
+                  generator=trial.number, progress=False, callbacks=[OptunaPruning(trial, "val_loss")])
     return history["val_loss"][-1]
 
 
 def worker(storage: str, seed: int, n_trials: int) -> None:
     """What each worker process runs (a user would run the same lines on each machine)."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    run_study(tiny_objective, n_trials, storage=storage, study_name="tiny", seed=seed,
+    run_study(tiny_objective, n_trials, storage=storage, study_name="tiny", generator=seed,
               direction="minimize", pruner=optuna.pruners.NopPruner())
 
 
@@ -62,13 +62,14 @@ def test_two_processes_share_one_sqlite_study_and_match_a_sequential_run(tmp_pat
     for t in trials:
         assert rerun(t) == t.value, t.params
     # the hyperparameters are the ones each seed draws alone, in memory
-    alone = [run_study(tiny_objective, 3, seed=seed, direction="minimize") for seed in (0, 1)]
+    alone = [run_study(tiny_objective, 3, generator=seed, direction="minimize") for seed in (0, 1)]
     assert sorted(tuple(sorted(t.params.items())) for t in trials) == \
         sorted(tuple(sorted(t.params.items())) for s in alone for t in s.trials)
 
 
 def test_threads_share_one_study():
-    study = run_study(tiny_objective, 4, n_jobs=2, seed=0, direction="minimize", pruner=optuna.pruners.NopPruner())
+    study = run_study(tiny_objective, 4, n_jobs=2, generator=0, direction="minimize",
+                      pruner=optuna.pruners.NopPruner())
     assert len(study.trials) == 4 and all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
     for t in study.trials:  # a thread's no_grad (evaluation) never leaks into another's training
         assert rerun(t) == t.value, t.params
@@ -97,7 +98,7 @@ def test_pruning_callback_prunes_a_hopeless_trial_in_fit():
     def objective(trial):
         model = nn.Sequential(nn.Linear(4, 2, generator=0))
         optimizer = optim.SGD(model.parameters(), lr=1e-9)  # learns nothing: stays below 0.9
-        history = fit(model, train, F.cross_entropy, optimizer, epochs=5, batch_size=16, val_data=val,
+        history = fit(model, train, F.cross_entropy, optimizer, epochs=5, batch_size=16, validation_data=val,
                       progress=False, callbacks=[counter, OptunaPruning(trial)])
         return history["val_accuracy"][-1]
 

@@ -12,7 +12,7 @@ from tinygrad_edu.data import DataLoader, spiral, study_sleep
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.train import EarlyStopping, HistoryLogger, ModelCheckpoint, ProgressBar, Trainer
 
-X, Y = spiral(60, 3, seed=0)
+X, Y = spiral(60, 3, generator=0)
 ORDER = np.random.default_rng(0).permutation(len(X))
 X, Y = X[ORDER], Y[ORDER]  # validation_split takes the last fraction (as Keras does): shuffle first
 
@@ -25,7 +25,7 @@ def mlp(seed=0, dropout=0.0):
 def test_fit_learns_spiral_and_records_history():
     model = mlp()
     history = tg.fit(model, (X, Y), F.cross_entropy, optim.Adam(model.parameters(), lr=0.02), epochs=80,
-                     batch_size=32, validation_split=0.2, seed=0, progress=False)
+                     batch_size=32, validation_split=0.2, generator=0, progress=False)
     assert len(history) == 80 and set(history.records) >= {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr"}
     assert history["loss"][-1] < history["loss"][0] / 2 and history["accuracy"][-1] > 0.9
     assert history["val_accuracy"][-1] > 0.8 and tg.evaluate(model, (X, Y), F.cross_entropy)["accuracy"] > 0.9
@@ -48,8 +48,8 @@ def test_scheduler_is_stepped_per_epoch_and_lr_logged():
     assert history["lr"] == [0.1, 0.05, 0.025, 0.0125]
     plateau_opt = optim.SGD(model.parameters(), lr=0.1)
     plateau = optim.lr_scheduler.ReduceLROnPlateau(plateau_opt, patience=0, factor=0.5)
-    tg.fit(model, (X, Y), F.cross_entropy, plateau_opt, epochs=3, batch_size=60, val_data=(X, Y), scheduler=plateau,
-           progress=False)
+    tg.fit(model, (X, Y), F.cross_entropy, plateau_opt, epochs=3, batch_size=60, validation_data=(X, Y),
+           scheduler=plateau, progress=False)
     assert plateau.last_epoch == 3
 
 
@@ -76,8 +76,8 @@ def test_early_stopping_stops_and_restores_the_best_weights():
 
 def test_model_checkpoint_and_history_logs(tmp_path):
     model = mlp()
-    tg.fit(model, (X, Y), F.cross_entropy, optim.Adam(model.parameters(), lr=0.01), epochs=3, batch_size=60, val_data=(X, Y),
-           callbacks=[ModelCheckpoint(tmp_path / "e{epoch}.npz"), ModelCheckpoint(tmp_path / "best.npz", save_best_only=True),
+    tg.fit(model, (X, Y), F.cross_entropy, optim.Adam(model.parameters(), lr=0.01), epochs=3, batch_size=60,
+           validation_data=(X, Y), callbacks=[ModelCheckpoint(tmp_path / "e{epoch}.npz"), ModelCheckpoint(tmp_path / "best.npz", save_best_only=True),
                       HistoryLogger(tmp_path / "h.csv"), HistoryLogger(tmp_path / "h.json")], progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best.npz", "e1.npz", "e2.npz", "e3.npz", "h.csv", "h.json"]
     state = tg.load(tmp_path / "e3.npz")
@@ -105,13 +105,13 @@ def test_resuming_from_a_checkpoint_reproduces_an_uninterrupted_run_bit_for_bit(
         return model, Trainer(model, F.cross_entropy, opt, scheduler, progress=False)
 
     full_model, full = make()
-    full.fit((X, Y), epochs=5, batch_size=16, seed=7)
+    full.fit((X, Y), epochs=5, batch_size=16, generator=7)
     half_model, half = make()
-    half.fit((X, Y), epochs=2, batch_size=16, seed=7)
+    half.fit((X, Y), epochs=2, batch_size=16, generator=7)
     half.save_checkpoint(tmp_path / "ckpt.npz")
     resumed_model, resumed = make()
     resumed.load_checkpoint(tmp_path / "ckpt.npz")
-    resumed.fit((X, Y), epochs=5, batch_size=16, seed=12345)  # the checkpoint's data order wins
+    resumed.fit((X, Y), epochs=5, batch_size=16, generator=12345)  # the checkpoint's data order wins
     for (name, a), b in zip(full_model.state_dict().items(), resumed_model.state_dict().values()):
         assert a.tobytes() == b.tobytes(), name
     assert resumed.history["loss"] == full.history["loss"]

@@ -48,11 +48,11 @@ def load_dataset(name: str | None, data_dir=None, images: bool = False, limit: i
         train, test, description = mnist_splits(data_dir, name, flatten=not images)
     elif name == "digits":
         x, y = load_digits(flatten=not images)
-        train, test = train_val_split(x, y, 0.2, seed=0)
+        train, test = train_val_split(x, y, 0.2, generator=0)
         description = "digits: scikit-learn's 1,797 bundled 8x8 handwritten digits, 20% held out for testing"
     elif name == "spiral":
-        x, y = spiral(300, 3, seed=0)
-        train, test = train_val_split(x, y, 0.2, seed=0)
+        x, y = spiral(300, 3, generator=0)
+        train, test = train_val_split(x, y, 0.2, generator=0)
         description = "spiral: 900 points of 3 interleaved arms, 20% held out for testing"
     if limit:
         train = tuple(a[:limit] for a in train)
@@ -95,7 +95,7 @@ def run_training(args, model_name: str) -> int:
             return 1
         print(f"resumed from {checkpoint} after epoch {trainer.epoch}")
     history = trainer.fit((x_train, y_train), args.epochs, validation_data=test, batch_size=args.batch_size,
-                          seed=args.seed)
+                          generator=args.seed)
     for epoch in range(len(history)):
         print(f"epoch {epoch + 1:3d}: loss {history['loss'][epoch]:.4f}  train accuracy "
               f"{history['accuracy'][epoch]:.4f}  test accuracy {history['val_accuracy'][epoch]:.4f}")

@@ -16,6 +16,9 @@ from .tensor import Tensor
 
 _default_generator = np.random.default_rng()
 
+# What every `generator=` takes: a Generator (used as is), an int (seeds a new one) or None (the default one).
+GeneratorLike = int | np.random.Generator | None
+
 
 def manual_seed(seed: int) -> np.random.Generator:
     """Reset the default generator, so that later random tensors repeat."""
@@ -24,7 +27,7 @@ def manual_seed(seed: int) -> np.random.Generator:
     return _default_generator
 
 
-def get_generator(generator=None) -> np.random.Generator:
+def get_generator(generator: GeneratorLike = None) -> np.random.Generator:
     """`generator` as a Generator: the default one for None, a new one for an int seed."""
     if generator is None:
         return _default_generator

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from .creation import GeneratorLike, get_generator
 from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor, grad
 
@@ -50,22 +51,25 @@ def numerical_gradient(f, x, eps: float = 1e-4) -> np.ndarray:
 
 
 def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              seed: int = 0) -> bool:
+              generator: GeneratorLike = 0) -> bool:
     """Check the gradients of `fn(*inputs)` with respect to every input that requires grad.
+
+    The upstream gradient is drawn from `generator` (default: seed 0, so a failure repeats).
 
     Returns True, or raises GradcheckError naming the input, its worst element, the analytic
     and numerical values and the error. Inputs must be float64.
     """
-    return _check(fn, _as_tuple(inputs), eps, atol, rtol, seed, "gradcheck")
+    return _check(fn, _as_tuple(inputs), eps, atol, rtol, get_generator(generator), "gradcheck")
 
 
 def gradgradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-                  seed: int = 0) -> bool:
+                  generator: GeneratorLike = 0) -> bool:
     """Check second derivatives: gradcheck applied to the (create_graph) gradient of fn, with
-    respect to the inputs and to the upstream gradient."""
+    respect to the inputs and to the upstream gradient; both upstream gradients are drawn from
+    `generator`."""
     inputs = _as_tuple(inputs)
     outputs = [y for y in _as_tuple(fn(*inputs)) if y.requires_grad]
-    rng = np.random.default_rng(seed + 1)
+    rng = get_generator(generator)
     upstream = tuple(Tensor(rng.standard_normal(y.shape), requires_grad=True) for y in outputs)
     wrt = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
 
@@ -78,10 +82,10 @@ def gradgradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float
 
     if not wrt:
         raise ValueError("gradgradcheck: no input requires grad")
-    return _check(first_derivatives, inputs + upstream, eps, atol, rtol, seed, "gradgradcheck")
+    return _check(first_derivatives, inputs + upstream, eps, atol, rtol, rng, "gradgradcheck")
 
 
-def _check(fn, inputs: tuple, eps, atol, rtol, seed, who: str) -> bool:
+def _check(fn, inputs: tuple, eps, atol, rtol, rng: np.random.Generator, who: str) -> bool:
     wrt = [(i, x) for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not wrt:
         raise ValueError(f"{who}: no input requires grad")
@@ -91,7 +95,6 @@ def _check(fn, inputs: tuple, eps, atol, rtol, seed, who: str) -> bool:
                             "(central differences in float32 are mostly rounding error): "
                             "make it with dtype=np.float64")
     outputs = [y for y in _as_tuple(fn(*inputs)) if y.requires_grad]
-    rng = np.random.default_rng(seed)
     upstream = [rng.standard_normal(y.shape) for y in outputs]
     analytic = grad(outputs, [x for _, x in wrt], grad_outputs=upstream, allow_unused=True) if outputs else [None] * len(wrt)
 

@@ -7,19 +7,21 @@ run in threads, in several processes or on several machines. Optuna is optional:
         lr = trial.suggest_float("lr", 1e-6, 1e-2, log=True)
         model = ...
         history = fit(model, data, F.cross_entropy, optim.SGD(model.parameters(), lr=lr), epochs=20,
-                      batch_size=100, val_data=val, callbacks=[OptunaPruning(trial, "val_accuracy")])
+                      batch_size=100, validation_data=val, callbacks=[OptunaPruning(trial, "val_accuracy")])
         return history["val_accuracy"][-1]
 
     study = run_study(objective, n_trials=50, storage="sqlite:///search.db", study_name="lr")
 
 Every worker (a thread with `n_jobs`, another process, another machine) runs the same lines with
 the same `storage` and `study_name`; each takes new trials from the shared study until it has run
-its `n_trials`. Give each process its own `seed` (or None): two samplers seeded alike draw the same
-hyperparameters.
+its `n_trials`. Give each process its own `generator` (an int): two samplers seeded alike draw the
+same hyperparameters. With None the sampler's seed comes from the default generator, so processes
+that call `tg.manual_seed` with the same seed draw alike too.
 """
 from __future__ import annotations
 
 from .callbacks import Callback
+from .creation import GeneratorLike, get_generator
 
 
 def import_optuna():
@@ -60,13 +62,16 @@ def storage_for(url: str | None, timeout: float = 60.0):
 
 
 def run_study(objective, n_trials: int, storage: str | None = None, study_name: str | None = None,
-              n_jobs: int = 1, seed: int | None = None, direction: str = "maximize", sampler=None, pruner=None):
+              n_jobs: int = 1, generator: GeneratorLike = None, direction: str = "maximize", sampler=None,
+              pruner=None):
     """Create the study, or join it when `storage` already holds `study_name`, and run `n_trials`
-    more trials of `objective` in `n_jobs` threads. The sampler is Optuna's RandomSampler(seed)
-    unless one is given; the pruner is Optuna's default (MedianPruner). Returns the optuna.Study."""
+    more trials of `objective` in `n_jobs` threads. The sampler, unless one is given, is Optuna's
+    RandomSampler, seeded with an int drawn from `generator` (Optuna's samplers take an int); the
+    pruner is Optuna's default (MedianPruner). Returns the optuna.Study."""
     optuna = import_optuna()
+    if sampler is None:
+        sampler = optuna.samplers.RandomSampler(seed=int(get_generator(generator).integers(2**32)))
     study = optuna.create_study(storage=storage_for(storage), study_name=study_name, direction=direction,
-                                sampler=sampler or optuna.samplers.RandomSampler(seed=seed), pruner=pruner,
-                                load_if_exists=True)
+                                sampler=sampler, pruner=pruner, load_if_exists=True)
     study.optimize(objective, n_trials=n_trials, n_jobs=n_jobs)
     return study

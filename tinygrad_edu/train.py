@@ -17,7 +17,7 @@ import numpy as np
 from .callbacks import (Callback, EarlyStopping, EpochPrinter, History, HistoryLogger,  # noqa: F401  (tg.train.X)
                         ModelCheckpoint, ProgressBar)
 from .checkpoint import load, save
-from .creation import get_generator
+from .creation import GeneratorLike, get_generator
 from .data import DataLoader
 from .grad_mode import no_grad
 from .nn import functional as F
@@ -56,9 +56,11 @@ class Trainer:
     # ------------------------------------------------------------------ fitting
 
     def fit(self, train_data, epochs: int, validation_data=None, batch_size: int | None = None,
-            validation_split: float | None = None, shuffle: bool = True, seed=None) -> History:
+            validation_split: float | None = None, shuffle: bool = True,
+            generator: GeneratorLike = None) -> History:
         """Train until `epochs` epochs are done in all (a resumed trainer continues from its
-        epoch). `validation_split` holds out the last fraction of array data, as Keras does."""
+        epoch). `validation_split` holds out the last fraction of array data, as Keras does.
+        Array data is shuffled with `generator` (see DataLoader; None: the default generator)."""
         if validation_split is not None:
             if validation_data is not None or isinstance(train_data, DataLoader):
                 raise ValueError("fit: validation_split needs array training data and no validation_data")
@@ -66,7 +68,7 @@ class Trainer:
             cut = int(round(len(x) * (1 - validation_split)))
             train_data, validation_data = (x[:cut], y[:cut]), (x[cut:], y[cut:])
         if isinstance(train_data, DataLoader) or self.train_loader is None:
-            self.train_loader = self._loader(train_data, batch_size, shuffle, seed)
+            self.train_loader = self._loader(train_data, batch_size, shuffle, generator)
         if self.pending_loader_state is not None:  # resuming: continue the data order
             self.train_loader.load_state_dict(self.pending_loader_state)
             self.pending_loader_state = None
@@ -89,12 +91,12 @@ class Trainer:
         self.stop_training = False  # a later fit trains on
         return self.history
 
-    def _loader(self, data, batch_size, shuffle, seed) -> DataLoader:
+    def _loader(self, data, batch_size, shuffle, generator) -> DataLoader:
         if isinstance(data, DataLoader):
             return data
         if batch_size is None:
             raise ValueError("fit: array training data needs batch_size")
-        return DataLoader(tuple(data), batch_size=batch_size, shuffle=shuffle, seed=seed)
+        return DataLoader(tuple(data), batch_size=batch_size, shuffle=shuffle, generator=generator)
 
     def _train_epoch(self) -> dict:
         self.model.train()
@@ -283,13 +285,12 @@ def _checked_generator_states(where: str, model, state) -> list:
     return [(generator, dict(value)) for generator, value, _ in pairs]
 
 
-def fit(model, train_data, loss_fn, optimizer, epochs: int, val_data=None, scheduler=None, callbacks=(),
-        metrics=("accuracy",), progress: bool = True, **options) -> History:
-    """Train and return the History (see Trainer.fit for batch_size, validation_split, shuffle,
-    seed; `validation_data` is accepted as a synonym of `val_data`)."""
-    val_data = options.pop("validation_data", val_data)
+def fit(model, train_data, loss_fn, optimizer, epochs: int, validation_data=None, scheduler=None,
+        callbacks=(), metrics=("accuracy",), progress: bool = True, **options) -> History:
+    """Train and return the History (see Trainer.fit for batch_size, validation_split, shuffle
+    and generator)."""
     trainer = Trainer(model, loss_fn, optimizer, scheduler, metrics, callbacks, progress)
-    return trainer.fit(train_data, epochs, validation_data=val_data, **options)
+    return trainer.fit(train_data, epochs, validation_data=validation_data, **options)
 
 
 def evaluate(model, data, loss_fn, metrics=("accuracy",), batch_size: int = 500) -> dict:

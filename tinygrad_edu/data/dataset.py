@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..creation import get_generator
+from ..creation import GeneratorLike, get_generator
 from ..tensor import Tensor
 
 
@@ -129,8 +129,9 @@ def _mismatch(field: str, names: list, bad: int, expected: str, got: str) -> Val
                       f"{names[bad]} has {got}; make the samples agree, or pass collate_fn=")
 
 
-def random_split(dataset: Dataset, lengths, seed=None) -> list:
-    """Shuffle and cut `dataset` into Subsets of the given lengths, or fractions summing to 1."""
+def random_split(dataset: Dataset, lengths, generator: GeneratorLike = None) -> list:
+    """Shuffle and cut `dataset` into Subsets of the given lengths, or fractions summing to 1;
+    the order is drawn from `generator` (an int seeds one; None: the default one)."""
     n = len(dataset)
     lengths = list(lengths)
     if all(isinstance(x, float) for x in lengths):
@@ -141,20 +142,21 @@ def random_split(dataset: Dataset, lengths, seed=None) -> list:
         lengths = counts
     if sum(lengths) != n:
         raise ValueError(f"random_split: lengths {lengths} do not add up to the {n} samples")
-    order = get_generator(seed).permutation(n)
+    order = get_generator(generator).permutation(n)
     cuts = np.cumsum(lengths)[:-1]
     return [Subset(dataset, part) for part in np.split(order, cuts)]
 
 
-def train_val_split(x, y, val_fraction: float = 0.2, seed=None):
+def train_val_split(x, y, val_fraction: float = 0.2, generator: GeneratorLike = None) -> tuple:
     """The book's validation split: shuffle, then hold out `val_fraction` (20%) of the samples.
+    The order is drawn from `generator`, as in random_split.
     Returns (x_train, y_train), (x_val, y_val)."""
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"train_val_split: {len(x)} inputs but {len(y)} targets")
     if not 0 < val_fraction < 1:
         raise ValueError(f"train_val_split: val_fraction must be in (0, 1), got {val_fraction}")
-    order = get_generator(seed).permutation(len(x))
+    order = get_generator(generator).permutation(len(x))
     n_val = int(round(len(x) * val_fraction))
     val, train = order[:n_val], order[n_val:]
     return (x[train], y[train]), (x[val], y[val])

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..creation import get_generator
+from ..creation import GeneratorLike, get_generator
 from ..tensor import Tensor
 from .dataset import TensorDataset, fetch_batch, stack_samples
 
@@ -22,10 +22,10 @@ class DataLoader:
     batched by one fancy index per field, with no loop over samples. `collate_fn(samples)`
     replaces the collation, and each batch is then whatever it returns.
 
-    Shuffling: with no `seed` each epoch's order is drawn from the default generator, so
-    `tg.manual_seed(0)` repeats it; `seed` (an int or a np.random.Generator; `generator` is
-    PyTorch's name for it) gives the loader its own. `state_dict()` holds the state of the one in
-    use, so a resumed run continues the same order. `transform(inputs, generator)` (e.g.
+    Shuffling: with no `generator` each epoch's order is drawn from the default generator, so
+    `tg.manual_seed(0)` repeats it, as in PyTorch; `generator` (a np.random.Generator, or an int
+    that seeds one) gives the loader its own. `state_dict()` holds the state of the one in use,
+    so a resumed run continues the same order. `transform(inputs, generator)` (e.g.
     augmentation) is applied to each batch's first field, as NumPy arrays, before they become Tensors.
 
     `num_workers`, `persistent_workers`, `prefetch_factor` and `pin_memory` are accepted as in
@@ -36,8 +36,9 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-                 seed=None, transform=None, collate_fn=None, num_workers: int = 0, pin_memory: bool = False,
-                 generator=None, persistent_workers: bool = False, prefetch_factor: int | None = None):
+                 generator: GeneratorLike = None, transform=None, collate_fn=None, num_workers: int = 0,
+                 pin_memory: bool = False, persistent_workers: bool = False,
+                 prefetch_factor: int | None = None):
         if isinstance(dataset, tuple) or (isinstance(dataset, list) and _all_arrays(dataset)):
             dataset = TensorDataset(*dataset)
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
@@ -49,8 +50,6 @@ class DataLoader:
             raise ValueError(f"DataLoader: num_workers must be a non-negative int, got {num_workers!r}")
         if num_workers == 0 and (persistent_workers or prefetch_factor is not None):
             raise ValueError("DataLoader: persistent_workers and prefetch_factor need num_workers > 0, as in PyTorch")
-        if seed is not None and generator is not None:
-            raise ValueError("DataLoader: give seed or generator (the same thing under PyTorch's name), not both")
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {collate_fn!r}")
         if collate_fn is not None and transform is not None:
@@ -60,8 +59,7 @@ class DataLoader:
         self.shuffle, self.drop_last, self.transform, self.collate_fn = shuffle, drop_last, transform, collate_fn
         self.num_workers, self.pin_memory = num_workers, pin_memory
         self.persistent_workers, self.prefetch_factor = persistent_workers, prefetch_factor
-        seed = generator if seed is None else seed
-        self._own_generator = None if seed is None else get_generator(seed)
+        self._own_generator = None if generator is None else get_generator(generator)
 
     @property
     def generator(self) -> np.random.Generator:

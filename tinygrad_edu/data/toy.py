@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..creation import get_generator
+from ..creation import GeneratorLike, get_generator
 
 # The backprop lecture's three students: (hours of study, hours of sleep) -> test score.
 STUDY_SLEEP_HOURS = np.array([[3.0, 5.0], [5.0, 1.0], [10.0, 2.0]], dtype=np.float32)
@@ -18,9 +18,10 @@ def study_sleep(scaled: bool = True):
     return STUDY_SLEEP_HOURS / STUDY_SLEEP_HOURS.max(axis=0), STUDY_SLEEP_SCORES / 100.0
 
 
-def spiral(points_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed=None):
+def spiral(points_per_class: int = 100, classes: int = 3, noise: float = 0.2,
+           generator: GeneratorLike = None) -> tuple:
     """Interleaved spiral arms in 2-D, one per class (the classic non-linear toy problem)."""
-    rng = get_generator(seed)
+    rng = get_generator(generator)
     radius = np.tile(np.linspace(0.0, 1.0, points_per_class), classes)
     labels = np.repeat(np.arange(classes), points_per_class)
     angle = labels * 4.0 + radius * 4.0 + rng.standard_normal(radius.size) * noise
@@ -28,17 +29,17 @@ def spiral(points_per_class: int = 100, classes: int = 3, noise: float = 0.2, se
     return x, labels
 
 
-def xor(samples: int = 200, noise: float = 0.1, seed=None):
+def xor(samples: int = 200, noise: float = 0.1, generator: GeneratorLike = None) -> tuple:
     """Points around the four corners of the unit square; label 1 where exactly one coordinate is 1."""
-    rng = get_generator(seed)
+    rng = get_generator(generator)
     corners = rng.integers(0, 2, (samples, 2))
     x = (corners + rng.standard_normal((samples, 2)) * noise).astype(np.float32)
     return x, (corners[:, 0] ^ corners[:, 1]).astype(np.int64)
 
 
-def moons(samples: int = 200, noise: float = 0.1, seed=None):
+def moons(samples: int = 200, noise: float = 0.1, generator: GeneratorLike = None) -> tuple:
     """Two interleaving half circles."""
-    rng = get_generator(seed)
+    rng = get_generator(generator)
     labels = np.arange(samples) % 2
     t = rng.uniform(0.0, np.pi, samples)
     x = np.where(labels[:, None] == 0, np.stack([np.cos(t), np.sin(t)], 1),

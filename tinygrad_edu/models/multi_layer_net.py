@@ -11,8 +11,11 @@ ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 class MultiLayerNet(Classifier):
     """input -> [Linear -> (BatchNorm) -> activation -> (Dropout)] per hidden size -> Linear.
 
-    `weight_init_std`: "relu"/"he" (std sqrt(2/n)), "sigmoid"/"xavier" (std sqrt(1/n)), or a float
-    standard deviation; biases start at zero. `weight_decay_lambda` adds (lambda/2) * sum of
+    `weight_init_std`: "relu"/"he" (std sqrt(2/n)), "sigmoid"/"lecun" (std sqrt(1/n), what the
+    book calls Xavier), or a float standard deviation; biases start at zero. Unlike the book,
+    "xavier" is Glorot's std sqrt(2/(n_in + n_out)), as in nn.Linear and PyTorch: a learner who
+    meets the name in both places should get one formula (the book's own comparison script
+    passes "sigmoid", which keeps its formula). `weight_decay_lambda` adds (lambda/2) * sum of
     squared weights to `loss`, as the book does. `numerical_gradient(x, t)` and `gradient(x, t)`
     (from Classifier) run the book's gradient check, batch norm included, in float64.
     """

@@ -1,9 +1,10 @@
 """Weight initialisation, in place, with a seedable generator (PyTorch's names).
 
 The curriculum compares three choices for a layer with n inputs: a fixed standard deviation
-(0.01), Xavier (std sqrt(1/n), for sigmoid and tanh) and He (std sqrt(2/n), for ReLU).
-`kaiming_normal_` is He. Note that PyTorch's `xavier_normal_` (Glorot) uses sqrt(2/(n_in+n_out));
-the book's "Xavier" is `lecun_normal_` here, and `Linear(init="xavier")` uses it.
+(0.01), the book's "Xavier" (std sqrt(1/n), for sigmoid and tanh) and He (std sqrt(2/n), for ReLU).
+Each name here means one formula, PyTorch's where it has one: "xavier" is Glorot's
+std sqrt(2/(n_in + n_out)) (`xavier_normal_`), so the book's "Xavier" is "lecun" (`lecun_normal_`);
+"he" and "kaiming" are `kaiming_normal_`. The two agree for square layers (n_in = n_out).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from ..autograd import mark_written
 from ..grad_mode import no_grad
-from ..creation import get_generator
+from ..creation import GeneratorLike, get_generator
 from ..device import to_library_of
 from ..tensor import Tensor
 
@@ -89,12 +90,15 @@ def pytorch_default_(weight: Tensor, bias: Tensor | None, generator=None) -> Non
         uniform_(bias, -bound, bound, generator)
 
 
-NAMED = {"he": kaiming_normal_, "relu": kaiming_normal_, "xavier": lecun_normal_, "sigmoid": lecun_normal_}
+# "relu" and "sigmoid" are the book's keywords (its weight_init_std) for He and its "Xavier".
+NAMED = {"he": kaiming_normal_, "kaiming": kaiming_normal_, "relu": kaiming_normal_,
+         "xavier": xavier_normal_, "lecun": lecun_normal_, "sigmoid": lecun_normal_}
 
 
-def initialize(weight: Tensor, bias: Tensor | None, init, generator=None) -> None:
-    """Apply a layer's `init`: "default" (PyTorch's), "he"/"relu", "xavier"/"sigmoid", a float
-    standard deviation (such as 0.01), or a callable `init(weight, generator)`. Biases start at
+def initialize(weight: Tensor, bias: Tensor | None, init, generator: GeneratorLike = None) -> None:
+    """Apply a layer's `init`: "default" (PyTorch's), "he"/"kaiming"/"relu" (sqrt(2/n)), "xavier"
+    (Glorot), "lecun"/"sigmoid" (sqrt(1/n)), a float standard deviation (such as 0.01), or a
+    callable `init(weight, generator)`. Biases start at
     zero except under "default". Names ignore case ("He", "XAVIER", "Default")."""
     name = init.lower() if isinstance(init, str) else None
     if name == "default":
@@ -104,7 +108,7 @@ def initialize(weight: Tensor, bias: Tensor | None, init, generator=None) -> Non
         if name not in NAMED:
             raise ValueError(f"init: unknown name {init!r}; use 'default', {', '.join(map(repr, NAMED))}, "
                              "a float standard deviation or a callable")
-        NAMED[name](weight, generator)
+        NAMED[name](weight, generator=generator)
     elif isinstance(init, (int, float)) and not isinstance(init, bool):
         normal_(weight, 0.0, float(init), generator)
     elif callable(init):

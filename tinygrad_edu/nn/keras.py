@@ -137,7 +137,7 @@ class KerasMixin:
                           callbacks=list(callbacks or []) + shown, progress=False)
         return trainer.fit((x, y), epochs, validation_data=validation_data, batch_size=batch_size,
                            validation_split=validation_split or None, shuffle=shuffle,
-                           seed=int(get_generator().integers(2**63)))
+                           generator=int(get_generator().integers(2**63)))
 
     def evaluate(self, x, y, batch_size: int = 32, verbose: int = 0):
         """The mean loss (a float) when compiled without metrics, else [loss, metric, ...], as

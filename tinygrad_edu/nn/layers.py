@@ -12,9 +12,10 @@ from .module import Module, Parameter
 
 class Linear(Module):
     """y = x @ weight.T + bias, weight of shape (out_features, in_features) as in PyTorch (the
-    book's Affine layer stores the transpose). `init`: "default" (PyTorch's uniform), "he",
-    "xavier" (the book's, std sqrt(1/n)), a float standard deviation such as 0.01, or a callable
-    `init(weight, generator)`."""
+    book's Affine layer stores the transpose). `init`: "default" (PyTorch's uniform), "he"
+    (std sqrt(2/n)), "xavier" (Glorot, std sqrt(2/(n_in + n_out))), "lecun" (std sqrt(1/n), the
+    book's "Xavier"), a float standard deviation such as 0.01, or a callable
+    `init(weight, generator)` (see nn.init.initialize)."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, init="default",
                  generator=None, dtype=DEFAULT_FLOAT):
