@@ -27,58 +27,72 @@ _numbers = itertools.count(1)
 
 
 class Backward:
-    """The settings of one backward pass, which every node's backward_step sees."""
+    """One backward pass: its settings, which every node's backward_step sees, and the gradients
+    it is asked to return (grad()'s targets) instead of accumulating them."""
 
-    __slots__ = ("number", "create_graph", "retain_graph", "accumulate", "handed_out")
+    __slots__ = ("number", "create_graph", "retain_graph", "accumulate", "handed_out", "wanted")
 
-    def __init__(self, create_graph: bool, retain_graph: bool, accumulate: bool):
+    def __init__(self, create_graph: bool, retain_graph: bool, targets):
         self.number = next(_numbers)  # marks the nodes this pass runs and the .grad it writes (viz)
-        self.create_graph, self.retain_graph, self.accumulate = bool(create_graph), retain_graph, accumulate
+        self.create_graph, self.retain_graph = bool(create_graph), retain_graph
+        self.accumulate = targets is None
+        self.wanted = {} if targets is None else dict.fromkeys(map(node_of, targets))  # node -> its gradient
         self.handed_out = set()  # ids of gradients given out already (so that no two .grad alias)
+
+    def first_gradients(self, roots: list, root_grads: list) -> dict:
+        """{node: gradient} for the nodes of `roots` (summed where a root appears twice)."""
+        grads = {}
+        for root, g in zip(roots, root_grads):
+            node = node_of(root)
+            grads[node] = g if node not in grads else grads[node] + g
+            self.handed_out.add(id(g))
+        return grads
+
+    def results(self, targets) -> list | None:
+        """grad()'s answer: the gradient that reached each target (None where none did)."""
+        return None if targets is None else [_returned(self.wanted[node_of(t)]) for t in targets]
 
 
 def run_backward(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, targets=None):
     """Propagate `root_grads` from the Tensors `roots` back through the graph. With
     `targets=None` the gradients accumulate into the `.grad` of leaves that require grad;
     otherwise the gradients reaching the Tensors `targets` are returned (None where unreached)."""
-    run = Backward(create_graph, retain_graph, accumulate=targets is None)
-    grads = {}  # node -> the sum of the gradients sent to it so far
-    for root, g in zip(roots, root_grads):
-        node = node_of(root)
-        grads[node] = g if node not in grads else grads[node] + g
-        run.handed_out.add(id(g))
-    wanted = {} if targets is None else dict.fromkeys(map(node_of, targets))
-    create_graph = run.create_graph
-    with set_grad_enabled(create_graph):
-        for node in walk(list(grads)):
-            g = grads.pop(node, None)
-            if g is None:
-                continue  # reachable, but no gradient flows this way
-            if node.hooks is not None or node.retained is not None:
-                g = run_hooks(node, g, run)
-            if wanted and node in wanted:
-                wanted[node] = g
-            for next_node, gx in zip(node.next_functions, node.backward_step(g, run)):
-                if next_node is None or gx is None:
-                    continue
-                if (isinstance(gx, Tensor) is not create_graph or gx.shape != next_node.out_shape
-                        or gx.dtype != next_node.out_dtype):
-                    gx = fit(gx, next_node, node, create_graph)
-                previous = grads.get(next_node)
-                grads[next_node] = gx if previous is None else previous + gx  # not in place: gx may be shared
-    return None if targets is None else [_returned(wanted[node_of(t)]) for t in targets]
+    run = Backward(create_graph, retain_graph, targets)
+    with set_grad_enabled(run.create_graph):  # under create_graph, the backward formulas are recorded
+        backpropagate(run.first_gradients(roots, root_grads), run)
+    return run.results(targets)
+
+
+def backpropagate(grads: dict, run: Backward) -> None:
+    """The backward loop. `grads` maps each node to the sum of the gradients sent to it so far."""
+    wanted, create = run.wanted, run.create_graph
+    for node in walk(list(grads)):  # latest first: every gradient for a node is in when it runs
+        g = grads.pop(node, None)
+        if g is None:
+            continue  # reachable, but no gradient flows this way
+        if node.hooks is not None:
+            g = run_hooks(node, g, run)
+        if node in wanted:
+            wanted[node] = g
+        for next_node, gx in zip(node.next_functions, node.backward_step(g, run)):
+            if next_node is None or gx is None:
+                continue
+            if isinstance(gx, Tensor) is not create or gx.shape != next_node.out_shape or gx.dtype != next_node.out_dtype:
+                gx = fit(gx, next_node, node, create)  # the engine's type, the input's shape and dtype
+            previous = grads.get(next_node)
+            grads[next_node] = gx if previous is None else previous + gx  # not in place: gx may be shared
 
 
 def fit(gx, next_node, node, create_graph: bool):
     """Give a gradient the engine's type (array, or Tensor under create_graph) and its input's
     shape (a broadcast is summed back down) and dtype, or explain what `node`'s backward got wrong."""
+    shape, dtype = next_node.out_shape, next_node.out_dtype
     if create_graph:
         gx = gx if isinstance(gx, Tensor) else Tensor._from_op(gx)
     elif isinstance(gx, Tensor):
         gx = gx._data
     elif isinstance(gx, numpy.generic):
         gx = numpy.asarray(gx)
-    shape, dtype = next_node.out_shape, next_node.out_dtype
     if gx.shape != shape:
         summed = sum_to(gx, shape) if gx.ndim >= len(shape) else gx
         if summed.shape != shape:

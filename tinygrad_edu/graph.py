@@ -15,20 +15,21 @@ from .device import array_namespace
 from .tensor import Tensor
 
 
-def walk(roots: list, stop=frozenset()):
+def walk(roots: list, stop=frozenset()) -> list:
     """Every node reachable from the nodes `roots` (but not through the nodes in `stop`), each once,
     latest generation first: the order in which backward runs them. The one graph walker: the
     engine, viz and the tests use it."""
     heap = [(-node.generation, i, node) for i, node in enumerate(roots)]
     heapify(heap)
-    seen = set(roots) | stop
+    seen, order = set(roots) | stop, []
     while heap:
         node = heappop(heap)[2]
-        yield node
+        order.append(node)
         for next_node in node.next_functions:
             if next_node not in seen and next_node is not None:
                 seen.add(next_node)
                 heappush(heap, (-next_node.generation, len(seen), next_node))
+    return order
 
 
 def node_of(t):

@@ -277,6 +277,8 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
             raise RuntimeError("retain_grad: this tensor does not require grad")
         if self._ctx is not None:
             self._ctx.retained = weakref.ref(self)
+            if self._ctx.hooks is None:
+                self._ctx.hooks = []  # the engine looks at one attribute: hooks (hooks.py keeps retained grads too)
 
     def draw_graph(self, **options):
         """The backprop graph that produced this tensor (see tinygrad_edu.viz.draw_graph)."""
