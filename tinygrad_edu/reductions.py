@@ -47,7 +47,7 @@ class Reductions:
 
     def sum(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
         axis, keepdims = spelled(dim, keepdim, axis, keepdims, "sum")
-        return ops.Sum.apply(self, self._axes(axis, "sum"), keepdims)
+        return ops.Sum.apply(self, axis=self._axes(axis, "sum"), keepdims=keepdims)
 
     def mean(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
         """The mean; float16 is accumulated in float32, as PyTorch does, so it does not overflow."""
@@ -92,7 +92,7 @@ class Reductions:
         if dim is not None and not isinstance(dim, (int, np.integer, tuple, list)):
             return self.maximum(dim)
         axis, keep = spelled(dim, keepdim, axis, keepdims, "max")
-        values = ops.Max.apply(self, self._axes(axis, "max"), keep)
+        values = ops.Max.apply(self, axis=self._axes(axis, "max"), keepdims=keep)
         return values if dim is None or isinstance(dim, (tuple, list)) else ValuesIndices(values, self.argmax(dim, keep))
 
     def min(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):

@@ -5,10 +5,11 @@ their users: LogSoftmax by Tensor.log_softmax (tinygrad_edu/reductions.py), Line
 (nn/functional_linear.py), SoftmaxCrossEntropy by F.cross_entropy (nn/functional_losses.py),
 Im2col and Col2im by conv2d and pooling (nn/functional_conv.py).
 
-Forward gets arrays and uses `ctx.xp` (NumPy or CuPy). Backward gets the upstream gradient `g`
-and uses only operators, shared array/Tensor methods and `ctx.xp`, so the same formula also runs
-on Tensors under `create_graph=True` (see autograd.py). Binary ops broadcast freely: the engine
-sums each gradient back to its input's shape, in one place.
+Forward gets arrays and uses `ctx.xp` (NumPy or CuPy); settings such as an axis are keyword-only,
+so that backward returns one gradient per positional input and nothing else. Backward gets the
+upstream gradient `g` and uses only operators, shared array/Tensor methods and `ctx.xp`, so the
+same formula also runs on Tensors under `create_graph=True` (see autograd.py). Binary ops
+broadcast freely: the engine sums each gradient back to its input's shape, in one place.
 Everything else is written with these, or is one of the fused ops above.
 """
 from .elementwise import (Abs, Add, Cast, Clone, Cos, Div, Exp, Log, Maximum, Mul, Neg, Pow, Relu, Sigmoid,
