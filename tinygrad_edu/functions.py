@@ -53,7 +53,7 @@ def cat(tensors, dim: int = 0, *, axis=None) -> Tensor:
     dtype = tensors[0].dtype
     for t in tensors[1:]:
         dtype = result_type(np.empty(1, dtype), t._data)
-    return ops.Concatenate.apply(*[t.astype(dtype) for t in tensors], dim)
+    return ops.Concatenate.apply(*[t.astype(dtype) for t in tensors], axis=dim)
 
 
 concatenate = cat

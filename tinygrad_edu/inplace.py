@@ -16,7 +16,7 @@ import sys
 import numpy as np
 
 from . import ops
-from .autograd import mark_written
+from .versions import mark_written
 from .grad_mode import is_grad_enabled as _grad_enabled
 from .movement import index_steps
 
@@ -79,7 +79,8 @@ class InPlace:
     def __setitem__(self, index, value):
         steps = index_steps(index, self._data)
         if self._recording(value):
-            self._update(lambda x: ops.SetItem.apply(x, x._operand(value), steps), "setitem", value, cast="unsafe")
+            self._update(lambda x: ops.SetItem.apply(x, x._operand(value), steps=steps), "setitem", value,
+                         cast="unsafe")
             return
         target = self._data
         for step in steps[:-1]:

@@ -27,7 +27,7 @@ class Movement:
     def reshape(self, *shape):
         """reshape(2, 3) or reshape((2, 3)); one dimension may be -1."""
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return ops.Reshape.apply(self, shape)
+        return ops.Reshape.apply(self, shape=shape)
 
     def view(self, *shape):
         """PyTorch's view: here the same as reshape (NumPy reshapes views when it can)."""
@@ -50,7 +50,7 @@ class Movement:
         axes = tuple(normalise_axis(d, self.ndim, "permute", self.shape) for d in dims) if self.ndim else ()
         if sorted(axes) != list(range(self.ndim)):
             raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} axes of shape {self.shape}")
-        return ops.Transpose.apply(self, axes)
+        return ops.Transpose.apply(self, axes=axes)
 
     def transpose(self, *axes):
         """PyTorch's `transpose(d0, d1)` swaps two axes (on any rank); NumPy's forms permute:
@@ -76,7 +76,7 @@ class Movement:
         return self.transpose()
 
     def broadcast_to(self, shape):
-        return ops.BroadcastTo.apply(self, tuple(shape))
+        return ops.BroadcastTo.apply(self, shape=tuple(shape))
 
     def expand(self, *sizes):
         """PyTorch's expand: broadcast to `sizes`, where -1 keeps an axis' length."""
@@ -117,14 +117,14 @@ class Movement:
         if widths is None or widths.dtype.kind not in "iu" or (widths < 0).any():
             raise ValueError(f"pad: pad_width must be non-negative ints: n, (before, after), or one "
                              f"(before, after) pair per axis of shape {self.shape}; got {pad_width!r}")
-        return ops.Pad.apply(self, tuple(map(tuple, widths.tolist())), value)
+        return ops.Pad.apply(self, pad_width=tuple(map(tuple, widths.tolist())), value=value)
 
     def __getitem__(self, index):
         """Ints, slices, Ellipsis, None, integer arrays (repeats add up in the gradient), masks.
         Integers select before arrays index, as in PyTorch: `x[1, :, idx]` keeps idx's axis in place."""
         out = self
         for step in index_steps(index, self._data):
-            out = ops.GetItem.apply(out, step)
+            out = ops.GetItem.apply(out, index=step)
         return out
 
 

@@ -7,7 +7,9 @@ from collections import namedtuple
 import numpy as np
 
 from . import ops
+from .function import Function
 from .movement import normalise_axis
+from .ops.array import Array
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 ValuesIndices.__doc__ = "What max(dim) and min(dim) return, as PyTorch: the values and where they are."
@@ -45,7 +47,7 @@ class Reductions:
 
     def sum(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
         axis, keepdims = spelled(dim, keepdim, axis, keepdims, "sum")
-        return ops.Sum.apply(self, self._axes(axis, "sum"), keepdims)
+        return ops.Sum.apply(self, axis=self._axes(axis, "sum"), keepdims=keepdims)
 
     def mean(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
         """The mean; float16 is accumulated in float32, as PyTorch does, so it does not overflow."""
@@ -90,7 +92,7 @@ class Reductions:
         if dim is not None and not isinstance(dim, (int, np.integer, tuple, list)):
             return self.maximum(dim)
         axis, keep = spelled(dim, keepdim, axis, keepdims, "max")
-        values = ops.Max.apply(self, self._axes(axis, "max"), keep)
+        values = ops.Max.apply(self, axis=self._axes(axis, "max"), keepdims=keep)
         return values if dim is None or isinstance(dim, (tuple, list)) else ValuesIndices(values, self.argmax(dim, keep))
 
     def min(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
@@ -145,4 +147,24 @@ class Reductions:
         if x.ndim == 0:
             normalise_axis(dim, 0, "log_softmax")
             return x.reshape(1).log_softmax(0).reshape(())
-        return ops.LogSoftmax.apply(x, normalise_axis(dim, x.ndim, "log_softmax", x.shape))
+        return LogSoftmax.apply(x, axis=normalise_axis(dim, x.ndim, "log_softmax", x.shape))
+
+
+class LogSoftmax(Function):
+    """y = x - log(sum(exp(x)));  dx = g - softmax(x) * sum(g)  (sums over `axis`)"""
+
+    # fused because it is one stable pass (finite for logits of ±1e4), and its backward is the
+    # softmax-cross-entropy gradient instead of five ops' worth
+    @staticmethod
+    def forward(ctx, x: Array, *, axis: int) -> Array:
+        xp = ctx.xp
+        z = x - x.max(axis=axis, keepdims=True)
+        y = z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
+        ctx.axis = axis
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g: Array) -> Array:
+        (y,) = ctx.saved_tensors
+        return g - ctx.xp.exp(y) * g.sum(axis=ctx.axis, keepdims=True)

@@ -188,7 +188,7 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         device, dtype = split_to_arguments(args, device, dtype, "Tensor.to")
         out = self if dtype is None else self.astype(dtype)
         if device is not None and canonical(device) != out.device:
-            out = ops.ToDevice.apply(out, device)
+            out = ops.ToDevice.apply(out, device=device)
         return out
 
     def cpu(self) -> "Tensor":
@@ -210,7 +210,7 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         return self
 
     def astype(self, dtype) -> "Tensor":
-        return self if np.dtype(dtype) == self.dtype else ops.Cast.apply(self, np.dtype(dtype))
+        return self if np.dtype(dtype) == self.dtype else ops.Cast.apply(self, dtype=np.dtype(dtype))
 
     def type(self, dtype=None):
         """With a dtype, this tensor converted to it; without, the dtype's name."""

@@ -32,7 +32,6 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .function import FREED
 from .graph import AccumulateGrad, walk
 from .tensor import Tensor
 
@@ -189,12 +188,12 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
             if isinstance(parent, AccumulateGrad) and node in folds and users[id(parent.leaf)] == {node}:
                 folds[node][2].append(parent.leaf)
                 continue
-            if parent is None:
+            if parent is None:  # an input that needs no gradient: drawn while the op keeps its value
                 value = kept.get(i)
-                key = ("const", id(value)) if value is not None else ("const", id(op), i)
-                label = _constant_label(value) if value is not None else "constant\n" + (
-                    "(value freed by backward)" if op.saved_tensors is FREED else "(needs no gradient)")
-                source = tensor_node(key, label, COLORS["constant"], shape="ellipse" if value is None or value.size > 4 else "plaintext")
+                if value is None or node in folds:
+                    continue
+                source = tensor_node(("const", id(value)), _constant_label(value), COLORS["constant"],
+                                     shape="ellipse" if value.size > 4 else "plaintext")
             elif isinstance(parent, AccumulateGrad):
                 source = leaf(parent.leaf)
             elif node_of_op[id(parent)] == node:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import mark_written
+from ..versions import mark_written
 from ..grad_mode import no_grad
 from ..creation import GeneratorLike, get_generator
 from ..device import to_library_of

@@ -1,21 +1,23 @@
 """Primitive ops: one small Function each, forward and backward side by side, by job:
-elementwise.py, reductions.py, linalg.py, movement.py, and fused.py (ops kept whole for a stated
-reason). `ops.Add`, `ops.Linear`, ... are all reachable from here.
+elementwise.py, reductions.py, linalg.py, movement.py. `ops.Add`, `ops.Sum`, ... are all reachable
+from here. The fused ops (what could be composed, kept whole for a stated reason) live next to
+their users: LogSoftmax by Tensor.log_softmax (tinygrad_edu/reductions.py), LinearOp by F.linear
+(nn/functional_linear.py), SoftmaxCrossEntropy by F.cross_entropy (nn/functional_losses.py),
+Im2col and Col2im by conv2d and pooling (nn/functional_conv.py).
 
-Forward gets arrays and uses `ctx.xp` (NumPy or CuPy). Backward gets the upstream gradient `g`
-and uses only operators, shared array/Tensor methods and `ctx.xp`, so the same formula also runs
-on Tensors under `create_graph=True` (see autograd.py). Binary ops broadcast freely: the engine
-sums each gradient back to its input's shape, in one place.
-Everything not here is a composite in tensor.py, written with these.
+Forward gets arrays and uses `ctx.xp` (NumPy or CuPy); settings such as an axis are keyword-only,
+so that backward returns one gradient per positional input and nothing else. Backward gets the
+upstream gradient `g` and uses only operators, shared array/Tensor methods and `ctx.xp`, so the
+same formula also runs on Tensors under `create_graph=True` (see autograd.py). Binary ops
+broadcast freely: the engine sums each gradient back to its input's shape, in one place.
+Everything else is written with these, or is one of the fused ops above.
 """
-from .elementwise import (Abs, Add, Cast, Clone, Cos, Div, Exp, Log, Maximum, Mul, Neg, Pow, Relu, Sigmoid, Sin,
-                          Softplus, Sub, Tanh, ToDevice, Where)
-from .fused import Col2im, Im2col, Linear, LogSoftmax, SoftmaxCrossEntropy
+from .elementwise import (Abs, Add, Cast, Clone, Cos, Div, Exp, Log, Maximum, Mul, Neg, Pow, Relu, Sigmoid,
+                          Sin, Softplus, Sub, Tanh, ToDevice, Where)
 from .linalg import Matmul
 from .movement import BroadcastTo, Concatenate, GetItem, IndexAdd, Pad, Reshape, SetItem, Transpose
 from .reductions import Max, Sum
 
 __all__ = ["Abs", "Add", "Cast", "Clone", "Cos", "Div", "Exp", "Log", "Maximum", "Mul", "Neg", "Pow", "Relu",
-           "Sigmoid", "Sin", "Softplus", "Sub", "Tanh", "ToDevice", "Where", "Col2im", "Im2col", "Linear",
-           "LogSoftmax", "SoftmaxCrossEntropy", "Matmul", "BroadcastTo", "Concatenate", "GetItem", "IndexAdd",
-           "Pad", "Reshape", "SetItem", "Transpose", "Max", "Sum"]
+           "Sigmoid", "Sin", "Softplus", "Sub", "Tanh", "ToDevice", "Where", "Matmul", "BroadcastTo",
+           "Concatenate", "GetItem", "IndexAdd", "Pad", "Reshape", "SetItem", "Transpose", "Max", "Sum"]

@@ -5,17 +5,18 @@ import numpy
 
 from ..function import Function
 from ..device import device_of, to_device
+from .array import Array
 
 
 class Add(Function):
     """y = a + b;  da = g, db = g"""
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a: Array, b: Array) -> Array:
         return a + b
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> tuple[Array, Array]:
         return g, g
 
 
@@ -23,11 +24,11 @@ class Sub(Function):
     """y = a - b;  da = g, db = -g"""
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a: Array, b: Array) -> Array:
         return a - b
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> tuple[Array, Array]:
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
@@ -35,12 +36,12 @@ class Mul(Function):
     """y = a * b;  da = g * b, db = g * a"""
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a, b)
         return a * b
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> tuple[Array, Array]:
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         return (g * b if need_a else None), (g * a if need_b else None)
@@ -50,12 +51,12 @@ class Div(Function):
     """y = a / b;  da = g / b, db = -g * a / b**2 = -g * y / b"""
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a, b)
         return a / b
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> tuple[Array, Array]:
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = g / b
@@ -66,11 +67,11 @@ class Neg(Function):
     """y = -x;  dx = -g"""
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x: Array) -> Array:
         return -x
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> Array:
         return -g
 
 
@@ -78,13 +79,13 @@ class Pow(Function):
     """y = a ** b;  da = g * b * a**(b-1), db = g * y * log(a)  (0 where b = 0, resp. a = 0 <= b)"""
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a: Array, b: Array) -> Array:
         y = ctx.xp.power(a, b)
         ctx.save_for_backward(a, b, y)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> tuple[Array, Array]:
         a, b, y = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         xp, zero = ctx.xp, ctx.xp.zeros_like(g)
@@ -92,7 +93,8 @@ class Pow(Function):
             # b = 0: y = 1 whatever a is, so da = 0 (0 * 0 ** -1 would be nan)
             ga = xp.where(b == 0, zero, g * b * a ** (b - 1)) if need_a else None
             # a = 0, b >= 0: y = 0 ** b is flat in b from the right, so db = 0 (PyTorch's choice)
-            gb = xp.where(a == 0, xp.where(b >= 0, zero, g * y * xp.log(a)), g * y * xp.log(a)) if need_b else None
+            gb = (xp.where(a == 0, xp.where(b >= 0, zero, g * y * xp.log(a)), g * y * xp.log(a))
+                  if need_b else None)
         return ga, gb
 
 
@@ -100,13 +102,13 @@ class Exp(Function):
     """y = exp(x);  dx = g * y"""
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x: Array) -> Array:
         y = ctx.xp.exp(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> Array:
         (y,) = ctx.saved_tensors
         return g * y
 
@@ -115,12 +117,12 @@ class Log(Function):
     """y = log(x);  dx = g / x"""
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x: Array) -> Array:
         ctx.save_for_backward(x)
         return ctx.xp.log(x)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> Array:
         (x,) = ctx.saved_tensors
         return g / x
 
@@ -129,12 +131,12 @@ class Sin(Function):
     """y = sin(x);  dx = g * cos(x)"""
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x: Array) -> Array:
         ctx.save_for_backward(x)
         return ctx.xp.sin(x)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> Array:
         (x,) = ctx.saved_tensors
         return g * ctx.xp.cos(x)
 
@@ -143,12 +145,12 @@ class Cos(Function):
     """y = cos(x);  dx = -g * sin(x)"""
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x: Array) -> Array:
         ctx.save_for_backward(x)
         return ctx.xp.cos(x)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> Array:
         (x,) = ctx.saved_tensors
         return -g * ctx.xp.sin(x)
 
@@ -157,12 +159,12 @@ class Abs(Function):
     """y = |x|;  dx = g * sign(x)  (0 at x = 0, as in PyTorch)"""
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x: Array) -> Array:
         ctx.save_for_backward(x)
         return ctx.xp.abs(x)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> Array:
         (x,) = ctx.saved_tensors
         return g * ctx.xp.sign(x)
 
@@ -172,13 +174,13 @@ class Tanh(Function):
 
     # primitive: one ufunc instead of four ops through sigmoid, and exact for large |x|
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x: Array) -> Array:
         y = ctx.xp.tanh(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> Array:
         (y,) = ctx.saved_tensors
         return g * (1 - y * y)
 
@@ -188,14 +190,14 @@ class Sigmoid(Function):
 
     # primitive: 1/(1+exp(-x)) overflows for x << 0; the tanh form never does
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x: Array) -> Array:
         half = x.dtype.type(0.5)  # typed, so that NumPy 1.x keeps a 0-d float32 in float32
         y = half + half * ctx.xp.tanh(half * x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> Array:
         (y,) = ctx.saved_tensors
         return g * y * (1 - y)
 
@@ -205,12 +207,12 @@ class Softplus(Function):
 
     # primitive: the stable composite relu(x) + log(1 + exp(-|x|)) has gradient 0 at x = 0, not 1/2
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x: Array) -> Array:
         ctx.save_for_backward(x)
         return ctx.xp.logaddexp(x.dtype.type(0), x)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> Array:
         (x,) = ctx.saved_tensors
         return g * (0.5 + 0.5 * ctx.xp.tanh(0.5 * x))
 
@@ -220,13 +222,13 @@ class Relu(Function):
 
     # primitive: the hot activation of every MLP, one op instead of maximum's mask arithmetic
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x: Array) -> Array:
         y = ctx.xp.maximum(x, x.dtype.type(0))
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> Array:
         (y,) = ctx.saved_tensors
         return g * (y > 0)
 
@@ -235,12 +237,12 @@ class Maximum(Function):
     """y = max(a, b);  the larger input gets g; on a tie each gets g / 2 (as in PyTorch)"""
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a, b)
         return ctx.xp.maximum(a, b)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> tuple[Array, Array]:
         a, b = ctx.saved_tensors
         share_a = (a > b) + 0.5 * (a == b)
         return g * share_a, g * (1 - share_a)
@@ -250,12 +252,12 @@ class Where(Function):
     """y = b where cond else c;  db = g where cond, dc = g elsewhere (cond gets no gradient)"""
 
     @staticmethod
-    def forward(ctx, cond, b, c):
+    def forward(ctx, cond: Array, b: Array, c: Array) -> Array:
         ctx.save_for_backward(cond)
         return ctx.xp.where(cond, b, c)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> tuple[Array, Array, Array]:
         (cond,) = ctx.saved_tensors
         _, need_b, need_c = ctx.needs_input_grad
         zero = ctx.xp.zeros_like(g)
@@ -267,23 +269,23 @@ class Cast(Function):
     """y = x as another dtype;  dx = g (the engine casts it back to x's dtype)"""
 
     @staticmethod
-    def forward(ctx, x, dtype):
+    def forward(ctx, x: Array, *, dtype: numpy.dtype) -> Array:
         return x.astype(dtype)
 
     @staticmethod
-    def backward(ctx, g):
-        return g, None
+    def backward(ctx, g: Array) -> Array:
+        return g
 
 
 class Clone(Function):
     """y = a copy of x;  dx = g"""
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x: Array) -> Array:
         return x.copy()
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> Array:
         return g
 
 
@@ -291,10 +293,10 @@ class ToDevice(Function):
     """y = x, copied to another device;  dx = g, copied back to x's device"""
 
     @staticmethod
-    def forward(ctx, x, device):
+    def forward(ctx, x: Array, *, device: str) -> Array:
         ctx.source = device_of(x)
         return to_device(x, device)
 
     @staticmethod
-    def backward(ctx, g):
-        return ToDevice.apply(g, ctx.source), None  # a Tensor even for an array g: the engine unwraps it
+    def backward(ctx, g: Array) -> Array:
+        return ToDevice.apply(g, device=ctx.source)  # a Tensor even for an array g: the engine unwraps it

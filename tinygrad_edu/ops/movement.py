@@ -2,68 +2,73 @@
 joining and padding (each backward is the adjoint move)."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy
 
 from ..function import Function
+from .array import Array
+
+Index = Any  # what NumPy takes in x[index]: ints, slices, None, Ellipsis, arrays, or a tuple of them
 
 
 class Reshape(Function):
     """y = x with a new shape;  dx = g with x's shape"""
 
     @staticmethod
-    def forward(ctx, x, shape):
+    def forward(ctx, x: Array, *, shape: tuple) -> Array:
         ctx.input_shape = x.shape
         return x.reshape(shape)
 
     @staticmethod
-    def backward(ctx, g):
-        return g.reshape(ctx.input_shape), None
+    def backward(ctx, g: Array) -> Array:
+        return g.reshape(ctx.input_shape)
 
 
 class Transpose(Function):
     """y = x with axes permuted;  dx = g with the inverse permutation"""
 
     @staticmethod
-    def forward(ctx, x, axes):
+    def forward(ctx, x: Array, *, axes: tuple) -> Array:
         ctx.inverse = tuple(int(i) for i in numpy.argsort([a % max(x.ndim, 1) for a in axes]))
         return x.transpose(axes)
 
     @staticmethod
-    def backward(ctx, g):
-        return g.transpose(ctx.inverse), None
+    def backward(ctx, g: Array) -> Array:
+        return g.transpose(ctx.inverse)
 
 
 class BroadcastTo(Function):
     """y = x repeated along broadcast axes;  dx = g summed back down"""
 
     @staticmethod
-    def forward(ctx, x, shape):
+    def forward(ctx, x: Array, *, shape: tuple) -> Array:
         ctx.input_shape = x.shape
         return ctx.xp.broadcast_to(x, shape)
 
     @staticmethod
-    def backward(ctx, g):
-        return sum_to(g, ctx.input_shape), None
+    def backward(ctx, g: Array) -> Array:
+        return sum_to(g, ctx.input_shape)
 
 
 class GetItem(Function):
     """y = x[index];  dx = zeros with g added at index (repeated indices add up)"""
 
     @staticmethod
-    def forward(ctx, x, index):
+    def forward(ctx, x: Array, *, index: Index) -> Array:
         ctx.index, ctx.input_shape = index, x.shape
         return x[index]
 
     @staticmethod
-    def backward(ctx, g):
-        return IndexAdd.apply(g, ctx.index, ctx.input_shape), None
+    def backward(ctx, g: Array) -> Array:
+        return IndexAdd.apply(g, index=ctx.index, shape=ctx.input_shape)
 
 
 class IndexAdd(Function):
     """y = zeros(shape) with x added at index;  dx = g[index]  (the adjoint of GetItem)"""
 
     @staticmethod
-    def forward(ctx, x, index, shape):
+    def forward(ctx, x: Array, *, index: Index, shape: tuple) -> Array:
         ctx.index = index
         y = ctx.xp.zeros(shape, dtype=x.dtype)
         if _has_array_index(index):
@@ -73,8 +78,8 @@ class IndexAdd(Function):
         return y
 
     @staticmethod
-    def backward(ctx, g):
-        return GetItem.apply(g, ctx.index), None, None
+    def backward(ctx, g: Array) -> Array:
+        return GetItem.apply(g, index=ctx.index)
 
 
 class SetItem(Function):
@@ -82,7 +87,7 @@ class SetItem(Function):
     dv = g at those places (summed where v was broadcast)"""
 
     @staticmethod
-    def forward(ctx, x, v, steps):
+    def forward(ctx, x: Array, v: Array, *, steps: tuple[Index, ...]) -> Array:
         ctx.steps = steps
         y = x.copy()
         target = y
@@ -92,53 +97,52 @@ class SetItem(Function):
         return y
 
     @staticmethod
-    def backward(ctx, g):
-        _, need_v = ctx.needs_input_grad[:2]
+    def backward(ctx, g: Array) -> tuple[Array, Array]:
+        _, need_v = ctx.needs_input_grad
         gv = g
         for step in ctx.steps:
             gv = gv[step]
-        return SetItem.apply(g, 0, ctx.steps), (gv if need_v else None), None
+        return SetItem.apply(g, 0, steps=ctx.steps), (gv if need_v else None)
 
 
-def _has_array_index(index) -> bool:
+def _has_array_index(index: Index) -> bool:
     parts = index if isinstance(index, tuple) else (index,)
     return any(hasattr(p, "shape") or isinstance(p, list) for p in parts)
 
 
 class Concatenate(Function):
-    """y = the inputs joined along `axis` (the last argument);  each input gets its slice of g"""
+    """y = the inputs joined along `axis`;  each input gets its slice of g"""
 
     @staticmethod
-    def forward(ctx, *inputs):
-        *xs, axis = inputs
+    def forward(ctx, *xs: Array, axis: int) -> Array:
         ctx.axis = axis
         ctx.sizes = [x.shape[axis] for x in xs]
         return ctx.xp.concatenate(xs, axis=axis)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> tuple[Array, ...]:
         grads, start = [], 0
         lead = (slice(None),) * (ctx.axis % g.ndim)
         for size in ctx.sizes:
             grads.append(g[lead + (slice(start, start + size),)])
             start += size
-        return (*grads, None)
+        return tuple(grads)
 
 
 class Pad(Function):
     """y = x padded with a constant;  dx = the middle of g"""
 
     @staticmethod
-    def forward(ctx, x, pad_width, value):
+    def forward(ctx, x: Array, *, pad_width: tuple[tuple[int, int], ...], value: float) -> Array:
         ctx.middle = tuple(slice(before, before + n) for (before, _), n in zip(pad_width, x.shape))
         return ctx.xp.pad(x, pad_width or 0, constant_values=value)  # a 0-d x has no widths
 
     @staticmethod
-    def backward(ctx, g):
-        return g[ctx.middle], None, None
+    def backward(ctx, g: Array) -> Array:
+        return g[ctx.middle]
 
 
-def sum_to(g, shape: tuple):
+def sum_to(g: Array, shape: tuple) -> Array:
     """Adjoint of broadcasting: sum `g` (array or Tensor) down to `shape`.
 
     Leading axes that broadcasting added are summed away, axes of length 1 are summed with

@@ -1,0 +1,220 @@
+"""The losses of nn.functional (cross_entropy with its fused op, nll, mse, binary cross-entropy),
+one_hot and the label checks they share, accuracy and the book's l2_penalty."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+from ..device import array_namespace, to_library_of
+from ..device_checks import check_later
+from ..diagnostics import user_line
+from ..ops.array import Array
+from ..tensor import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def one_hot(labels, num_classes: int, dtype=np.float32) -> Tensor:
+    """labels (integers in [0, num_classes)) as rows of zeros with a 1 at each label."""
+    labels = _labels(labels, num_classes, "one_hot")
+    return Tensor(array_namespace(labels).eye(num_classes, dtype=dtype)[labels])  # row k of I is class k
+
+
+def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of logits against `target`, as PyTorch's: the classes are on axis 1
+    of an (N, C, d1, ...) input (the only axis of a (C,) one). `target` is integer labels of
+    shape (N, d1, ...), or probabilities / one-hot rows of the input's shape, which get a
+    gradient too. Both give the same value for the same classes. Stable for any logits;
+    `reduction` is mean, sum or none."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if input.ndim == 0:
+        raise ValueError("cross_entropy: logits need a class axis, got a 0-d tensor")
+    logits, t = _classes_last(input), _target(target, input)
+    shape = t._data.shape if isinstance(t, Tensor) else t.shape
+    if t.dtype.kind in "iub":
+        if shape != logits.shape[:-1]:
+            raise ValueError(f"cross_entropy: integer labels of shape {shape} do not match logits of shape "
+                             f"{input.shape} (classes on axis {int(input.ndim > 1)}; labels need shape "
+                             f"{logits.shape[:-1]})")
+        t = _labels(t, logits.shape[-1], "cross_entropy")
+    elif shape == logits.shape[:-1]:
+        raise TypeError(f"cross_entropy: labels must be integers, got {t.dtype}; for class "
+                        f"probabilities give shape {input.shape}")
+    elif shape != input.shape:
+        raise ValueError(f"cross_entropy: target probabilities of shape {shape} do not match logits of shape "
+                         f"{input.shape}; integer labels need shape {logits.shape[:-1]} "
+                         "(and an integer dtype)")
+    else:
+        t = t.astype(logits.dtype)
+        t = _classes_last(t if isinstance(t, Tensor) else Tensor._from_op(t))
+    return SoftmaxCrossEntropy.apply(logits, t, reduction=reduction)
+
+
+def _classes_last(x: Tensor) -> Tensor:
+    """x with PyTorch's class axis (1) moved last, where the fused loss op wants it."""
+    return x if x.ndim <= 2 else x.permute((0,) + tuple(range(2, x.ndim)) + (1,))
+
+
+def _target(target, like: Tensor):
+    """A target as a Tensor (kept, so that it can get a gradient) or an array on `like`'s device."""
+    if isinstance(target, Tensor):
+        return target if target._requires_grad else target._data
+    return to_library_of(target if hasattr(target, "dtype") else np.asarray(target), like._data)
+
+
+def _labels(labels, num_classes: int, who: str) -> np.ndarray:
+    if isinstance(labels, Tensor):
+        labels = labels._data
+    elif not hasattr(labels, "shape"):
+        labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{who}: labels must be integers, got {labels.dtype}")
+    if not labels.size:
+        return labels
+    # one pass: seen as unsigned, a negative label is larger than any class
+    out_of_range = labels.view(labels.dtype.str.replace("i", "u")).max() >= num_classes
+    if array_namespace(labels) is np:
+        if out_of_range:
+            raise ValueError(_out_of_range(labels, num_classes, who))
+    else:  # on a GPU, reading the answer now would make the host wait for the GPU
+        check_later(out_of_range, lambda: _out_of_range(labels, num_classes, who), user_line())
+    return labels
+
+
+def _out_of_range(labels, num_classes: int, who: str) -> str:
+    bad = labels[(labels < 0) | (labels >= num_classes)]
+    return (f"{who}: label {bad.flat[0]} is out of range for {num_classes} classes "
+            f"(labels must be in [0, {num_classes - 1}])")
+
+
+class SoftmaxCrossEntropy(Function):
+    """loss = -sum_c t_c log softmax(x)_c over the last axis, reduced by `reduction`;
+    dx = (softmax(x) * sum_c t_c - t) * g,  dt = -log softmax(x) * g  (t: target probabilities).
+    Integer labels t stand for one-hot rows: loss = log sum exp(x) - x[label]; they get no gradient."""
+
+    # fused because it is the classifier's loss in one stable pass, with the gradient the book
+    # derives (softmax minus target) instead of the backward of five separate ops
+    @staticmethod
+    def forward(ctx, x: Array, t: Array, *, reduction: str) -> Array:
+        xp = ctx.xp
+        ctx.shift = x.max(axis=-1, keepdims=True)
+        z = x - ctx.shift
+        log_norm = xp.log(xp.exp(z).sum(axis=-1, keepdims=True))
+        ctx.reduction, ctx.count = reduction, x.size // max(x.shape[-1], 1)  # 0 for an empty batch
+        ctx.save_for_backward(x, t)
+        if t.dtype.kind in "iu":  # labels: pick one logit per row instead of building one-hot rows
+            losses = (log_norm - xp.take_along_axis(z, t[..., None], axis=-1))[..., 0]
+        else:
+            losses = (t.sum(axis=-1, keepdims=True) * log_norm - (t * z).sum(axis=-1, keepdims=True))[..., 0]
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        if reduction == "sum":
+            return total
+        return total / x.dtype.type(ctx.count) if ctx.count else x.dtype.type("nan")  # the mean of nothing
+
+    @staticmethod
+    def backward(ctx, g: Array) -> tuple[Array, Array]:
+        x, t = ctx.saved_tensors
+        xp = ctx.xp
+        z = x - ctx.shift  # recomputed from x (and t), so that it is twice differentiable
+        e = xp.exp(z)
+        if ctx.reduction == "none":
+            g = g.reshape(g.shape + (1,))
+        elif ctx.reduction == "mean":
+            g = g / max(ctx.count, 1)
+        if t.dtype.kind in "iu":  # labels: their one-hot rows, a constant, are only needed here
+            one_hot = t[..., None] == array_namespace(t).arange(x.shape[-1])  # labels are constant arrays
+            return (e / e.sum(axis=-1, keepdims=True) - one_hot) * g, None
+        gx = (e / e.sum(axis=-1, keepdims=True) * t.sum(axis=-1, keepdims=True) - t) * g
+        gt = (xp.log(e.sum(axis=-1, keepdims=True)) - z) * g if ctx.needs_input_grad[1] else None
+        return gx, gt
+
+
+def _reduce(losses: Tensor, reduction: str, who: str) -> Tensor:
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "none":
+        return losses
+    raise ValueError(f"{who}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _same_shape(input: Tensor, target, who: str):
+    if not isinstance(target, Tensor):
+        target = Tensor(to_library_of(np.asarray(target, dtype=input.dtype), input._data))
+    if target.shape != input.shape:
+        raise ValueError(f"{who}: target of shape {target.shape} does not match input of shape {input.shape}")
+    return target
+
+
+def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean squared error (PyTorch's: no factor 1/2; the book's mean_squared_error is half the
+    sum)."""
+    d = input - _same_shape(input, target, "mse_loss")
+    return _reduce(d * d, reduction, "mse_loss")
+
+
+def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of integer labels under log-probabilities, classes on axis 1 of
+    (N, C, d1, ...) as in PyTorch (the only axis of (C,))."""
+    log_probs = _classes_last(input)
+    labels = to_library_of(target._data if isinstance(target, Tensor) else np.asarray(target), input._data)
+    if labels.shape != log_probs.shape[:-1]:
+        raise ValueError(f"nll_loss: labels of shape {labels.shape} do not match log-probabilities "
+                         f"of shape {input.shape} (labels need shape {log_probs.shape[:-1]})")
+    picked = (log_probs * one_hot(labels, log_probs.shape[-1], dtype=log_probs.dtype)).sum(axis=-1)
+    return _reduce(-picked, reduction, "nll_loss")
+
+
+def binary_cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """-(t log p + (1 - t) log(1 - p)) for probabilities p; each log is clipped at -100 (as in
+    PyTorch; float32 at -87.3), so p = 0 or 1 gives a large finite loss and gradient, not inf."""
+    target = _same_shape(input, target, "binary_cross_entropy")
+    if input.numel() and (input._data.min() < 0 or input._data.max() > 1):
+        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; for logits "
+                         "use binary_cross_entropy_with_logits")
+    losses = -(target * _clipped_log(input) + (1 - target) * _clipped_log(1 - input))
+    return _reduce(losses, reduction, "binary_cross_entropy")
+
+
+def _clipped_log(p: Tensor) -> Tensor:
+    """max(log p, -100) with a finite gradient at p = 0: p is first clipped to the smallest
+    normal number of its dtype (so in float32 the floor is log(1.2e-38) = -87.3)."""
+    return p.clamp(min=float(np.finfo(p.dtype).tiny)).log().clamp(min=-100.0)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of sigmoid(x), computed stably as softplus(x) - t x."""
+    target = _same_shape(input, target, "binary_cross_entropy_with_logits")
+    return _reduce(input.softplus() - target * input, reduction, "binary_cross_entropy_with_logits")
+
+
+def accuracy(output, labels) -> float:
+    """Fraction of rows whose largest output (logits or probabilities) is at the label; labels
+    may be integers or one-hot rows. A single output per row is read as the probability of
+    class 1, counted right when it is on the label's side of 0.5 (Keras' binary accuracy)."""
+    output = output.numpy() if isinstance(output, Tensor) else np.asarray(output)
+    labels = labels.numpy() if isinstance(labels, Tensor) else np.asarray(labels)
+    if output.ndim >= 1 and output.shape[-1] == 1:
+        labels = labels.reshape(labels.shape[:-1]) if labels.shape == output.shape else labels
+        predicted = output[..., 0] > 0.5
+    else:
+        labels = labels.argmax(axis=-1) if labels.shape == output.shape and output.ndim >= 1 else labels
+        predicted = output.argmax(axis=-1)
+    if labels.shape != output.shape[:-1]:
+        raise ValueError(f"accuracy: labels of shape {labels.shape} do not match outputs of shape "
+                         f"{output.shape}")
+    return float((predicted == labels).mean()) if labels.size else float("nan")
+
+
+def l2_penalty(parameters, weight_decay: float) -> Tensor:
+    """The book's weight decay term: (weight_decay / 2) * sum of squared weights, added to the
+    loss (usually over weights only, not biases)."""
+    parameters = list(parameters)
+    if not parameters:
+        raise ValueError("l2_penalty: no parameters given")
+    total = sum(((p * p).sum() for p in parameters[1:]), (parameters[0] * parameters[0]).sum())
+    return total * (0.5 * weight_decay)
