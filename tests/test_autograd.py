@@ -128,7 +128,7 @@ def test_intermediates_are_freed_without_the_cycle_collector():
         h = x.exp()  # saved by the Mul below
         probe = weakref.ref(h.data)
         loss = (h * x).sum()
-        node = weakref.ref(loss._ctx)
+        node = weakref.ref(loss._grad_fn)
         del h
         assert probe() is not None  # Mul saved it
         loss.backward()

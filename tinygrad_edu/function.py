@@ -71,7 +71,7 @@ class Function:
                 inputs.append(a._data)
                 node = None
                 if a._requires_grad:
-                    record, node = True, a._ctx
+                    record, node = True, a._grad_fn
                     if node is None:  # a leaf: its accumulate node, while a graph holds it
                         node = a._accumulator() if a._accumulator is not None else None
                         node = node or accumulator_of(a)
@@ -97,7 +97,7 @@ class Function:
         if record:
             ctx.next_functions, ctx.generation, ctx.out_shape, ctx.out_dtype = nodes, generation, y.shape, y.dtype
         out = _new_object(Tensor)  # Tensor._from_op, inlined: this is the hottest path
-        out._data, out.grad, out._requires_grad, out._ctx, out.name, out._hooks, out._accumulator = (
+        out._data, out.grad, out._requires_grad, out._grad_fn, out.name, out._hooks, out._accumulator = (
             y, None, record, ctx if record else None, None, None, None)
         return out
 

@@ -34,7 +34,7 @@ def walk(roots: list, stop=frozenset()) -> list:
 
 def node_of(t):
     """The node a gradient for Tensor `t` goes to: its grad_fn, or its leaf's accumulate node."""
-    return t._ctx if t._ctx is not None else accumulator_of(t)
+    return t._grad_fn if t._grad_fn is not None else accumulator_of(t)
 
 
 def accumulator_of(leaf):
@@ -97,7 +97,7 @@ def accumulate(t, g, run) -> None:
             g = g.copy()
         run.handed_out.add(id(g))
         t.grad = Tensor._from_op(g)
-    elif current._ctx is None and current._data.dtype == g.dtype:
+    elif current._grad_fn is None and current._data.dtype == g.dtype:
         total = current._data + g  # not +=: an op may have saved the old .grad array
         current._data = total if total.shape else array_namespace(g).asarray(total)
     else:

@@ -40,7 +40,7 @@ def _tensor_of(node, data) -> Tensor:
     if isinstance(node, AccumulateGrad):
         return node.leaf
     t = Tensor._from_op(data)
-    t._ctx, t._requires_grad = node, True
+    t._grad_fn, t._requires_grad = node, True
     return t
 
 

@@ -102,12 +102,12 @@ class InPlace:
         """Replace this tensor's values by `compute(x)`, x standing for the values before, in place."""
         source = self
         if self._recording(*others):
-            if self._ctx is None and self._requires_grad:
+            if self._grad_fn is None and self._requires_grad:
                 raise RuntimeError(
                     f"{who}: a leaf tensor that requires grad cannot be changed in place while the graph "
                     "is recorded (PyTorch: 'a leaf Variable that requires grad is being used in an in-place "
                     "operation'); update parameters inside `with tg.no_grad():`")
-            if self._data.base is not None and isinstance(self._ctx, _VIEW_OPS):
+            if self._data.base is not None and isinstance(self._grad_fn, _VIEW_OPS):
                 raise RuntimeError(
                     f"{who}: this tensor shares memory with the tensor it was made from (by reshape, "
                     "transpose or indexing), and changing it in place would change that one behind the "
@@ -121,7 +121,7 @@ class InPlace:
                     "place while the graph is recorded would leave their gradients wrong. Compute out of "
                     "place (y = y * 3), or change a clone()")
             source = self._from_op(self._data.copy())  # the old values, for the op to save
-            source._ctx, source._requires_grad = self._ctx, self._requires_grad
+            source._grad_fn, source._requires_grad = self._grad_fn, self._requires_grad
         result = compute(source)
         if result.shape != self.shape:
             raise ValueError(f"{who}: the result has shape {result.shape} but the tensor has shape {self.shape}; "
@@ -137,7 +137,7 @@ class InPlace:
             raise ValueError(f"{who}: this tensor's memory cannot be written ({e})") from None
         mark_written(self._data)
         if source is not self:
-            self._ctx, self._requires_grad = result._ctx, result._requires_grad
+            self._grad_fn, self._requires_grad = result._grad_fn, result._requires_grad
         return self
 
 

@@ -53,7 +53,7 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
     stays float64), `dtype` converts; `device` ("cpu", "cuda", "cuda:N") puts the values there.
     """
 
-    __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "name", "_hooks", "_grad_from", "_accumulator",
+    __slots__ = ("_data", "grad", "_requires_grad", "_grad_fn", "name", "_hooks", "_grad_from", "_accumulator",
                  "__weakref__")
     __array_ufunc__ = None  # NumPy defers to our reflected operators; np.exp(t) fails loudly
     __hash__ = object.__hash__  # == is elementwise, so hash by identity explicitly
@@ -63,7 +63,7 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         if device is not None:
             self._data = to_device(self._data, device)
         self.grad = None
-        self._ctx = None
+        self._grad_fn = None
         self._hooks = self._accumulator = None
         self.name = name
         self._requires_grad = False
@@ -76,7 +76,7 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         if type(y) is not np.ndarray:
             y = as_array(y, None) if isinstance(y, (np.generic, float, int)) else y
         t = object.__new__(Tensor)
-        t._data, t.grad, t._requires_grad, t._ctx, t.name, t._hooks, t._accumulator = (
+        t._data, t.grad, t._requires_grad, t._grad_fn, t.name, t._hooks, t._accumulator = (
             y, None, False, None, None, None, None)
         return t
 
@@ -91,7 +91,7 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         if value and self._data.dtype.kind != "f":
             raise TypeError(f"Tensor: only floating-point tensors can require grad, this one is "
                             f"{self._data.dtype}; make it with dtype=tg.float32 (or call .float())")
-        if not value and self._ctx is not None:
+        if not value and self._grad_fn is not None:
             raise RuntimeError("Tensor: requires_grad can only be switched off on a leaf; "
                                "use .detach() for a tensor made by an op")
         self._requires_grad = bool(value)
@@ -124,8 +124,8 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
     dtype = property(lambda self: self._data.dtype)
     xp = property(lambda self: array_namespace(self._data), doc="the array library of .data")
     device = property(lambda self: device_of(self._data), doc='"cpu" or "cuda:N"')
-    is_leaf = property(lambda self: self._ctx is None)
-    grad_fn = property(lambda self: self._ctx, doc="the op that made this tensor (None for a leaf), read-only")
+    is_leaf = property(lambda self: self._grad_fn is None)
+    grad_fn = property(lambda self: self._grad_fn, doc="the op that made this tensor (None for a leaf), read-only")
     T = property(lambda self: self.transpose())
 
     def size(self, dim: int | None = None):
@@ -226,8 +226,8 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
     def __repr__(self) -> str:
         body = np.array2string(self.numpy(), prefix="Tensor(", separator=", ", threshold=50)
         extra = "" if self.dtype == DEFAULT_FLOAT else f", dtype={self.dtype}"
-        if self._ctx is not None:
-            extra += f", op={type(self._ctx).__name__}"
+        if self._grad_fn is not None:
+            extra += f", op={type(self._grad_fn).__name__}"
         elif self._requires_grad:
             extra += ", requires_grad=True"
         if self.name:
@@ -260,14 +260,14 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         it returns replaces the gradient. Returns a handle whose `remove()` unregisters it."""
         if not self._requires_grad:
             raise RuntimeError("register_hook: this tensor does not require grad, so no gradient flows into it")
-        if self._ctx is None:
+        if self._grad_fn is None:
             hooks = self._hooks  # a leaf keeps its hooks; an op's output keeps them on the op
             if hooks is None:
                 hooks = self._hooks = []
         else:
-            hooks = self._ctx.hooks
+            hooks = self._grad_fn.hooks
             if hooks is None:
-                hooks = self._ctx.hooks = []
+                hooks = self._grad_fn.hooks = []
         hooks.append(hook)
         return _RemovableHook(hooks, hook)
 
@@ -275,10 +275,10 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         """Keep this intermediate tensor's gradient in `.grad` after backward (leaves always do)."""
         if not self._requires_grad:
             raise RuntimeError("retain_grad: this tensor does not require grad")
-        if self._ctx is not None:
-            self._ctx.retained = weakref.ref(self)
-            if self._ctx.hooks is None:
-                self._ctx.hooks = []  # the engine looks at one attribute: hooks (hooks.py keeps retained grads too)
+        if self._grad_fn is not None:
+            self._grad_fn.retained = weakref.ref(self)
+            if self._grad_fn.hooks is None:
+                self._grad_fn.hooks = []  # the engine looks at one attribute: hooks (hooks.py keeps retained grads too)
 
     def draw_graph(self, **options):
         """The backprop graph that produced this tensor (see tinygrad_edu.viz.draw_graph)."""

@@ -56,10 +56,10 @@ def trace(model):
 
 def _tagger(name: str, kind: str):
     def hook(module, args, output):
-        if not isinstance(output, Tensor) or output._ctx is None:
+        if not isinstance(output, Tensor) or output._grad_fn is None:
             return
-        inputs = {a._ctx for a in args if isinstance(a, Tensor) and a._ctx is not None}
-        for op in walk([output._ctx], stop=inputs):  # the ops between the module's inputs and output
+        inputs = {a._grad_fn for a in args if isinstance(a, Tensor) and a._grad_fn is not None}
+        for op in walk([output._grad_fn], stop=inputs):  # the ops between the module's inputs and output
             if _is_op(op) and getattr(op, "module", None) is None:  # inner modules tagged theirs first
                 op.module = (name, kind)
     return hook
@@ -67,7 +67,7 @@ def _tagger(name: str, kind: str):
 
 def backward_order(output: Tensor) -> list:
     """The recorded ops in the order backward runs them (the engine's rule: latest generation first)."""
-    return [] if output._ctx is None else [node for node in walk([output._ctx]) if _is_op(node)]
+    return [] if output._grad_fn is None else [node for node in walk([output._grad_fn]) if _is_op(node)]
 
 
 def _inside(op, path: str) -> bool:
@@ -146,7 +146,7 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
 
     # A .grad is this graph's when the backward that wrote it last is the one that last ran from
     # this graph's output (the engine numbers each backward, on the ops it runs and the .grad it writes).
-    latest = getattr(output._ctx, "ran_in", None)
+    latest = getattr(output._grad_fn, "ran_in", None)
     leaves = [(op, p.leaf) for op in ops for p in op.next_functions if isinstance(p, AccumulateGrad)]
     fresh = {id(t) for _, t in leaves if latest is not None and getattr(t, "_grad_from", None) == latest}
     users = {}  # leaf id -> the nodes that use it; a leaf used only inside one folded module goes in its node
@@ -179,8 +179,8 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
         out_label.append(f"data {_summary(output.numpy())}")
     root = tensor_node("output", "\n".join(out_label), COLORS["output"], _bad(output.numpy()), "doubleoctagon")
     edges = {}  # (from, to) -> None, in drawing order; drawn at the end, wrapped if the graph is tall
-    if output._ctx is not None or output.requires_grad:
-        edges[(node_of_op[id(output._ctx)] if output._ctx is not None else leaf(output), root)] = None
+    if output._grad_fn is not None or output.requires_grad:
+        edges[(node_of_op[id(output._grad_fn)] if output._grad_fn is not None else leaf(output), root)] = None
     for op in ops:
         node = node_of_op[id(op)]
         kept = _kept_inputs(op)
@@ -216,7 +216,7 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
     if stale:
         note = ("stale grad: written by a backward that did not run through this graph (an earlier "
                 "loss, say); zero the gradients and run backward from this output to see its own")
-    if output._ctx is None and not output.requires_grad:
+    if output._grad_fn is None and not output.requires_grad:
         note = "this tensor was not made by a recorded op"
     if note:
         graph.attr(label=note, labelloc="t")
