@@ -7,8 +7,13 @@ NaN or Inf from finite inputs raises FloatingPointError naming the op and that l
 from __future__ import annotations
 
 from contextlib import ContextDecorator
+from typing import TYPE_CHECKING
 
 from .diagnostics import has_nan_or_inf, user_line
+
+if TYPE_CHECKING:
+    from .function import Function
+    from .ops.array import Array
 
 enabled = False  # read by Function.apply and Function.backward_step on every op
 
@@ -16,16 +21,16 @@ enabled = False  # read by Function.apply and Function.backward_step on every op
 class detect_anomaly(ContextDecorator):
     """`with detect_anomaly():` (or as a decorator) check every op's values for NaN and Inf."""
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         global enabled
         self.previous, enabled = enabled, True
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         global enabled
         enabled = self.previous
 
 
-def check_forward(ctx, inputs: list, y) -> None:
+def check_forward(ctx: Function, inputs: list, y: Array) -> None:
     """Note where the op was created; raise if it made NaN or Inf from finite inputs."""
     ctx.created_at = user_line()
     if has_nan_or_inf(y) and not any(has_nan_or_inf(x) for x in inputs):
@@ -33,7 +38,7 @@ def check_forward(ctx, inputs: list, y) -> None:
                                  f"from finite inputs; it was called at {ctx.created_at}")
 
 
-def check_backward(ctx, g, gxs: tuple) -> None:
+def check_backward(ctx: Function, g: Array, gxs: tuple) -> None:
     """Raise if the op's backward turned a finite gradient into NaN or Inf."""
     if has_nan_or_inf(getattr(g, "_data", g)):
         return  # not this op's doing: it passed on what it was given

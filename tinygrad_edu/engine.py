@@ -14,6 +14,7 @@ themselves differentiable.
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING, Iterable
 
 import numpy
 
@@ -22,6 +23,10 @@ from .graph import node_of, walk
 from .hooks import run_hooks
 from .ops.movement import sum_to
 from .tensor import Tensor
+
+if TYPE_CHECKING:
+    from .graph import Node
+    from .ops.array import Array
 
 _numbers = itertools.count(1)
 
@@ -32,7 +37,7 @@ class Backward:
 
     __slots__ = ("number", "create_graph", "retain_graph", "accumulate", "handed_out", "wanted")
 
-    def __init__(self, create_graph: bool, retain_graph: bool, targets):
+    def __init__(self, create_graph: bool, retain_graph: bool, targets: Iterable[Tensor] | None):
         self.number = next(_numbers)  # marks the nodes this pass runs and the .grad it writes (viz)
         self.create_graph, self.retain_graph = bool(create_graph), retain_graph
         self.accumulate = targets is None
@@ -48,12 +53,13 @@ class Backward:
             self.handed_out.add(id(g))
         return grads
 
-    def results(self, targets) -> list | None:
+    def results(self, targets: Iterable[Tensor] | None) -> list | None:
         """grad()'s answer: the gradient that reached each target (None where none did)."""
         return None if targets is None else [_returned(self.wanted[node_of(t)]) for t in targets]
 
 
-def run_backward(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, targets=None):
+def run_backward(roots: list[Tensor], root_grads: list[Array], retain_graph: bool, create_graph: bool,
+                 targets: Iterable[Tensor] | None = None) -> list | None:
     """Propagate `root_grads` from the Tensors `roots` back through the graph. With
     `targets=None` the gradients accumulate into the `.grad` of leaves that require grad;
     otherwise the gradients reaching the Tensors `targets` are returned (None where unreached)."""
@@ -77,13 +83,14 @@ def backpropagate(grads: dict, run: Backward) -> None:
         for next_node, gx in zip(node.next_functions, node.backward_step(g, run)):
             if next_node is None or gx is None:
                 continue
-            if isinstance(gx, Tensor) is not create or gx.shape != next_node.out_shape or gx.dtype != next_node.out_dtype:
+            if (isinstance(gx, Tensor) is not create or gx.shape != next_node.out_shape
+                    or gx.dtype != next_node.out_dtype):
                 gx = fit(gx, next_node, node, create)  # the engine's type, the input's shape and dtype
             previous = grads.get(next_node)
             grads[next_node] = gx if previous is None else previous + gx  # not in place: gx may be shared
 
 
-def fit(gx, next_node, node, create_graph: bool):
+def fit(gx: Array, next_node: Node, node: Node, create_graph: bool) -> Array:
     """Give a gradient the engine's type (array, or Tensor under create_graph) and its input's
     shape (a broadcast is summed back down) and dtype, or explain what `node`'s backward got wrong."""
     shape, dtype = next_node.out_shape, next_node.out_dtype

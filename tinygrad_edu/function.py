@@ -13,6 +13,7 @@ temporaries, with `ctx.save_for_backward`.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 import numpy
 
@@ -20,6 +21,10 @@ from . import anomaly_mode, versions
 from .device import array_namespace
 from .diagnostics import broadcast_failure, user_line
 from .grad_mode import is_grad_enabled
+
+if TYPE_CHECKING:
+    from .engine import Backward
+    from .ops.array import Array
 
 FREED = "freed"  # marks an op whose saved values were released after backward
 
@@ -37,7 +42,7 @@ class Function:
     hooks = None  # functions of the output's gradient (Tensor.register_hook); set per op when used
     retained = None  # a weak reference to the output Tensor that asked to keep its gradient
 
-    def save_for_backward(self, *arrays) -> None:
+    def save_for_backward(self, *arrays: Array) -> None:
         """Keep arrays for backward. Save inputs and outputs (not temporaries) if the op
         should be twice differentiable: under create_graph they come back as Tensors."""
         self.saved_tensors = arrays
@@ -48,11 +53,11 @@ class Function:
         return tuple([node is not None for node in self.next_functions])
 
     @staticmethod
-    def forward(ctx, *inputs, **settings):
+    def forward(ctx, *inputs: Array, **settings: Any) -> Array:
         raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g: Array) -> Array | tuple:
         raise NotImplementedError("a Function subclass must define backward(ctx, g)")
 
     @classmethod
@@ -61,7 +66,7 @@ class Function:
         return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
 
     @classmethod
-    def apply(cls, *args, **settings):
+    def apply(cls, *args: Tensor | Array, **settings: Any) -> Tensor:
         """Run forward on the arrays inside the Tensor arguments; record the op if needed."""
         ctx = _new_object(cls)
         ctx.saved_tensors = ()
@@ -101,7 +106,7 @@ class Function:
             y, None, record, ctx if record else None, None, None, None)
         return out
 
-    def backward_step(self, g, run) -> tuple:
+    def backward_step(self, g: Array, run: Backward) -> tuple:
         """What the engine runs for this op: its backward, with the checks around it. `run`
         holds the settings of this backward pass (engine.py)."""
         self.ran_in = run.number  # viz tells the ops of the latest backward by it

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 from contextvars import ContextVar
+from typing import Callable
 
 # The switch itself: a context variable, which each thread has its own of (a new thread starts
 # from the default), and which the engine reads in one fast call per op.
@@ -92,13 +93,13 @@ class set_grad_enabled(_GradMode):
         self.before = _flag.get()
         _flag.set(self.enabled)
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self.__dict__.setdefault("previous", []).append(self.before)  # restore what came before the call
         _flag.set(self.enabled)
 
     def clone(self) -> _GradMode:
         return enable_grad() if self.enabled else no_grad()
 
-    def __call__(self, function):
+    def __call__(self, function: Callable) -> Callable:
         _flag.set(self.before)  # as a decorator it switches only while the function runs
         return super().__call__(function)

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import weakref
 from heapq import heapify, heappop, heappush
+from typing import TYPE_CHECKING
 
 from .device import array_namespace
 from .tensor import Tensor
 
+if TYPE_CHECKING:
+    from .engine import Backward
+    from .function import Function
+    from .ops.array import Array
 
-def walk(roots: list, stop=frozenset()) -> list:
+
+def walk(roots: list[Node], stop: frozenset | set = frozenset()) -> list[Node]:
     """Every node reachable from the nodes `roots` (but not through the nodes in `stop`), each once,
     latest generation first: the order in which backward runs them. The one graph walker: the
     engine, viz and the tests use it."""
@@ -32,12 +38,12 @@ def walk(roots: list, stop=frozenset()) -> list:
     return order
 
 
-def node_of(t):
+def node_of(t: Tensor) -> Node:
     """The node a gradient for Tensor `t` goes to: its grad_fn, or its leaf's accumulate node."""
     return t._grad_fn if t._grad_fn is not None else accumulator_of(t)
 
 
-def accumulator_of(leaf):
+def accumulator_of(leaf: Tensor) -> AccumulateGrad:
     """The leaf's one AccumulateGrad node (the leaf holds it weakly, the graph strongly)."""
     ref = leaf._accumulator
     node = ref() if ref is not None else None
@@ -59,7 +65,7 @@ class AccumulateGrad:
     retained = None
     hooks = property(lambda self: self.leaf._hooks)  # a leaf's hooks stay on the leaf
 
-    def __init__(self, leaf):
+    def __init__(self, leaf: Tensor):
         self.leaf = leaf
         self.out_shape, self.out_dtype = leaf._data.shape, leaf._data.dtype
 
@@ -67,7 +73,7 @@ class AccumulateGrad:
     def op_name() -> str:
         return "accumulate_grad"
 
-    def backward_step(self, g, run) -> tuple:
+    def backward_step(self, g: Array, run: Backward) -> tuple:
         """Add g to the leaf's .grad (not under grad(), which returns gradients instead)."""
         self.ran_in = run.number
         values = self.leaf._data
@@ -80,7 +86,7 @@ class AccumulateGrad:
         return ()
 
 
-def accumulate(t, g, run) -> None:
+def accumulate(t: Tensor, g: Array, run: Backward) -> None:
     """t.grad += g, without sharing memory: no two .grad arrays (and no .grad and input) alias."""
     t._grad_from = run.number  # which backward wrote this .grad last (viz tells stale gradients by it)
     if run.create_graph:
@@ -103,3 +109,6 @@ def accumulate(t, g, run) -> None:
     else:
         t.grad = Tensor._from_op(current._data + g)
 
+
+if TYPE_CHECKING:
+    Node = Function | AccumulateGrad  # what walk() yields and next_functions hold (or None)

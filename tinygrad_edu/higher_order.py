@@ -9,12 +9,17 @@ rather than working at first order and failing at second.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, NoReturn
+
 from .functions import maximum, minimum, where
 from .graph import AccumulateGrad
 from .tensor import Tensor, _as_tensor
 
+if TYPE_CHECKING:
+    from .function import Function
 
-def backward_with_graph(ctx, g):
+
+def backward_with_graph(ctx: Function, g: Tensor) -> Tensor | tuple:
     """Run the op's backward on Tensors: the saved inputs and outputs become Tensors connected to
     the graph (other saved arrays stay constants) and `ctx.xp` is `graph_xp`, so the gradient it
     returns is itself differentiable."""
@@ -66,7 +71,7 @@ class GraphNamespace:
     zeros_like = staticmethod(_constant(lambda t: t.xp.zeros_like(t.data)))
     ones_like = staticmethod(_constant(lambda t: t.xp.ones_like(t.data)))
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> NoReturn:
         offered = ", ".join(sorted(n for n in vars(GraphNamespace) if not n.startswith("_")))
         raise AttributeError(
             f"ctx.xp.{name} is not differentiable under create_graph=True: a backward formula may use "

@@ -7,11 +7,18 @@ tensor's gradient in its `.grad`.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .graph import accumulate
 from .tensor import Tensor
 
+if TYPE_CHECKING:
+    from .engine import Backward
+    from .graph import Node
+    from .ops.array import Array
 
-def run_hooks(node, g, run):
+
+def run_hooks(node: Node, g: Array, run: Backward) -> Array:
     """g after the hooks of the tensor behind `node`; also kept in its `.grad` if retained."""
     for hook in node.hooks or ():
         result = hook(g if isinstance(g, Tensor) else Tensor._from_op(g))

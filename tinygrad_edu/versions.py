@@ -8,13 +8,18 @@ to use a saved array stamped later, which would give a wrong gradient.
 from __future__ import annotations
 
 import weakref
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .ops.array import Array
+
 
 clock = 0
 _written = {}  # id(array) -> [clock of its last in-place write, weak reference to the array]
 _prune_at = 1024
 
 
-def mark_written(array) -> None:
+def mark_written(array: Array) -> None:
     """Record that `array` was changed in place (call it after writing into an array that an op
     may have saved for backward), so that backward through that op raises instead of silently
     using the new values."""

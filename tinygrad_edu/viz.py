@@ -29,11 +29,17 @@ import os
 import shutil
 import warnings
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
 from .graph import AccumulateGrad, walk
 from .tensor import Tensor
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from .nn.module import Module
 
 INSTALL_HINT = ("the Graphviz program 'dot' is not installed; install it (Debian/Ubuntu: "
                 "apt-get install graphviz, macOS: brew install graphviz, Windows: winget install graphviz) "
@@ -42,7 +48,7 @@ COLORS = {"param": "#ffe8a8", "constant": "#e0e0e0", "output": "#b6e3f4", "op": 
 
 
 @contextmanager
-def trace(model):
+def trace(model: Module) -> Iterator[Module]:
     """Tag every op made inside `model`'s modules during the block with the innermost module's
     name and type, so that draw_graph can group them."""
     handles = [module.register_forward_hook(_tagger(name or type(model).__name__, type(module).__name__))
@@ -93,8 +99,9 @@ def _bad(values) -> bool:
     return values is not None and values.dtype.kind == "f" and not np.isfinite(values).all()
 
 
-def draw_graph(output: Tensor, params: dict | None = None, model=None, show_values: bool = False,
-               show_backward_order: bool = False, max_depth: int | None = None, rankdir: str = "TB"):
+def draw_graph(output: Tensor, params: dict | None = None, model: Module | None = None, show_values: bool = False,
+               show_backward_order: bool = False, max_depth: int | None = None,
+               rankdir: str = "TB") -> graphviz.Digraph:
     """The graph that produced `output`, as a graphviz.Digraph.
 
     `params` ({name: tensor}) or `model` (its named_parameters) name the leaves; `show_values`
@@ -172,7 +179,8 @@ def draw_graph(output: Tensor, params: dict | None = None, model=None, show_valu
         if t.grad is not None:
             lines.append(grad_line(t.grad, id(t) in fresh or not ops))
         red = _bad(t.numpy()) or (t.grad is not None and _bad(t.grad.numpy()))
-        return tensor_node(("leaf", id(t)), "\n".join(lines), COLORS["param"] if t.requires_grad else COLORS["constant"], red)
+        fill = COLORS["param"] if t.requires_grad else COLORS["constant"]
+        return tensor_node(("leaf", id(t)), "\n".join(lines), fill, red)
 
     out_label = [output.name or "output", f"{output.shape} {output.dtype}"]
     if show_values:
@@ -338,7 +346,8 @@ def _attach(graph, clusters: dict) -> None:
         parent.subgraph(clusters[path])
 
 
-def render(graph, path, format: str | None = None, fallback_to_dot: bool = False) -> str:
+def render(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = None,
+           fallback_to_dot: bool = False) -> str:
     """Write `graph` to `path` (format from the extension: svg, png, pdf, or dot for the text) and
     return the path written. Without the Graphviz program `dot`, the DOT text is written beside
     `path`; then it raises RuntimeError saying how to install Graphviz, or, with `fallback_to_dot`,
