@@ -41,7 +41,7 @@ class Backward:
         self.number = next(_numbers)  # marks the nodes this pass runs and the .grad it writes (viz)
         self.create_graph, self.retain_graph = bool(create_graph), retain_graph
         self.accumulate = targets is None
-        self.wanted = {} if targets is None else dict.fromkeys(map(node_of, targets))  # node -> its gradient
+        self.wanted = () if targets is None else dict.fromkeys(map(node_of, targets))  # node -> its gradient
         self.handed_out = set()  # ids of gradients given out already (so that no two .grad alias)
 
     def first_gradients(self, roots: list, root_grads: list) -> dict:
