@@ -3,7 +3,8 @@ torch/autograd/). Read them in this order:
 
 - function.py: `Function`, the op base class; `apply` runs forward and records the op.
 - graph.py: the nodes (ops, and the `AccumulateGrad` at each leaf) and `walk`, the one walker.
-- engine.py: `run_backward`, the backward loop itself.
+- engine.py: `run_backward` and `backpropagate`, the backward loop itself; graph_task.py: the
+  state of one backward pass (its settings, grad()'s targets).
 - hooks.py: tensor hooks and retained gradients; versions.py: in-place safety;
   higher_order.py: create_graph; anomaly_mode.py: NaN/Inf hunting; grad_mode.py: no_grad.
 

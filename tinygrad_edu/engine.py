@@ -6,20 +6,21 @@ node the sum of those gradients; its backward returns one gradient per input, ea
 the node that input came from. A leaf's accumulate node adds what reaches it to `.grad`.
 
 Each feature around the loop is one call into its own module: hooks and retained gradients
-(hooks.py), in-place checks, freeing saved values and anomaly checks (`backward_step`,
-function.py), create_graph (higher_order.py), leaf accumulation (graph.py). Gradients flow as
+(hooks.py), grad()'s targets (graph_task.py), in-place checks (versions.py), create_graph
+(higher_order.py) and anomaly checks (anomaly_mode.py), the last three through the op's
+`backward_step` (function.py), and leaf accumulation (graph.py). Gradients flow as
 plain arrays, which is fast; with `create_graph=True` they flow as Tensors, so that they are
 themselves differentiable.
 """
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING, Iterable
 
 import numpy
 
 from .grad_mode import set_grad_enabled
-from .graph import node_of, walk
+from .graph import walk
+from .graph_task import Backward
 from .hooks import run_hooks
 from .ops.movement import sum_to
 from .tensor import Tensor
@@ -27,35 +28,6 @@ from .tensor import Tensor
 if TYPE_CHECKING:
     from .graph import Node
     from .ops.array import Array
-
-_numbers = itertools.count(1)
-
-
-class Backward:
-    """One backward pass: its settings, which every node's backward_step sees, and the gradients
-    it is asked to return (grad()'s targets) instead of accumulating them."""
-
-    __slots__ = ("number", "create_graph", "retain_graph", "accumulate", "handed_out", "wanted")
-
-    def __init__(self, create_graph: bool, retain_graph: bool, targets: Iterable[Tensor] | None):
-        self.number = next(_numbers)  # marks the nodes this pass runs and the .grad it writes (viz)
-        self.create_graph, self.retain_graph = bool(create_graph), retain_graph
-        self.accumulate = targets is None
-        self.wanted = () if targets is None else dict.fromkeys(map(node_of, targets))  # node -> its gradient
-        self.handed_out = set()  # ids of gradients given out already (so that no two .grad alias)
-
-    def first_gradients(self, roots: list, root_grads: list) -> dict:
-        """{node: gradient} for the nodes of `roots` (summed where a root appears twice)."""
-        grads = {}
-        for root, g in zip(roots, root_grads):
-            node = node_of(root)
-            grads[node] = g if node not in grads else grads[node] + g
-            self.handed_out.add(id(g))
-        return grads
-
-    def results(self, targets: Iterable[Tensor] | None) -> list | None:
-        """grad()'s answer: the gradient that reached each target (None where none did)."""
-        return None if targets is None else [_returned(self.wanted[node_of(t)]) for t in targets]
 
 
 def run_backward(roots: list[Tensor], root_grads: list[Array], retain_graph: bool, create_graph: bool,
@@ -107,10 +79,3 @@ def fit(gx: Array, next_node: Node, node: Node, create_graph: bool) -> Array:
                              f"{gx.shape} for an input of shape {shape}")
         gx = summed
     return gx if gx.dtype == dtype else gx.astype(dtype)
-
-
-def _returned(g):
-    """A gradient handed to the caller of grad(): a Tensor that shares memory with nothing else."""
-    if g is None or isinstance(g, Tensor):
-        return g
-    return Tensor._from_op(g.copy() if g.base is not None or not getattr(g.flags, "writeable", True) else g)

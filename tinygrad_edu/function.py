@@ -23,7 +23,7 @@ from .diagnostics import broadcast_failure, user_line
 from .grad_mode import is_grad_enabled
 
 if TYPE_CHECKING:
-    from .engine import Backward
+    from .graph_task import Backward
     from .ops.array import Array
 
 FREED = "freed"  # marks an op whose saved values were released after backward

@@ -16,7 +16,7 @@ from .device import array_namespace
 from .tensor import Tensor
 
 if TYPE_CHECKING:
-    from .engine import Backward
+    from .graph_task import Backward
     from .function import Function
     from .ops.array import Array
 

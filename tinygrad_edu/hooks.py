@@ -13,7 +13,7 @@ from .graph import accumulate
 from .tensor import Tensor
 
 if TYPE_CHECKING:
-    from .engine import Backward
+    from .graph_task import Backward
     from .graph import Node
     from .ops.array import Array
 
