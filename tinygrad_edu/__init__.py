@@ -3,15 +3,15 @@ from . import memory  # noqa: F401  (tunes malloc once; see memory.py)
 from .autograd import Function, detect_anomaly
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .device import is_cuda_available
-from .dtypes import (bool, complex64, complex128, double, float, float16, float32, float64, half, int, int8,  # noqa: A004
-                     int16, int32, int64, long, short, uint8)
+from .dtypes import (bool, complex64, complex128, double, float, float16, float32, float64, half, int,  # noqa: A004
+                     int8, int16, int32, int64, long, short, uint8)
 from .tensor import Tensor, grad
 from .creation import (arange, eye, from_numpy, full, full_like, get_generator, linspace, manual_seed, ones,
                        ones_like, rand, rand_like, randn, randn_like, tensor, zeros, zeros_like)
-from .functions import (abs, add, argmax, argmin, cat, clamp, clone, concatenate, cos, div, exp, flatten, log,  # noqa: A004
-                        log_softmax, logsumexp, matmul, max, maximum, mean, min, minimum, mm, mul, neg, numel,
-                        permute, pow, relu, reshape, sigmoid, sin, softmax, sqrt, squeeze, stack, std, sub, sum, t,
-                        tanh, transpose, unsqueeze, var, where)
+from .functions import (abs, add, argmax, argmin, cat, clamp, clone, concatenate, cos, div, exp,  # noqa: A004
+                        flatten, log, log_softmax, logsumexp, matmul, max, maximum, mean, min, minimum,  # noqa: A004
+                        mm, mul, neg, numel, permute, pow, relu, reshape, sigmoid, sin, softmax, sqrt,  # noqa: A004
+                        squeeze, stack, std, sub, sum, t, tanh, transpose, unsqueeze, var, where)  # noqa: A004
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
 from .checkpoint import CheckpointError, load, save
 from . import cuda, data, nn, optim

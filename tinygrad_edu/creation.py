@@ -8,15 +8,22 @@ every device.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .device import is_array, to_device
 from .dtypes import DEFAULT_FLOAT
 from .tensor import Tensor
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
+
 _default_generator = np.random.default_rng()
 
-# What every `generator=` takes: a Generator (used as is), an int (seeds a new one) or None (the default one).
+# What every `generator=` takes: a Generator (used as is), an int (seeds a new one) or None (the default
+# one).
 GeneratorLike = int | np.random.Generator | None
 
 
@@ -48,7 +55,8 @@ def _new(array, requires_grad: bool, device) -> Tensor:
     return t
 
 
-def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def tensor(data: Tensor | ArrayLike, dtype: DTypeLike = None, device: str | None = None,
+           requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of `data`, as `torch.tensor`: the dtype is inferred as PyTorch
     does (Python ints int64, floats float32, bools bool; arrays and tensors keep theirs)."""
     if dtype is None and not (is_array(data) or isinstance(data, (Tensor, np.generic))):
@@ -56,7 +64,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
             kind = np.asarray(data).dtype.kind
         except (TypeError, ValueError):
             kind = None  # Tensor() explains what is wrong with data
-        dtype = {"f": DEFAULT_FLOAT, "c": np.complex64, "i": np.int64, "u": np.int64, "b": np.bool_}.get(kind)
+        dtype = {"f": DEFAULT_FLOAT, "c": np.complex64, "i": np.int64, "u": np.int64,
+                 "b": np.bool_}.get(kind)
     return Tensor(data, requires_grad, dtype=dtype, device=device)
 
 
@@ -69,66 +78,79 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._from_op(array)
 
 
-def zeros(*shape, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
+def zeros(*shape: int | Sequence[int], dtype: DTypeLike = DEFAULT_FLOAT, requires_grad: bool = False,
+          device: str | None = None) -> Tensor:
     return _new(np.zeros(_shape(shape), dtype=dtype), requires_grad, device)
 
 
-def ones(*shape, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
+def ones(*shape: int | Sequence[int], dtype: DTypeLike = DEFAULT_FLOAT, requires_grad: bool = False,
+         device: str | None = None) -> Tensor:
     return _new(np.ones(_shape(shape), dtype=dtype), requires_grad, device)
 
 
-def full(shape, fill_value, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+def full(shape: int | Sequence[int], fill_value: float | bool, dtype: DTypeLike = None, requires_grad: bool = False,
+         device: str | None = None) -> Tensor:
     """A tensor filled with `fill_value`; its dtype, unless given, follows the value (as PyTorch)."""
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return _new(np.full(shape, fill_value, dtype=dtype or _python_dtype(fill_value)), requires_grad, device)
+    values = np.full(shape, fill_value, dtype=dtype or _python_dtype(fill_value))
+    return _new(values, requires_grad, device)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+def arange(start: float, end: float | None = None, step: float = 1, dtype: DTypeLike = None,
+           requires_grad: bool = False, device: str | None = None) -> Tensor:
     """start, start + step, ... below end (or 0 .. start - 1); int64 when all arguments are ints,
     else float32, as in PyTorch (so `x[tg.arange(n), labels]` indexes)."""
     if dtype is None:
-        dtype = np.int64 if all(isinstance(v, (int, np.integer)) for v in (start, end or 0, step)) else DEFAULT_FLOAT
+        integers = all(isinstance(v, (int, np.integer)) for v in (start, end or 0, step))
+        dtype = np.int64 if integers else DEFAULT_FLOAT
     values = np.arange(start, end, step, dtype=dtype) if end is not None else np.arange(start, dtype=dtype)
     return _new(values, requires_grad, device)
 
 
-def linspace(start, end, steps: int, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
+def linspace(start: float, end: float, steps: int, dtype: DTypeLike = DEFAULT_FLOAT, requires_grad: bool = False,
+             device: str | None = None) -> Tensor:
     """`steps` evenly spaced values from start to end, both included."""
     return _new(np.linspace(start, end, steps, dtype=dtype), requires_grad, device)
 
 
-def eye(n: int, m: int | None = None, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: DTypeLike = DEFAULT_FLOAT, requires_grad: bool = False,
+        device: str | None = None) -> Tensor:
     return _new(np.eye(n, m, dtype=dtype), requires_grad, device)
 
 
-def rand(*shape, generator=None, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
+def rand(*shape: int | Sequence[int], generator: GeneratorLike = None, dtype: DTypeLike = DEFAULT_FLOAT,
+         requires_grad: bool = False, device: str | None = None) -> Tensor:
     """Uniform on [0, 1)."""
     return _new(get_generator(generator).random(_shape(shape), dtype=dtype), requires_grad, device)
 
 
-def randn(*shape, generator=None, dtype=DEFAULT_FLOAT, requires_grad: bool = False, device=None) -> Tensor:
+def randn(*shape: int | Sequence[int], generator: GeneratorLike = None, dtype: DTypeLike = DEFAULT_FLOAT,
+          requires_grad: bool = False, device: str | None = None) -> Tensor:
     """Standard normal."""
-    return _new(get_generator(generator).standard_normal(_shape(shape), dtype=dtype), requires_grad, device)
+    values = get_generator(generator).standard_normal(_shape(shape), dtype=dtype)
+    return _new(values, requires_grad, device)
 
 
-def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     return _new(t.xp.zeros_like(t._data, dtype=dtype), requires_grad, None)
 
 
-def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     return _new(t.xp.ones_like(t._data, dtype=dtype), requires_grad, None)
 
 
-def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full_like(t: Tensor, fill_value: float | bool, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     return _new(t.xp.full_like(t._data, fill_value, dtype=dtype), requires_grad, None)
 
 
-def rand_like(t: Tensor, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def rand_like(t: Tensor, generator: GeneratorLike = None, dtype: DTypeLike = None,
+              requires_grad: bool = False) -> Tensor:
     return rand(t.shape, generator=generator, dtype=dtype or t.dtype, requires_grad=requires_grad,
                 device=t.device)
 
 
-def randn_like(t: Tensor, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def randn_like(t: Tensor, generator: GeneratorLike = None, dtype: DTypeLike = None,
+               requires_grad: bool = False) -> Tensor:
     return randn(t.shape, generator=generator, dtype=dtype or t.dtype, requires_grad=requires_grad,
                  device=t.device)
 

@@ -8,15 +8,23 @@ an error that names both.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy
 
 from .device_checks import raise_failed_checks
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
+
+    from .ops.array import Array
+
 _NAMESPACES = {"numpy": numpy, "builtins": numpy}
 
 
-def array_namespace(a):
+def array_namespace(a: Any) -> ModuleType:
     """The array library (numpy, cupy, ...) that owns array `a`; numpy for Python numbers."""
     module = type(a).__module__
     xp = _NAMESPACES.get(module)
@@ -26,7 +34,7 @@ def array_namespace(a):
 
 
 
-def parse(device) -> tuple[str, int]:
+def parse(device: str) -> tuple[str, int]:
     """("cpu", 0) or ("cuda", N) from "cpu", "cuda", "cuda:N"; anything else is an error."""
     name = str(device)
     kind, _, index = name.partition(":")
@@ -37,7 +45,7 @@ def parse(device) -> tuple[str, int]:
     raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:N', got {device!r}")
 
 
-def cuda_library():
+def cuda_library() -> ModuleType:
     """CuPy, once it is known to have a GPU to run on; otherwise a RuntimeError saying why."""
     try:
         cupy = importlib.import_module("cupy")
@@ -58,22 +66,22 @@ def is_cuda_available() -> bool:
     return True
 
 
-def library(device):
+def library(device: str) -> ModuleType:
     """The array library (numpy or cupy) of `device`."""
     return numpy if parse(device)[0] == "cpu" else cuda_library()
 
 
-def is_array(x) -> bool:
+def is_array(x: Any) -> bool:
     """A NumPy or CuPy array (not a scalar, a list, or another library's tensor)."""
     return isinstance(x, numpy.ndarray) or type(x).__module__.partition(".")[0] == "cupy"
 
 
-def device_of(array) -> str:
+def device_of(array: Array) -> str:
     """"cpu" for a NumPy array (or a Python number), "cuda:N" for an array on GPU N."""
     return "cpu" if array_namespace(array) is numpy else f"cuda:{array.device.id}"
 
 
-def to_device(array, device):
+def to_device(array: Array, device: str) -> Array:
     """`array` on `device`: the same array if it is there already, else a copy."""
     kind, index = parse(device)
     if kind == "cpu":
@@ -88,19 +96,20 @@ def to_device(array, device):
         return cupy.asarray(array)
 
 
-def to_library_of(values, like):
+def to_library_of(values: ArrayLike, like: Array) -> Array:
     """`values` (an array, list or number) as an array on the device of the array `like`: for
     constants such as labels and masks that meet a tensor's values in an op."""
     return to_device(values if hasattr(values, "dtype") else numpy.asarray(values), device_of(like))
 
 
-def canonical(device) -> str:
+def canonical(device: str) -> str:
     """The one spelling of a device: "cpu" or "cuda:N"."""
     kind, index = parse(device)
     return "cpu" if kind == "cpu" else f"cuda:{index}"
 
 
-def split_to_arguments(args, device, dtype, who: str):
+def split_to_arguments(args: Sequence[str | DTypeLike], device: str | None, dtype: DTypeLike,
+                       who: str) -> tuple[str | None, numpy.dtype | None]:
     """PyTorch's `.to(...)` arguments: any mix of a device name and a dtype, in any order."""
     for arg in args:
         if isinstance(arg, str) and arg.partition(":")[0] in ("cpu", "cuda"):
@@ -114,4 +123,5 @@ def split_to_arguments(args, device, dtype, who: str):
     try:
         return device, (None if dtype is None else numpy.dtype(dtype))
     except TypeError:
-        raise ValueError(f"{who}: {dtype!r} is neither a device ('cpu', 'cuda', 'cuda:N') nor a dtype") from None
+        raise ValueError(f"{who}: {dtype!r} is neither a device ('cpu', 'cuda', 'cuda:N') "
+                         "nor a dtype") from None

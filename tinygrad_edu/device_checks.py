@@ -12,12 +12,17 @@ On the CPU, ops check at once and never come here.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .ops.array import Array
 
 LIMIT = 64  # at most this many flags wait (with the arrays their messages need): bounded memory
 _waiting: deque = deque()  # (flag on a GPU, message maker); deque: safe beside other threads
 
 
-def check_later(failed, message, where: str) -> None:
+def check_later(failed: Array, message: Callable[[], str], where: str) -> None:
     """Raise ValueError(message()) later if the 0-d GPU array `failed` holds True; `where` names
     the user's line that called the op."""
     _waiting.append((failed, lambda: f"{message()}\n  (checked on the GPU for the call at {where}; "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import linecache
 import os
 import sys
+from typing import Any
 
 from .device import array_namespace
 
@@ -34,6 +35,6 @@ def broadcast_failure(shapes: list) -> str | None:
     return None
 
 
-def has_nan_or_inf(values) -> bool:
+def has_nan_or_inf(values: Any) -> bool:
     return getattr(values, "dtype", None) is not None and values.dtype.kind in "fc" and not bool(
         array_namespace(values).isfinite(values).all())

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import html
 import sys
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .nn import Module
+    from .tensor import Tensor
 
 
 def in_ipython() -> bool:
@@ -28,7 +34,7 @@ def has_widgets() -> bool:
     return IProgress is not None
 
 
-def show(text: str, html_text: str, file=None) -> None:
+def show(text: str, html_text: str, file: TextIO | None = None) -> None:
     """Print `text` to `file` (standard output by default); under IPython with no `file`, display
     the HTML instead, with the text for front ends that cannot show HTML."""
     if file is None and in_ipython():
@@ -47,7 +53,7 @@ class Shown(str):
     IPython would echo it again as the cell's last value; that echo is skipped, while a later
     cell or `display()` shows it as HTML."""
 
-    def __new__(cls, text: str, html_text: str = ""):  # the default lets pickle rebuild it
+    def __new__(cls, text: str, html_text: str = "") -> Shown:  # the default lets pickle rebuild it
         self = super().__new__(cls, text)
         self.html, self.shown_in = html_text, _execution_count()
         return self
@@ -62,7 +68,7 @@ class Shown(str):
         display({"text/plain": str(self), "text/html": self.html}, raw=True)
 
 
-def table(header, rows, footer: str = "", caption: str = "") -> str:
+def table(header: Sequence[Any], rows: Iterable[Sequence[Any]], footer: str = "", caption: str = "") -> str:
     """An HTML table; every cell is escaped."""
     def row(cells, tag):
         return "<tr>" + "".join(f"<{tag} style='text-align:left'>{html.escape(str(c))}</{tag}>"
@@ -76,7 +82,7 @@ def table(header, rows, footer: str = "", caption: str = "") -> str:
     return "".join(parts) + "</table>"
 
 
-def tensor_html(t) -> str:
+def tensor_html(t: Tensor) -> str:
     """A Tensor's card: shape, dtype, device, how it enters autograd, and a few of its values."""
     if t.grad_fn is not None:
         autograd = f"grad_fn={type(t.grad_fn).__name__}"
@@ -94,7 +100,7 @@ def tensor_html(t) -> str:
             f"<pre style='margin:0.3em 0'>{html.escape(values)}</pre></div>")
 
 
-def module_rows(module):
+def module_rows(module: Module) -> list[tuple[str, str, int]]:
     """(name, module line, parameter count) of the leaves and of every module holding parameters
     of its own; a parameter shared by two modules is counted at the first."""
     rows, seen = [], set()
@@ -108,7 +114,7 @@ def module_rows(module):
     return rows
 
 
-def module_html(module) -> str:
+def module_html(module: Module) -> str:
     """A Module as a table of its layers and their parameter counts."""
     unique = {id(p): p for p in module.parameters()}.values()
     total = sum(p.numel() for p in unique)

@@ -12,9 +12,17 @@ plus 1 stays int32. Only when operands of the same rank meet does NumPy's rule a
 """
 from __future__ import annotations
 
+import builtins
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from .device import is_array
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
+    from .ops.array import Array
 
 float16 = half = np.float16
 float32 = float = np.float32
@@ -33,7 +41,7 @@ DEFAULT_FLOAT = np.dtype(np.float32)
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 
-def result_type(a, b) -> np.dtype:
+def result_type(a: Array, b: Array) -> np.dtype:
     """The dtype of a binary op on arrays `a` and `b` under PyTorch's rules (see above)."""
     ka, kb = _CATEGORY[a.dtype.kind], _CATEGORY[b.dtype.kind]
     if ka != kb:
@@ -43,7 +51,7 @@ def result_type(a, b) -> np.dtype:
     return np.promote_types(a.dtype, b.dtype)
 
 
-def scalar_dtype(value, dtype: np.dtype):
+def scalar_dtype(value: builtins.complex | np.number | np.bool_, dtype: np.dtype) -> np.dtype:
     """The dtype a Python number takes beside a tensor of `dtype`: the tensor's own, unless the
     number is of a higher category (int tensor * 0.5 -> float32, bool tensor + 1 -> int64)."""
     kind = dtype.kind
@@ -56,7 +64,7 @@ def scalar_dtype(value, dtype: np.dtype):
     return dtype if kind == "c" else np.dtype(np.complex64)
 
 
-def as_array(data, dtype, copy: bool = False):
+def as_array(data: Any, dtype: DTypeLike, copy: builtins.bool = False) -> Array:
     """`data` as an array: Python numbers and lists become float32 unless `dtype` says; an
     array is copied with `copy` (else shared when it already has the dtype)."""
     if is_array(data):
@@ -67,7 +75,8 @@ def as_array(data, dtype, copy: bool = False):
         try:
             array = np.array(data, dtype=dtype)
         except (TypeError, ValueError) as e:
-            raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} {data!r:.80}: {e}") from None
+            raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} {data!r:.80}: "
+                            f"{e}") from None
     if array.dtype.kind not in "biufc":
         raise TypeError(f"Tensor: data of dtype {array.dtype} is not numeric")
     return array

@@ -3,11 +3,20 @@ forms, comparisons, and the smooth functions (an int tensor's exp is float32, as
 The operators themselves (`+`, `*`, ...) are made in tensor.py, which holds their fast path."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from . import ops
 from .device import array_namespace, is_array, to_library_of
 from .dtypes import DEFAULT_FLOAT, as_array, result_type, scalar_dtype
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .tensor import Tensor
+
+    TensorLike = Tensor | ArrayLike  # a Tensor, or what Tensor() takes: a number, a list, an array
 
 
 class Elementwise:
@@ -38,7 +47,8 @@ class Elementwise:
             if other._data.dtype == data.dtype:
                 return self, other
         elif data.dtype.kind == "f" and isinstance(other, (float, int)):  # the common case, fast
-            return self, (np if type(data) is np.ndarray else array_namespace(data)).asarray(other, dtype=data.dtype)
+            return self, (np if type(data) is np.ndarray else array_namespace(data)).asarray(
+                other, dtype=data.dtype)
         other = self._operand(other)
         b = other._data if isinstance(other, Elementwise) else other
         dtype = result_type(data, b)
@@ -54,44 +64,44 @@ class Elementwise:
             a, b = a.astype(DEFAULT_FLOAT), b.astype(DEFAULT_FLOAT)
         return a, b
 
-    def __neg__(self): return ops.Neg.apply(self)
+    def __neg__(self) -> Tensor: return ops.Neg.apply(self)
 
-    def __floordiv__(self, other) -> "Elementwise":
+    def __floordiv__(self, other: TensorLike) -> Tensor:
         """floor(a / b), as PyTorch's `//`: piecewise constant, so it carries no gradient."""
         a, b = self._pair(other)
         return self._from_op(self.xp.floor_divide(a._data, b._data if isinstance(b, Elementwise) else b))
 
-    def __rfloordiv__(self, other) -> "Elementwise":
+    def __rfloordiv__(self, other: TensorLike) -> Tensor:
         a, b = self._pair(other)
         return self._from_op(self.xp.floor_divide(b._data if isinstance(b, Elementwise) else b, a._data))
 
-    def __mod__(self, other) -> "Elementwise":
+    def __mod__(self, other: TensorLike) -> Tensor:
         """a - b * floor(a / b), with b's sign as PyTorch's `%`;  da = g, db = -g * floor(a / b)."""
         a, b = self._pair(other)
         return a - b * (a // b)
 
-    def __rmod__(self, other) -> "Elementwise":
+    def __rmod__(self, other: TensorLike) -> Tensor:
         a, b = self._pair(other)
         b = b if isinstance(b, Elementwise) else self._from_op(b)
         return b - a * (b // a)
 
     # PyTorch's method forms
-    def add(self, other, alpha=1): return self + (other if alpha == 1 else other * alpha)
-    def sub(self, other, alpha=1): return self - (other if alpha == 1 else other * alpha)
-    def mul(self, other): return self * other
-    def div(self, other): return self / other
-    def pow(self, exponent): return self ** exponent
-    def neg(self): return -self
-    def matmul(self, other): return self @ other
+    def add(self, other: TensorLike, alpha: float = 1) -> Tensor: return self + (other if alpha == 1 else other * alpha)
+    def sub(self, other: TensorLike, alpha: float = 1) -> Tensor: return self - (other if alpha == 1 else other * alpha)
+    def mul(self, other: TensorLike) -> Tensor: return self * other
+    def div(self, other: TensorLike) -> Tensor: return self / other
+    def pow(self, exponent: TensorLike) -> Tensor: return self ** exponent
+    def neg(self) -> Tensor: return -self
+    def matmul(self, other: TensorLike) -> Tensor: return self @ other
 
-    def mm(self, other) -> "Elementwise":
+    def mm(self, other: TensorLike) -> Tensor:
         """Matrix product of two 2-D tensors (PyTorch's mm; matmul also takes batches and vectors)."""
         if self.ndim != 2 or getattr(other, "ndim", 0) != 2:
             raise ValueError(f"mm: needs two 2-D tensors, got shapes {self.shape} and {np.shape(other)}")
         return self @ other
 
     # Comparisons give boolean tensors that carry no gradient.
-    def _compare(self, other, name: str) -> "Elementwise":
+    def _compare(self, other: TensorLike, name: str) -> Tensor:
         other = self._operand(other)
         b = other._data if isinstance(other, Elementwise) else other
         try:
@@ -99,52 +109,52 @@ class Elementwise:
         except ValueError as e:
             raise ValueError(f"{name}: shapes {self.shape} and {np.shape(b)}: {e}") from None
 
-    def __lt__(self, other): return self._compare(other, "less")
-    def __le__(self, other): return self._compare(other, "less_equal")
-    def __gt__(self, other): return self._compare(other, "greater")
-    def __ge__(self, other): return self._compare(other, "greater_equal")
-    def __eq__(self, other): return self._compare(other, "equal")
-    def __ne__(self, other): return self._compare(other, "not_equal")
-    def __and__(self, other): return self._compare(other, "bitwise_and")
-    def __or__(self, other): return self._compare(other, "bitwise_or")
-    def __xor__(self, other): return self._compare(other, "bitwise_xor")
-    def __invert__(self): return self._from_op(self.xp.invert(self._data))
+    def __lt__(self, other: TensorLike) -> Tensor: return self._compare(other, "less")
+    def __le__(self, other: TensorLike) -> Tensor: return self._compare(other, "less_equal")
+    def __gt__(self, other: TensorLike) -> Tensor: return self._compare(other, "greater")
+    def __ge__(self, other: TensorLike) -> Tensor: return self._compare(other, "greater_equal")
+    def __eq__(self, other: TensorLike) -> Tensor: return self._compare(other, "equal")
+    def __ne__(self, other: TensorLike) -> Tensor: return self._compare(other, "not_equal")
+    def __and__(self, other: TensorLike) -> Tensor: return self._compare(other, "bitwise_and")
+    def __or__(self, other: TensorLike) -> Tensor: return self._compare(other, "bitwise_or")
+    def __xor__(self, other: TensorLike) -> Tensor: return self._compare(other, "bitwise_xor")
+    def __invert__(self) -> Tensor: return self._from_op(self.xp.invert(self._data))
 
-    def lt(self, other): return self < other
-    def le(self, other): return self <= other
-    def gt(self, other): return self > other
-    def ge(self, other): return self >= other
-    def eq(self, other): return self == other
-    def ne(self, other): return self != other
+    def lt(self, other: TensorLike) -> Tensor: return self < other
+    def le(self, other: TensorLike) -> Tensor: return self <= other
+    def gt(self, other: TensorLike) -> Tensor: return self > other
+    def ge(self, other: TensorLike) -> Tensor: return self >= other
+    def eq(self, other: TensorLike) -> Tensor: return self == other
+    def ne(self, other: TensorLike) -> Tensor: return self != other
 
     # ------------------------------------------------------------------ elementwise math
 
-    def _floating(self) -> "Elementwise":
+    def _floating(self) -> Tensor:
         """Self, or self as float32 if it holds integers or bools: exp and friends of an int
         tensor are float32, as in PyTorch (NumPy: float64)."""
         return self if self._data.dtype.kind in "fc" else self.astype(DEFAULT_FLOAT)
 
-    def exp(self): return ops.Exp.apply(self._floating())
-    def log(self): return ops.Log.apply(self._floating())
-    def sin(self): return ops.Sin.apply(self._floating())
-    def cos(self): return ops.Cos.apply(self._floating())
-    def tanh(self): return ops.Tanh.apply(self._floating())
-    def sigmoid(self): return ops.Sigmoid.apply(self._floating())
-    def abs(self): return ops.Abs.apply(self)
-    def relu(self): return ops.Relu.apply(self)
+    def exp(self) -> Tensor: return ops.Exp.apply(self._floating())
+    def log(self) -> Tensor: return ops.Log.apply(self._floating())
+    def sin(self) -> Tensor: return ops.Sin.apply(self._floating())
+    def cos(self) -> Tensor: return ops.Cos.apply(self._floating())
+    def tanh(self) -> Tensor: return ops.Tanh.apply(self._floating())
+    def sigmoid(self) -> Tensor: return ops.Sigmoid.apply(self._floating())
+    def abs(self) -> Tensor: return ops.Abs.apply(self)
+    def relu(self) -> Tensor: return ops.Relu.apply(self)
 
-    def sqrt(self) -> "Elementwise":
+    def sqrt(self) -> Tensor:
         return self._floating() ** 0.5
 
-    def leaky_relu(self, negative_slope: float = 0.01) -> "Elementwise":
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as in PyTorch)."""
         return ops.Where.apply(self._data > 0, self, self * negative_slope)
 
-    def softplus(self) -> "Elementwise":
+    def softplus(self) -> Tensor:
         """log(1 + exp(x)), stable for large |x|."""
         return ops.Softplus.apply(self._floating())
 
-    def clamp(self, min=None, max=None) -> "Elementwise":
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Values limited to [min, max]; the gradient passes where min <= x <= max (as in PyTorch)."""
         xp = self.xp
         inside = xp.ones(self.shape, dtype=bool)
@@ -156,11 +166,11 @@ class Elementwise:
 
     clip = clamp
 
-    def maximum(self, other) -> "Elementwise":
+    def maximum(self, other: TensorLike) -> Tensor:
         """Elementwise larger value; on a tie each input gets half the gradient."""
         return ops.Maximum.apply(*self._pair(other))
 
-    def minimum(self, other) -> "Elementwise":
+    def minimum(self, other: TensorLike) -> Tensor:
         """Elementwise smaller value; on a tie each input gets half the gradient."""
         a, b = self._pair(other)
         b = b if isinstance(b, Elementwise) else self._from_op(b)

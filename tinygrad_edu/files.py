@@ -8,12 +8,14 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable
+from typing import BinaryIO
 
 _KINDS = [(stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
 
 
-def atomic_write(path, write) -> None:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
     """Call `write(binary_file)` on a temporary file `.<name>.<random>.partial` beside `path`,
     flush it to disk, then rename it over `path` in one step. A symbolic link is followed, so
     the file it names is replaced; an existing file keeps its permissions, a new one gets
@@ -80,7 +82,8 @@ def _create_temporary(directory: str, name: str) -> tuple[int, str]:
     while True:
         temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.partial")
         try:
-            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666), temporary
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+            return os.open(temporary, flags, 0o666), temporary
         except FileExistsError:
             continue
 

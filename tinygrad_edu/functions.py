@@ -4,27 +4,37 @@ PyTorch's `out=`)."""
 from __future__ import annotations
 
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from . import ops
 from .dtypes import result_type
 from .tensor import Tensor, _as_tensor as _t
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
-def where(condition, input, other) -> Tensor:
+    from .reductions import ValuesIndices
+
+    TensorLike = Tensor | ArrayLike  # a Tensor, or what Tensor() takes: a number, a list, an array
+
+
+def where(condition: TensorLike, input: TensorLike, other: TensorLike) -> Tensor:
     """input where condition is true, else other; the condition gets no gradient."""
     condition = condition._data if isinstance(condition, Tensor) else condition
     a, b = _promoted_pair(input, other)
     return ops.Where.apply(condition, a, b)
 
 
-def maximum(input, other) -> Tensor:
+def maximum(input: TensorLike, other: TensorLike) -> Tensor:
     """Elementwise larger value; on a tie each input gets half the gradient."""
     a, b = _promoted_pair(input, other)
     return _t(a).maximum(b)
 
 
-def minimum(input, other) -> Tensor:
+def minimum(input: TensorLike, other: TensorLike) -> Tensor:
     """Elementwise smaller value; on a tie each input gets half the gradient."""
     a, b = _promoted_pair(input, other)
     return _t(a).minimum(b)
@@ -40,7 +50,7 @@ def _promoted_pair(a, b) -> tuple:
     return Tensor(a)._pair(b)
 
 
-def cat(tensors, dim: int = 0, *, axis=None) -> Tensor:
+def cat(tensors: Sequence[TensorLike], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Join tensors along an existing axis (`dim`, or NumPy's `axis`); dtypes promote as in PyTorch."""
     dim = dim if axis is None else axis
     tensors = [_t(t) for t in tensors]
@@ -59,7 +69,7 @@ def cat(tensors, dim: int = 0, *, axis=None) -> Tensor:
 concatenate = cat
 
 
-def stack(tensors, dim: int = 0, *, axis=None) -> Tensor:
+def stack(tensors: Sequence[TensorLike], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Join tensors of one shape along a new axis."""
     dim = dim if axis is None else axis
     tensors = [_t(t) for t in tensors]
@@ -71,7 +81,7 @@ def stack(tensors, dim: int = 0, *, axis=None) -> Tensor:
     return cat([t.unsqueeze(dim) for t in tensors], dim)
 
 
-def _out(result: Tensor, out):
+def _out(result: Tensor, out: Tensor | None) -> Tensor:
     """`result`, or written into `out` (PyTorch's out=): of the same shape and a dtype it can hold."""
     if out is None:
         return result
@@ -81,41 +91,89 @@ def _out(result: Tensor, out):
     return out.copy_(result)
 
 
-def add(input, other, alpha=1, *, out=None): return _out(_t(input).add(other, alpha), out)
-def sub(input, other, alpha=1, *, out=None): return _out(_t(input).sub(other, alpha), out)
-def mul(input, other, *, out=None): return _out(_t(input).mul(other), out)
-def div(input, other, *, out=None): return _out(_t(input).div(other), out)
-def pow(input, exponent, *, out=None): return _out(_t(input).pow(exponent), out)
-def matmul(input, other, *, out=None): return _out(_t(input).matmul(other), out)
-def mm(input, mat2, *, out=None): return _out(_t(input).mm(mat2), out)
-def neg(input, *, out=None): return _out(_t(input).neg(), out)
-def exp(input, *, out=None): return _out(_t(input).exp(), out)
-def log(input, *, out=None): return _out(_t(input).log(), out)
-def sin(input, *, out=None): return _out(_t(input).sin(), out)
-def cos(input, *, out=None): return _out(_t(input).cos(), out)
-def tanh(input, *, out=None): return _out(_t(input).tanh(), out)
-def sigmoid(input, *, out=None): return _out(_t(input).sigmoid(), out)
-def relu(input, *, out=None): return _out(_t(input).relu(), out)
-def abs(input, *, out=None): return _out(_t(input).abs(), out)
-def sqrt(input, *, out=None): return _out(_t(input).sqrt(), out)
-def clamp(input, min=None, max=None, *, out=None): return _out(_t(input).clamp(min, max), out)
-def sum(input, *args, out=None, **kwargs): return _out(_t(input).sum(*args, **kwargs), out)
-def mean(input, *args, out=None, **kwargs): return _out(_t(input).mean(*args, **kwargs), out)
-def var(input, *args, out=None, **kwargs): return _out(_t(input).var(*args, **kwargs), out)
-def std(input, *args, out=None, **kwargs): return _out(_t(input).std(*args, **kwargs), out)
-def logsumexp(input, *args, out=None, **kwargs): return _out(_t(input).logsumexp(*args, **kwargs), out)
-def argmax(input, *args, **kwargs): return _t(input).argmax(*args, **kwargs)
-def argmin(input, *args, **kwargs): return _t(input).argmin(*args, **kwargs)
-def max(input, *args, **kwargs): return _t(input).max(*args, **kwargs)
-def min(input, *args, **kwargs): return _t(input).min(*args, **kwargs)
-def softmax(input, dim=-1): return _t(input).softmax(dim)
-def log_softmax(input, dim=-1): return _t(input).log_softmax(dim)
-def reshape(input, shape): return _t(input).reshape(shape)
-def flatten(input, start_dim=0, end_dim=-1): return _t(input).flatten(start_dim, end_dim)
-def transpose(input, dim0, dim1): return _t(input).transpose(dim0, dim1)
-def permute(input, dims): return _t(input).permute(dims)
-def t(input): return _t(input).t()
-def squeeze(input, dim=None): return _t(input).squeeze(dim)
-def unsqueeze(input, dim): return _t(input).unsqueeze(dim)
-def numel(input): return _t(input).numel()
-def clone(input): return _t(input).clone()
+def add(input: TensorLike, other: TensorLike, alpha: float = 1, *, out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).add(other, alpha), out)
+
+
+def sub(input: TensorLike, other: TensorLike, alpha: float = 1, *, out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).sub(other, alpha), out)
+
+
+def mul(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).mul(other), out)
+
+
+def div(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).div(other), out)
+
+
+def pow(input: TensorLike, exponent: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).pow(exponent), out)
+
+
+def matmul(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).matmul(other), out)
+
+
+def mm(input: TensorLike, mat2: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).mm(mat2), out)
+
+
+def neg(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).neg(), out)
+def exp(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).exp(), out)
+def log(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).log(), out)
+def sin(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).sin(), out)
+def cos(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).cos(), out)
+def tanh(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).tanh(), out)
+def sigmoid(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).sigmoid(), out)
+def relu(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).relu(), out)
+def abs(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).abs(), out)
+def sqrt(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).sqrt(), out)
+
+
+def clamp(input: TensorLike, min: float | None = None, max: float | None = None, *,
+          out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).clamp(min, max), out)
+
+
+# dim, keepdim and the other settings of the Tensor method, passed on as they are
+def sum(input: TensorLike, *args: Any, out: Tensor | None = None, **kwargs: Any) -> Tensor:
+    return _out(_t(input).sum(*args, **kwargs), out)
+
+
+def mean(input: TensorLike, *args: Any, out: Tensor | None = None, **kwargs: Any) -> Tensor:
+    return _out(_t(input).mean(*args, **kwargs), out)
+
+
+def var(input: TensorLike, *args: Any, out: Tensor | None = None, **kwargs: Any) -> Tensor:
+    return _out(_t(input).var(*args, **kwargs), out)
+
+
+def std(input: TensorLike, *args: Any, out: Tensor | None = None, **kwargs: Any) -> Tensor:
+    return _out(_t(input).std(*args, **kwargs), out)
+
+
+def logsumexp(input: TensorLike, *args: Any, out: Tensor | None = None, **kwargs: Any) -> Tensor:
+    return _out(_t(input).logsumexp(*args, **kwargs), out)
+
+
+def argmax(input: TensorLike, *args: Any, **kwargs: Any) -> Tensor: return _t(input).argmax(*args, **kwargs)
+def argmin(input: TensorLike, *args: Any, **kwargs: Any) -> Tensor: return _t(input).argmin(*args, **kwargs)
+def max(input: TensorLike, *args: Any, **kwargs: Any) -> Tensor | ValuesIndices: return _t(input).max(*args, **kwargs)
+def min(input: TensorLike, *args: Any, **kwargs: Any) -> Tensor | ValuesIndices: return _t(input).min(*args, **kwargs)
+def softmax(input: TensorLike, dim: int = -1) -> Tensor: return _t(input).softmax(dim)
+def log_softmax(input: TensorLike, dim: int = -1) -> Tensor: return _t(input).log_softmax(dim)
+def reshape(input: TensorLike, shape: int | Sequence[int]) -> Tensor: return _t(input).reshape(shape)
+
+
+def flatten(input: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    return _t(input).flatten(start_dim, end_dim)
+
+
+def transpose(input: TensorLike, dim0: int, dim1: int) -> Tensor: return _t(input).transpose(dim0, dim1)
+def permute(input: TensorLike, dims: Sequence[int]) -> Tensor: return _t(input).permute(dims)
+def t(input: TensorLike) -> Tensor: return _t(input).t()
+def squeeze(input: TensorLike, dim: int | Sequence[int] | None = None) -> Tensor: return _t(input).squeeze(dim)
+def unsqueeze(input: TensorLike, dim: int) -> Tensor: return _t(input).unsqueeze(dim)
+def numel(input: TensorLike) -> int: return _t(input).numel()
+def clone(input: TensorLike) -> Tensor: return _t(input).clone()

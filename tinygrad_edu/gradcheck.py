@@ -7,6 +7,8 @@ the upstream gradient passes a check that only sums the output, but fails this o
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,12 +16,21 @@ from .creation import GeneratorLike, get_generator
 from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor, grad
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    # fn(*inputs): a Tensor or a tuple or list of them; the inputs: Tensors (those that require grad are
+    # checked) and anything else fn takes
+    TensorFunction = Callable[..., Tensor | Sequence[Tensor]]
+    Inputs = Tensor | Sequence[Any]
+
 
 class GradcheckError(RuntimeError):
     """An analytic gradient disagrees with central differences."""
 
 
-def numerical_gradient(f, x, eps: float = 1e-4) -> np.ndarray:
+def numerical_gradient(f: Callable[[Tensor | np.ndarray], Tensor | ArrayLike], x: Tensor | np.ndarray,
+                       eps: float = 1e-4) -> np.ndarray:
     """The central difference (f(x + h) - f(x - h)) / 2h for each element of x, f scalar-valued.
 
     `x` is an array or a Tensor; it is perturbed in place, one element at a time, and restored.
@@ -50,7 +61,7 @@ def numerical_gradient(f, x, eps: float = 1e-4) -> np.ndarray:
     return result
 
 
-def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+def gradcheck(fn: TensorFunction, inputs: Inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
               generator: GeneratorLike = 0) -> bool:
     """Check the gradients of `fn(*inputs)` with respect to every input that requires grad.
 
@@ -62,7 +73,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     return _check(fn, _as_tuple(inputs), eps, atol, rtol, get_generator(generator), "gradcheck")
 
 
-def gradgradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+def gradgradcheck(fn: TensorFunction, inputs: Inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
                   generator: GeneratorLike = 0) -> bool:
     """Check second derivatives: gradcheck applied to the (create_graph) gradient of fn, with
     respect to the inputs and to the upstream gradient; both upstream gradients are drawn from
@@ -96,7 +107,8 @@ def _check(fn, inputs: tuple, eps, atol, rtol, rng: np.random.Generator, who: st
                             "make it with dtype=np.float64")
     outputs = [y for y in _as_tuple(fn(*inputs)) if y.requires_grad]
     upstream = [rng.standard_normal(y.shape) for y in outputs]
-    analytic = grad(outputs, [x for _, x in wrt], grad_outputs=upstream, allow_unused=True) if outputs else [None] * len(wrt)
+    analytic = (grad(outputs, [x for _, x in wrt], grad_outputs=upstream, allow_unused=True) if outputs
+                else [None] * len(wrt))
 
     def projected(*args):  # <upstream, fn(args)>: its gradient is the vector-Jacobian product
         with enable_grad():  # fn may itself take gradients (gradgradcheck)
@@ -110,7 +122,8 @@ def _check(fn, inputs: tuple, eps, atol, rtol, rng: np.random.Generator, who: st
         tolerance = atol + rtol * np.abs(n)
         bad = error > tolerance
         if not np.isfinite(a).all() or bad.any():
-            worst = np.unravel_index(np.argmax(np.where(np.isfinite(error), error - tolerance, np.inf)), x.shape) if x.ndim else ()
+            worst = (np.unravel_index(np.argmax(np.where(np.isfinite(error), error - tolerance, np.inf)), x.shape)
+                     if x.ndim else ())
             raise GradcheckError(
                 f"{who}: input {i} (shape {x.shape}): {int(bad.sum())} of {x.size} gradient elements "
                 f"disagree; worst at index {tuple(int(k) for k in worst)}: analytic {a[worst]:.8g}, "

@@ -12,6 +12,7 @@ raises instead of silently using the new ones.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,7 +21,15 @@ from .versions import mark_written
 from .grad_mode import is_grad_enabled as _grad_enabled
 from .movement import index_steps
 
-_VIEW_OPS = (ops.Reshape, ops.Transpose, ops.GetItem, ops.BroadcastTo)  # outputs that share their input's memory
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .tensor import Tensor
+
+    TensorLike = Tensor | ArrayLike  # a Tensor, or what Tensor() takes: a number, a list, an array
+
+# ops whose outputs share their input's memory
+_VIEW_OPS = (ops.Reshape, ops.Transpose, ops.GetItem, ops.BroadcastTo)
 
 
 class _Holder:
@@ -41,42 +50,43 @@ _ALONE = _references_when_alone()
 class InPlace:
     __slots__ = ()
 
-    def __iadd__(self, other): return self.add_(other)
-    def __isub__(self, other): return self.sub_(other)
-    def __imul__(self, other): return self.mul_(other)
-    def __itruediv__(self, other): return self.div_(other)
+    def __iadd__(self, other: TensorLike) -> Tensor: return self.add_(other)
+    def __isub__(self, other: TensorLike) -> Tensor: return self.sub_(other)
+    def __imul__(self, other: TensorLike) -> Tensor: return self.mul_(other)
+    def __itruediv__(self, other: TensorLike) -> Tensor: return self.div_(other)
 
-    def add_(self, other, alpha=1):
+    def add_(self, other: TensorLike, alpha: float = 1) -> Tensor:
         return self._update(lambda x: x + (other if alpha == 1 else other * alpha), "add_", other)
 
-    def sub_(self, other, alpha=1):
+    def sub_(self, other: TensorLike, alpha: float = 1) -> Tensor:
         return self._update(lambda x: x - (other if alpha == 1 else other * alpha), "sub_", other)
 
-    def mul_(self, other):
+    def mul_(self, other: TensorLike) -> Tensor:
         return self._update(lambda x: x * other, "mul_", other)
 
-    def div_(self, other):
+    def div_(self, other: TensorLike) -> Tensor:
         return self._update(lambda x: x / other, "div_", other)
 
-    def clamp_(self, min=None, max=None):
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
         return self._update(lambda x: x.clamp(min, max), "clamp_")
 
-    def zero_(self):
+    def zero_(self) -> Tensor:
         return self.fill_(0)
 
-    def fill_(self, value):
+    def fill_(self, value: float | Tensor) -> Tensor:
         """Set every element to `value` (a number or a 0-d tensor)."""
         return self._update(lambda x: ops.Where.apply(_everywhere(x), x._operand(value), x), "fill_", value,
                             cast="unsafe")  # as PyTorch's fill_: 1.5 into an int tensor is 1
 
-    def copy_(self, src):
+    def copy_(self, src: TensorLike) -> Tensor:
         """Copy `src`'s values (broadcast to this shape, converted to this dtype and device) into
         this tensor; `src` gets the gradient, as in PyTorch."""
         if hasattr(src, "_data") and src.device != self.device:
             src = src.to(self.device)
-        return self._update(lambda x: ops.Where.apply(_everywhere(x), x._operand(src), x), "copy_", src, cast="unsafe")
+        return self._update(lambda x: ops.Where.apply(_everywhere(x), x._operand(src), x), "copy_", src,
+                            cast="unsafe")
 
-    def __setitem__(self, index, value):
+    def __setitem__(self, index: Any, value: TensorLike) -> None:
         steps = index_steps(index, self._data)
         if self._recording(value):
             self._update(lambda x: ops.SetItem.apply(x, x._operand(value), steps=steps), "setitem", value,
@@ -124,8 +134,8 @@ class InPlace:
             source._grad_fn, source._requires_grad = self._grad_fn, self._requires_grad
         result = compute(source)
         if result.shape != self.shape:
-            raise ValueError(f"{who}: the result has shape {result.shape} but the tensor has shape {self.shape}; "
-                             "an in-place op broadcasts its other operand, never the tensor itself")
+            raise ValueError(f"{who}: the result has shape {result.shape} but the tensor has shape "
+                             f"{self.shape}; an in-place op broadcasts its other operand, never the tensor itself")
         if result.dtype != self.dtype:
             if cast == "same_kind" and not np.can_cast(result.dtype, self.dtype, "same_kind"):
                 raise TypeError(f"{who}: the result is {result.dtype}, which cannot be stored in this "

@@ -3,13 +3,20 @@ pad, indexing. PyTorch's names and meanings (`view`, `permute`, `transpose(d0, d
 axes, `squeeze(dim)` leaves a longer axis alone); NumPy's spellings where they do not clash."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from . import ops
 from .device import to_library_of
+from .ops.array import Array
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 
-def normalise_axis(axis, ndim: int, who: str, shape: tuple | None = None) -> int:
+def normalise_axis(axis: int, ndim: int, who: str, shape: tuple[int, ...] | None = None) -> int:
     """`axis` (negative counts from the end) as an index in [0, ndim); a 0-d tensor takes 0 or -1."""
     if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
         raise TypeError(f"{who}: axis must be an int or a tuple of ints, got {axis!r}")
@@ -24,35 +31,37 @@ def normalise_axis(axis, ndim: int, who: str, shape: tuple | None = None) -> int
 class Movement:
     __slots__ = ()
 
-    def reshape(self, *shape):
+    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """reshape(2, 3) or reshape((2, 3)); one dimension may be -1."""
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         return ops.Reshape.apply(self, shape=shape)
 
-    def view(self, *shape):
+    def view(self, *shape: int | Sequence[int]) -> Tensor:
         """PyTorch's view: here the same as reshape (NumPy reshapes views when it can)."""
         return self.reshape(*shape)
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge the axes start_dim..end_dim (all by default) into one; a 0-d tensor becomes (1,)."""
         if self.ndim == 0:
             return self.reshape(1)
         start = normalise_axis(start_dim, self.ndim, "flatten", self.shape)
         end = normalise_axis(end_dim, self.ndim, "flatten", self.shape)
         if start > end:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {self.shape}")
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"for shape {self.shape}")
         merged = int(np.prod(self.shape[start:end + 1]))
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1:])
 
-    def permute(self, *dims):
+    def permute(self, *dims: int | Sequence[int]) -> Tensor:
         """Reorder the axes: `permute(2, 0, 1)` or `permute((2, 0, 1))`; negative axes count from the end."""
         dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
         axes = tuple(normalise_axis(d, self.ndim, "permute", self.shape) for d in dims) if self.ndim else ()
         if sorted(axes) != list(range(self.ndim)):
-            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} axes of shape {self.shape}")
+            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} axes "
+                             f"of shape {self.shape}")
         return ops.Transpose.apply(self, axes=axes)
 
-    def transpose(self, *axes):
+    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """PyTorch's `transpose(d0, d1)` swaps two axes (on any rank); NumPy's forms permute:
         `transpose((2, 0, 1))`, three or more axes, or none (reverse them all)."""
         if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
@@ -61,24 +70,24 @@ class Movement:
             return self.permute(tuple(reversed(range(self.ndim))))
         return self.permute(*axes)
 
-    def swapaxes(self, axis0: int, axis1: int):
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
         order = list(range(self.ndim))
         if self.ndim:
             a, b = (normalise_axis(a, self.ndim, "transpose", self.shape) for a in (axis0, axis1))
             order[a], order[b] = order[b], order[a]
         return self.permute(order)
 
-    def t(self):
+    def t(self) -> Tensor:
         """The transpose of a matrix (a 0-d or 1-d tensor is returned as it is), as PyTorch's t()."""
         if self.ndim > 2:
             raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {self.shape}; "
                              "use transpose(d0, d1) or permute")
         return self.transpose()
 
-    def broadcast_to(self, shape):
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         return ops.BroadcastTo.apply(self, shape=tuple(shape))
 
-    def expand(self, *sizes):
+    def expand(self, *sizes: int | Sequence[int]) -> Tensor:
         """PyTorch's expand: broadcast to `sizes`, where -1 keeps an axis' length."""
         sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
         lead = len(sizes) - self.ndim
@@ -87,7 +96,8 @@ class Movement:
         shape = sizes[:lead] + tuple(n if s == -1 else s for s, n in zip(sizes[lead:], self.shape))
         return self.broadcast_to(shape)
 
-    def squeeze(self, dim=None, *, axis=None):
+    def squeeze(self, dim: int | Sequence[int] | None = None, *,
+                axis: int | Sequence[int] | None = None) -> Tensor:
         """Drop axes of length 1: all of them, or those of `dim` (an int or a tuple) that have
         length 1; a given axis of another length stays (as in PyTorch)."""
         dim = dim if axis is None else axis
@@ -99,16 +109,16 @@ class Movement:
             keep = [s for i, s in enumerate(self.shape) if i not in drop or s != 1]
         return self.reshape(tuple(keep))
 
-    def unsqueeze(self, dim: int):
+    def unsqueeze(self, dim: int) -> Tensor:
         """Insert an axis of length 1 at position `dim` (negative: counted from the end of the result)."""
         axis = normalise_axis(dim, self.ndim + 1, "unsqueeze")
         return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
 
-    def expand_dims(self, axis: int):
+    def expand_dims(self, axis: int) -> Tensor:
         """NumPy's name for unsqueeze."""
         return self.unsqueeze(axis)
 
-    def pad(self, pad_width, value: float = 0.0):
+    def pad(self, pad_width: int | Sequence[int] | Sequence[Sequence[int]], value: float = 0.0) -> Tensor:
         """Pad with a constant; `pad_width` as in np.pad: n, (before, after), or one pair per axis."""
         try:
             widths = np.broadcast_to(np.asarray(pad_width), (self.ndim, 2))
@@ -119,7 +129,7 @@ class Movement:
                              f"(before, after) pair per axis of shape {self.shape}; got {pad_width!r}")
         return ops.Pad.apply(self, pad_width=tuple(map(tuple, widths.tolist())), value=value)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Tensor:
         """Ints, slices, Ellipsis, None, integer arrays (repeats add up in the gradient), masks.
         Integers select before arrays index, as in PyTorch: `x[1, :, idx]` keeps idx's axis in place."""
         out = self
@@ -128,7 +138,7 @@ class Movement:
         return out
 
 
-def index_steps(index, values) -> tuple:
+def index_steps(index: Any, values: Array) -> tuple:
     """`index` as one or two NumPy indices applied in turn. Tensors and lists become arrays on the
     device of `values`. When integers and arrays are mixed, the integers go first on their own, so
     that NumPy's rule for separated array indices (their axis moves to the front) sees only the

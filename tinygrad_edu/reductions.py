@@ -3,6 +3,8 @@ softmax. PyTorch's `dim`/`keepdim` and NumPy's `axis`/`keepdims` are both accept
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,11 +13,18 @@ from .function import Function
 from .movement import normalise_axis
 from .ops.array import Array
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .tensor import Tensor
+
+    Axes = int | Sequence[int] | None  # one axis, several, or None for all
+
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 ValuesIndices.__doc__ = "What max(dim) and min(dim) return, as PyTorch: the values and where they are."
 
 
-def spelled(dim, keepdim, axis, keepdims, who: str):
+def spelled(dim: Axes, keepdim: bool, axis: Axes, keepdims: bool | None, who: str) -> tuple[Axes, bool]:
     """(axis, keepdims) from PyTorch's `dim`/`keepdim` or NumPy's `axis`/`keepdims`."""
     if axis is not None:
         if dim is not None:
@@ -42,14 +51,16 @@ class Reductions:
 
     def _needs_floating(self, who: str) -> None:
         if self._data.dtype.kind not in "fc":
-            raise TypeError(f"{who}: needs a floating-point tensor, this one is {self.dtype}; convert it "
-                            f"first with .float() (PyTorch refuses too)")
+            raise TypeError(f"{who}: needs a floating-point tensor, this one is {self.dtype}; "
+                            f"convert it first with .float() (PyTorch refuses too)")
 
-    def sum(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    def sum(self, dim: Axes = None, keepdim: bool = False, *, axis: Axes = None,
+            keepdims: bool | None = None) -> Tensor:
         axis, keepdims = spelled(dim, keepdim, axis, keepdims, "sum")
         return ops.Sum.apply(self, axis=self._axes(axis, "sum"), keepdims=keepdims)
 
-    def mean(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    def mean(self, dim: Axes = None, keepdim: bool = False, *, axis: Axes = None,
+             keepdims: bool | None = None) -> Tensor:
         """The mean; float16 is accumulated in float32, as PyTorch does, so it does not overflow."""
         axis, keepdims = spelled(dim, keepdim, axis, keepdims, "mean")
         self._needs_floating("mean")
@@ -58,8 +69,9 @@ class Reductions:
         axes = self._axes(axis, "mean")
         return self.sum(axes, keepdims) / self._reduced_size(axes)
 
-    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, ddof=None, axis=None,
-            keepdims=None):
+    def var(self, dim: Axes = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: int | None = None, ddof: int | None = None, axis: Axes = None,
+            keepdims: bool | None = None) -> Tensor:
         """Mean squared deviation from the mean, divided by n - correction. The default is
         PyTorch's unbiased estimate (correction=1); `ddof=0` or `unbiased=False` gives NumPy's.
         With n <= correction the result is inf (or nan), as in PyTorch and NumPy."""
@@ -75,8 +87,9 @@ class Reductions:
         d = self - self.mean(axes, keepdim=True)
         return (d * d).sum(axes, keepdims) / max(self._reduced_size(axes) - correction, 0)
 
-    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, ddof=None, axis=None,
-            keepdims=None):
+    def std(self, dim: Axes = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: int | None = None, ddof: int | None = None, axis: Axes = None,
+            keepdims: bool | None = None) -> Tensor:
         """Square root of var (same arguments); where it is 0 the gradient is 0, as in PyTorch,
         not the nan that sqrt's infinite slope would give."""
         v = self.var(dim, unbiased, keepdim, correction=correction, ddof=ddof, axis=axis, keepdims=keepdims)
@@ -85,7 +98,8 @@ class Reductions:
         safe = ops.Where.apply(zero, xp.ones((), v.dtype), v)
         return ops.Where.apply(zero, xp.zeros((), v.dtype), safe.sqrt())
 
-    def max(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    def max(self, dim: Axes | Tensor | ArrayLike = None, keepdim: bool = False, *, axis: Axes = None,
+            keepdims: bool | None = None) -> Tensor | ValuesIndices:
         """The largest value; tied maxima share the gradient evenly. As in PyTorch, `max(dim)`
         returns (values, indices) and `max(other)` is the elementwise maximum; NumPy's
         `max(axis=...)` returns the values alone."""
@@ -93,9 +107,12 @@ class Reductions:
             return self.maximum(dim)
         axis, keep = spelled(dim, keepdim, axis, keepdims, "max")
         values = ops.Max.apply(self, axis=self._axes(axis, "max"), keepdims=keep)
-        return values if dim is None or isinstance(dim, (tuple, list)) else ValuesIndices(values, self.argmax(dim, keep))
+        if dim is None or isinstance(dim, (tuple, list)):
+            return values
+        return ValuesIndices(values, self.argmax(dim, keep))
 
-    def min(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    def min(self, dim: Axes | Tensor | ArrayLike = None, keepdim: bool = False, *, axis: Axes = None,
+            keepdims: bool | None = None) -> Tensor | ValuesIndices:
         """The smallest value; as max (ties share the gradient; `min(dim)` gives (values, indices))."""
         if dim is not None and not isinstance(dim, (int, np.integer, tuple, list)):
             return self.minimum(dim)
@@ -104,30 +121,37 @@ class Reductions:
             values = -(-self).max(axis=axis, keepdims=keep)
         else:  # no gradient to carry, and -x would wrap around for unsigned integers
             values = self._from_op(self._data.min(axis=self._axes(axis, "min"), keepdims=keep))
-        return values if dim is None or isinstance(dim, (tuple, list)) else ValuesIndices(values, self.argmin(dim, keep))
+        if dim is None or isinstance(dim, (tuple, list)):
+            return values
+        return ValuesIndices(values, self.argmin(dim, keep))
 
-    def all(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    def all(self, dim: Axes = None, keepdim: bool = False, *, axis: Axes = None,
+            keepdims: bool | None = None) -> Tensor:
         """Are all elements true (nonzero)? A bool tensor, no gradient."""
         axis, keepdims = spelled(dim, keepdim, axis, keepdims, "all")
         return self._from_op(self._data.all(axis=self._axes(axis, "all"), keepdims=keepdims))
 
-    def any(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    def any(self, dim: Axes = None, keepdim: bool = False, *, axis: Axes = None,
+            keepdims: bool | None = None) -> Tensor:
         """Is any element true (nonzero)? A bool tensor, no gradient."""
         axis, keepdims = spelled(dim, keepdim, axis, keepdims, "any")
         return self._from_op(self._data.any(axis=self._axes(axis, "any"), keepdims=keepdims))
 
-    def argmax(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+               keepdims: bool | None = None) -> Tensor:
         """Where the largest value is (int64; over the flattened tensor when dim is None)."""
         axis, keepdims = spelled(dim, keepdim, axis, keepdims, "argmax")
         axis = None if axis is None else normalise_axis(axis, self.ndim, "argmax", self.shape)
         return self._from_op(self.xp.argmax(self._data, axis=axis, keepdims=keepdims).astype(np.int64))
 
-    def argmin(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+               keepdims: bool | None = None) -> Tensor:
         axis, keepdims = spelled(dim, keepdim, axis, keepdims, "argmin")
         axis = None if axis is None else normalise_axis(axis, self.ndim, "argmin", self.shape)
         return self._from_op(self.xp.argmin(self._data, axis=axis, keepdims=keepdims).astype(np.int64))
 
-    def logsumexp(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    def logsumexp(self, dim: Axes = None, keepdim: bool = False, *, axis: Axes = None,
+                  keepdims: bool | None = None) -> Tensor:
         """log(sum(exp(x))), computed after shifting by the max so it cannot overflow."""
         axis, keepdims = spelled(dim, keepdim, axis, keepdims, "logsumexp")
         x = self.float() if self._data.dtype.kind not in "fc" else self
@@ -137,10 +161,10 @@ class Reductions:
         y = (x - m).exp().sum(axes, keepdim=True).log() + m
         return y if keepdims else y.reshape(tuple(s for i, s in enumerate(y.shape) if i not in axes))
 
-    def softmax(self, dim: int = -1, *, axis=None):
+    def softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
         return self.log_softmax(dim, axis=axis).exp()
 
-    def log_softmax(self, dim: int = -1, *, axis=None):
+    def log_softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
         """x - logsumexp(x) along `dim` (the last axis by default); 0 for a 0-d tensor."""
         dim = dim if axis is None else axis
         x = self.float() if self._data.dtype.kind not in "fc" else self

@@ -9,6 +9,8 @@ updates in inplace.py.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,7 +23,15 @@ from .elementwise import Elementwise
 from .inplace import InPlace
 from .movement import Movement
 from .reductions import Reductions
+from .ops.array import Array
 from .versions import mark_written
+
+if TYPE_CHECKING:
+    import graphviz
+    from numpy.typing import ArrayLike, DTypeLike
+
+    Scalar = float | int | bool | complex  # what item() gives (module level: Tensor's methods shadow these names)
+    Hook = Callable[["Tensor"], "Tensor | None"]  # a gradient hook: may return a replacement gradient
 
 
 def _operator(op, reflected: bool = False):
@@ -58,7 +68,8 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
     __array_ufunc__ = None  # NumPy defers to our reflected operators; np.exp(t) fails loudly
     __hash__ = object.__hash__  # == is elementwise, so hash by identity explicitly
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None, device=None):
+    def __init__(self, data: Tensor | ArrayLike, requires_grad: bool = False, dtype: DTypeLike = None,
+                 name: str | None = None, device: str | None = None):
         self._data = as_array(data._data if isinstance(data, Tensor) else data, dtype, copy=True)
         if device is not None:
             self._data = to_device(self._data, device)
@@ -71,7 +82,7 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
             self.requires_grad = True
 
     @staticmethod
-    def _from_op(y) -> "Tensor":
+    def _from_op(y) -> Tensor:
         """Wrap an op's result, or any array the tensor may own (fast path: no copy, no checks)."""
         if type(y) is not np.ndarray:
             y = as_array(y, None) if isinstance(y, (np.generic, float, int)) else y
@@ -96,17 +107,17 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
                                "use .detach() for a tensor made by an op")
         self._requires_grad = bool(value)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         self.requires_grad = requires_grad
         return self
 
     @property
-    def data(self):
+    def data(self) -> Array:
         """The values, as an array (NumPy or CuPy) shared with this tensor, outside the graph."""
         return self._data
 
     @data.setter
-    def data(self, value) -> None:
+    def data(self, value: Tensor | ArrayLike) -> None:
         # `t.data -= lr * g` writes into the array and then assigns it back: that is an in-place
         # change, which backward must be able to detect. Another tensor's values are shared (as
         # PyTorch's `p.data = t`); any other array is copied, as by Tensor(), so that no optimizer
@@ -125,10 +136,11 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
     xp = property(lambda self: array_namespace(self._data), doc="the array library of .data")
     device = property(lambda self: device_of(self._data), doc='"cpu" or "cuda:N"')
     is_leaf = property(lambda self: self._grad_fn is None)
-    grad_fn = property(lambda self: self._grad_fn, doc="the op that made this tensor (None for a leaf), read-only")
+    grad_fn = property(lambda self: self._grad_fn,
+                       doc="the op that made this tensor (None for a leaf), read-only")
     T = property(lambda self: self.transpose())
 
-    def size(self, dim: int | None = None):
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         """The shape (a tuple), or the length of axis `dim`, as PyTorch's size()."""
         return self.shape if dim is None else self.shape[dim]
 
@@ -144,16 +156,16 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         """The values as a NumPy array (shares memory with the tensor on the CPU, a copy from a GPU)."""
         return to_device(self._data, "cpu")
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
         return np.asarray(self.numpy(), dtype=dtype)
 
-    def item(self):
+    def item(self) -> Scalar:
         if self._data.size != 1:
             raise ValueError(f"item: only a one-element tensor has an item, this one has shape {self.shape}")
         raise_failed_checks()
         return self._data.item()
 
-    def tolist(self):
+    def tolist(self) -> list | Scalar:
         raise_failed_checks()
         return self._data.tolist()
 
@@ -165,14 +177,15 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iu" or self._data.size != 1:
-            raise TypeError(f"only a one-element integer tensor can be used as an index, got {self.dtype} {self.shape}")
+            raise TypeError(f"only a one-element integer tensor can be used as an index, "
+                            f"got {self.dtype} {self.shape}")
         return int(self.item())
 
     def __bool__(self) -> bool:
         raise_failed_checks()
         return bool(self._data)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))
@@ -182,7 +195,7 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
             raise TypeError("len() of a 0-d tensor")
         return len(self._data)
 
-    def to(self, *args, device=None, dtype=None) -> "Tensor":
+    def to(self, *args: str | DTypeLike, device: str | None = None, dtype: DTypeLike = None) -> Tensor:
         """This tensor on another device and/or as another dtype, as in PyTorch: `t.to("cuda")`,
         `t.to(tg.float64)`, `t.to("cpu", tg.float32)`. Differentiable; self if nothing changes."""
         device, dtype = split_to_arguments(args, device, dtype, "Tensor.to")
@@ -191,37 +204,37 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
             out = ops.ToDevice.apply(out, device=device)
         return out
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self.to("cpu")
 
-    def cuda(self, index: int = 0) -> "Tensor":
+    def cuda(self, index: int = 0) -> Tensor:
         return self.to(f"cuda:{index}")
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same values, cut from the graph (shares memory)."""
         return Tensor._from_op(self._data)
 
-    def clone(self) -> "Tensor":
+    def clone(self) -> Tensor:
         """A copy that owns its memory; differentiable."""
         return ops.Clone.apply(self)
 
-    def contiguous(self) -> "Tensor":
+    def contiguous(self) -> Tensor:
         """PyTorch's contiguous(): here every tensor can be reshaped as it is, so self."""
         return self
 
-    def astype(self, dtype) -> "Tensor":
+    def astype(self, dtype: DTypeLike) -> Tensor:
         return self if np.dtype(dtype) == self.dtype else ops.Cast.apply(self, dtype=np.dtype(dtype))
 
-    def type(self, dtype=None):
+    def type(self, dtype: DTypeLike = None) -> str | Tensor:
         """With a dtype, this tensor converted to it; without, the dtype's name."""
         return str(self.dtype) if dtype is None else self.astype(dtype)
 
-    def float(self): return self.astype(np.float32)
-    def double(self): return self.astype(np.float64)
-    def half(self): return self.astype(np.float16)
-    def long(self): return self.astype(np.int64)
-    def int(self): return self.astype(np.int32)
-    def bool(self): return self.astype(np.bool_)
+    def float(self) -> Tensor: return self.astype(np.float32)
+    def double(self) -> Tensor: return self.astype(np.float64)
+    def half(self) -> Tensor: return self.astype(np.float16)
+    def long(self) -> Tensor: return self.astype(np.int64)
+    def int(self) -> Tensor: return self.astype(np.int32)
+    def bool(self) -> Tensor: return self.astype(np.bool_)
 
     def __repr__(self) -> str:
         body = np.array2string(self.numpy(), prefix="Tensor(", separator=", ", threshold=50)
@@ -240,7 +253,8 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
 
     # ------------------------------------------------------------------ autograd
 
-    def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+    def backward(self, gradient: Tensor | ArrayLike | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the `.grad` of every leaf that requires grad.
 
         `gradient` is the upstream gradient (needed unless self has one element). The graph's saved
@@ -255,11 +269,12 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         run_backward([self], [seed], create_graph if retain_graph is None else retain_graph,
                      create_graph)
 
-    def register_hook(self, hook) -> "_RemovableHook":
+    def register_hook(self, hook: Hook) -> _RemovableHook:
         """Call `hook(grad)` with the gradient flowing into this tensor during backward; a Tensor
         it returns replaces the gradient. Returns a handle whose `remove()` unregisters it."""
         if not self._requires_grad:
-            raise RuntimeError("register_hook: this tensor does not require grad, so no gradient flows into it")
+            raise RuntimeError("register_hook: this tensor does not require grad, "
+                               "so no gradient flows into it")
         if self._grad_fn is None:
             hooks = self._hooks  # a leaf keeps its hooks; an op's output keeps them on the op
             if hooks is None:
@@ -278,9 +293,10 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         if self._grad_fn is not None:
             self._grad_fn.retained = weakref.ref(self)
             if self._grad_fn.hooks is None:
-                self._grad_fn.hooks = []  # the engine looks at one attribute: hooks (hooks.py keeps retained grads too)
+                # the engine looks at one attribute: hooks (hooks.py keeps retained grads too)
+                self._grad_fn.hooks = []
 
-    def draw_graph(self, **options):
+    def draw_graph(self, **options: Any) -> graphviz.Digraph:
         """The backprop graph that produced this tensor (see tinygrad_edu.viz.draw_graph)."""
         from .viz import draw_graph
         return draw_graph(self, **options)
@@ -295,7 +311,7 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
     __matmul__, __rmatmul__ = _operator(ops.Matmul), _operator(ops.Matmul, reflected=True)
 
 class _RemovableHook:
-    def __init__(self, hooks: list, hook):
+    def __init__(self, hooks: list[Hook], hook: Hook):
         self.hooks, self.hook = hooks, hook
 
     def remove(self) -> None:
@@ -303,8 +319,9 @@ class _RemovableHook:
             self.hooks.remove(self.hook)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Tensor | Sequence[Tensor | ArrayLike | None] | None = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple[Tensor | None, ...]:
     """The gradients of `outputs` with respect to `inputs`, returned (not stored in `.grad`)."""
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)

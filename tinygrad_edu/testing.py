@@ -10,6 +10,9 @@ Needs the `test` extra (hypothesis). Values are drawn in float64; for ops with k
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,21 +21,29 @@ from hypothesis.extra import numpy as hnp
 from .gradcheck import gradcheck, gradgradcheck
 from .tensor import Tensor
 
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+    from numpy.typing import ArrayLike
+
+    Shape = tuple[int, ...]
+
 GRID = 64  # kink-free values are k/GRID plus an offset that is never a multiple of 1/GRID
 
 
-def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4):
+def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4) -> SearchStrategy[Shape]:
     """Array shapes, small enough for central differences."""
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
 
 
-def broadcastable_shapes(n: int, min_dims: int = 0, max_dims: int = 3, max_side: int = 4):
+def broadcastable_shapes(n: int, min_dims: int = 0, max_dims: int = 3,
+                         max_side: int = 4) -> SearchStrategy[tuple[Shape, ...]]:
     """n shapes that broadcast together (some axes of length 1, some missing)."""
     return hnp.mutually_broadcastable_shapes(num_shapes=n, min_dims=min_dims, max_dims=max_dims,
                                              max_side=max_side).map(lambda s: s.input_shapes)
 
 
-def arrays(shape, domain=(-2.0, 2.0), kink_free: bool = False, grid_offset: int = 0):
+def arrays(shape: Shape, domain: tuple[float, float] = (-2.0, 2.0), kink_free: bool = False,
+           grid_offset: int = 0) -> SearchStrategy[np.ndarray]:
     """float64 arrays of `shape` with values in `domain`.
 
     With `kink_free`, values are k/64 + (2 * grid_offset + 1)/256 and all distinct: never 0, never
@@ -48,8 +59,9 @@ def arrays(shape, domain=(-2.0, 2.0), kink_free: bool = False, grid_offset: int 
     return hnp.arrays(np.int64, shape, elements=ks, unique=True).map(lambda k: np.asarray(k / GRID + offset))
 
 
-def inputs(nargs: int = 1, domain=(-2.0, 2.0), kink_free: bool = False, broadcast: bool = False,
-           shape_strategy=None, min_dims: int = 0):
+def inputs(nargs: int = 1, domain: tuple[float, float] = (-2.0, 2.0), kink_free: bool = False,
+           broadcast: bool = False, shape_strategy: SearchStrategy[tuple[Shape, ...]] | None = None,
+           min_dims: int = 0) -> SearchStrategy[tuple[np.ndarray, ...]]:
     """A tuple of `nargs` float64 arrays: one shape, broadcastable shapes, or shapes drawn by
     `shape_strategy` (a strategy of tuples of shapes)."""
     if shape_strategy is None:
@@ -63,8 +75,9 @@ def inputs(nargs: int = 1, domain=(-2.0, 2.0), kink_free: bool = False, broadcas
     return draw()
 
 
-def check_op(fn, reference=None, nargs: int = 1, domain=(-2.0, 2.0), kink_free: bool = False,
-             broadcast: bool = False, shape_strategy=None, min_dims: int = 0, forward: bool = True,
+def check_op(fn: Callable[..., Tensor], reference: Callable[..., ArrayLike] | None = None, nargs: int = 1,
+             domain: tuple[float, float] = (-2.0, 2.0), kink_free: bool = False, broadcast: bool = False,
+             shape_strategy: SearchStrategy[tuple[Shape, ...]] | None = None, min_dims: int = 0, forward: bool = True,
              gradient: bool = True, second_order: bool = True, max_examples: int | None = None,
              atol: float = 1e-5, rtol: float = 1e-3) -> None:
     """Property-test `fn` (Tensors -> Tensor) on random inputs drawn as `inputs` describes:
