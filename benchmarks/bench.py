@@ -331,7 +331,8 @@ def main(argv=None) -> dict:
     print(table)
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     atomic_write(args.out + ".md", lambda f: f.write((table + "\n").encode()))
-    atomic_write(args.out + ".json", lambda f: f.write(json.dumps({"machine": machine, "rows": rows, "gpu_rows": gpu_rows}, indent=1).encode()))
+    document = json.dumps({"machine": machine, "rows": rows, "gpu_rows": gpu_rows}, indent=1)
+    atomic_write(args.out + ".json", lambda f: f.write(document.encode()))
     return {"machine": machine, "rows": rows, "gpu_rows": gpu_rows}
 
 

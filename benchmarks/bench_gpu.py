@@ -57,7 +57,8 @@ def main(argv=None) -> list:
         row = {"workload": name, "cupy": ref * 1e3, "tinygrad_edu": t * 1e3, "unit": "ms", "ratio": t / ref,
                "target": target, "device": cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()}
         if torch is not None:
-            ref2, theirs = compare(reference, synchronized(torch_sgd_step(*arrays, device="cuda"), torch.cuda.synchronize),
+            ref2, theirs = compare(reference,
+                                   synchronized(torch_sgd_step(*arrays, device="cuda"), torch.cuda.synchronize),
                                    args.repeats)
             row.update({"pytorch": theirs * 1e3, "pytorch_ratio": theirs / ref2})
         row["max_weight_difference_vs_cpu"] = _gpu_matches_cpu(arrays)

@@ -73,13 +73,15 @@ def main(argv=None) -> dict:
     command = [sys.executable, os.path.abspath(__file__), "--child"]
     survived, mid_write = 0, 0
     for trial in range(args.trials):
-        checkpoint, final = os.path.join(folder, f"run{trial}.safetensors"), os.path.join(folder, f"final{trial}.safetensors")
+        checkpoint = os.path.join(folder, f"run{trial}.safetensors")
+        final = os.path.join(folder, f"final{trial}.safetensors")
         process = subprocess.Popen(command + [checkpoint, final], stdout=subprocess.PIPE, text=True)
         process.stdout.readline()  # "training"
         time.sleep(random.uniform(0.0, duration))
         process.send_signal(signal.SIGKILL)
         process.wait()
-        partial = [f for f in os.listdir(folder) if f.startswith(f".run{trial}.safetensors.") and f.endswith(".partial")]
+        partial = [f for f in os.listdir(folder)
+                   if f.startswith(f".run{trial}.safetensors.") and f.endswith(".partial")]
         mid_write += bool(partial)
         epoch = tg.load(checkpoint)["epoch"] if os.path.exists(checkpoint) else 0  # must load
         subprocess.run(command + [checkpoint, final], check=True, stdout=subprocess.DEVNULL)  # resume to the end

@@ -50,13 +50,15 @@ def main(argv=None) -> dict:
         results[f"forward error at {x}"] = abs(forward - exact)
 
     print("\ngradient of x0^2 + x1^2 at (3, 4), (0, 2), (3, 0):",
-          [tg.numerical_gradient(bowl, np.array(p, dtype=float)).tolist() for p in ((3.0, 4.0), (0.0, 2.0), (3.0, 0.0))])
+          [tg.numerical_gradient(bowl, np.array(p, dtype=float)).tolist()
+           for p in ((3.0, 4.0), (0.0, 2.0), (3.0, 0.0))])
 
     steps = 20 if args.fast else 100
     for lr, label in ((0.1, "good"), (10.0, "too big"), (1e-10, "too small")):
         end = gradient_descent(bowl, (-3.0, 4.0), lr, steps)
         results[f"descent lr={lr}"] = end
-        print(f"gradient descent from (-3, 4), lr = {lr:g} ({label}), {steps} steps: {np.array2string(end, precision=8)}")
+        print(f"gradient descent from (-3, 4), lr = {lr:g} ({label}), {steps} steps: "
+              f"{np.array2string(end, precision=8)}")
 
     try:
         from tinygrad_edu.plots import figure

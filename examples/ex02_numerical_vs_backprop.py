@@ -38,7 +38,8 @@ def main(argv=None) -> dict:
         differences[name] = float(np.abs(numerical[name] - backprop[name]).mean())
         print(f"  {name:10s} {differences[name]:.3e}")
     speedup = numerical_time / backprop_time
-    print(f"one gradient: numerical {numerical_time:.3f} s, backprop {backprop_time * 1e3:.3f} ms ({speedup:,.0f}x faster)")
+    print(f"one gradient: numerical {numerical_time:.3f} s, backprop {backprop_time * 1e3:.3f} ms "
+          f"({speedup:,.0f}x faster)")
 
     for kind in ("numerical", "backprop"):
         model = TwoLayerNet(x.shape[1], hidden, 10, generator=0).to(np.float64)

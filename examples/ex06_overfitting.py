@@ -40,7 +40,8 @@ def main(argv=None) -> dict:
     history, train_acc, test_acc = fit(mlp(400), train, test, epochs)
     gap = train_acc - test_acc
     print(f"width 400, {epochs} epochs: train {train_acc:.4f}, test {test_acc:.4f} (gap {gap:.4f}); "
-          f"best test accuracy {max(history['val_accuracy']):.4f} at epoch {history['val_accuracy'].index(max(history['val_accuracy'])) + 1}")
+          f"best test accuracy {max(history['val_accuracy']):.4f} at epoch "
+          f"{history['val_accuracy'].index(max(history['val_accuracy'])) + 1}")
     results["plain"] = (train_acc, test_acc)
 
     for width in ((40, 800) if args.fast else (40, 100, 200, 400, 800)):

@@ -27,7 +27,8 @@ def main(argv=None) -> dict:
     spread = {}
     for act_name, activation in ACTIVATIONS.items():
         for init_name, init in INITS.items():
-            layers = [m for i in range(5) for m in (nn.Linear(100, 100, bias=False, init=init, generator=i), activation())]
+            layers = [m for i in range(5)
+                      for m in (nn.Linear(100, 100, bias=False, init=init, generator=i), activation())]
             outputs = plots.layer_outputs(nn.Sequential(*layers), x)
             stds = [float(o.std()) for o in outputs.values()]
             spread[(act_name, init_name)] = stds

@@ -46,12 +46,14 @@ def main(argv=None) -> dict:
         with np.errstate(over="ignore", invalid="ignore"):  # without batch norm, large scales blow up:
             without = train_accuracy_curve(x, y, scale, False, iterations)  # that is the lesson
         curves[scale] = (with_bn, without)
-        print(f"weight scale {scale:.2e}: final train accuracy with batch norm {with_bn[-1]:.3f}, without {without[-1]:.3f}")
+        print(f"weight scale {scale:.2e}: final train accuracy with batch norm {with_bn[-1]:.3f}, "
+              f"without {without[-1]:.3f}")
 
     model = MultiLayerNet(784, [10, 10], 10, use_batchnorm=True, generator=0).to(np.float64)
     xs = tg.Tensor(x[:4].astype(np.float64))
     ok = tg.gradcheck(lambda *params: model.loss(xs, y[:4]), list(model.parameters()))
-    print(f"gradient check of a batch-norm network in training mode (every parameter, float64): {'passed' if ok else 'FAILED'}")
+    print("gradient check of a batch-norm network in training mode (every parameter, float64): "
+          f"{'passed' if ok else 'FAILED'}")
     try:
         from tinygrad_edu.plots import figure
         columns = 4

@@ -48,7 +48,8 @@ def test_nested_training_state_round_trips_exactly(tmp_path):
              "rng": np.random.default_rng(0).bit_generator.state, "scalar": np.float32(1.5), "count": np.int64(7),
              "complex": np.arange(4) * (1 + 2j), "z": np.complex128(1 - 1j), "half": np.ones((2, 0), np.float16),
              "fortran": np.asfortranarray(np.arange(6.0).reshape(2, 3)), "strided": np.arange(10)[::3],
-             "tensor": tg.tensor([1.0, 2.0]), "flags": np.array([True, False]), "u64": np.array([2 ** 64 - 1], np.uint64)}
+             "tensor": tg.tensor([1.0, 2.0]), "flags": np.array([True, False]),
+             "u64": np.array([2 ** 64 - 1], np.uint64)}
     tg.save(state, tmp_path / "c.npz")  # the extension does not matter: the content is safetensors
     back = tg.load(tmp_path / "c.npz")
     assert same(state, back)
@@ -100,7 +101,8 @@ def test_keys_that_would_not_round_trip_are_refused_naming_them(tmp_path, key):
 def test_unsavable_values_are_refused_before_writing(tmp_path):
     loop = {"a": 1}
     loop["self"] = loop
-    for bad, message in [({"f": lambda: 0}, "'f' is a function"), ({"o": np.array([object()])}, "'o' is an array of object"),
+    for bad, message in [({"f": lambda: 0}, "'f' is a function"),
+                         ({"o": np.array([object()])}, "'o' is an array of object"),
                          ({"s": np.array(["text"])}, "'s' is an array of <U4"), ({"x": 1j}, "'x' is a complex"),
                          ({"loop": loop}, "nested more than 64 deep"), ({"n": 10 ** 5000}, "digits"),
                          ({"t": {"x": {"y": set()}}}, "'t/x/y' is a set")]:
@@ -111,7 +113,8 @@ def test_unsavable_values_are_refused_before_writing(tmp_path):
 
 def test_a_tinygrad_model_gives_pytorch_the_same_outputs(tmp_path, torch):
     from safetensors.torch import load_file
-    ours = trained(nn.Sequential(nn.Linear(4, 6, generator=0), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 2, generator=1)))
+    ours = trained(nn.Sequential(nn.Linear(4, 6, generator=0), nn.BatchNorm1d(6), nn.ReLU(),
+                                 nn.Linear(6, 2, generator=1)))
     tg.save(ours, tmp_path / "ours.safetensors")
     theirs = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.BatchNorm1d(6), torch.nn.ReLU(), torch.nn.Linear(6, 2))
     theirs.load_state_dict(load_file(tmp_path / "ours.safetensors"))  # strict: num_batches_tracked is optional there
@@ -217,7 +220,8 @@ def test_mismatched_checkpoint_lists_keys_and_shapes(tmp_path):
 def test_a_newer_format_version_is_explained(tmp_path):
     from safetensors.numpy import save_file
     save_file({}, tmp_path / "future.safetensors", metadata={
-        "tinygrad_edu": '{"format":"tinygrad_edu.checkpoint","version":99,"tree":{"dict":[]}}', "tinygrad_edu.sha256": ""})
+        "tinygrad_edu": '{"format":"tinygrad_edu.checkpoint","version":99,"tree":{"dict":[]}}',
+        "tinygrad_edu.sha256": ""})
     np.savez(tmp_path / "future.npz", __tinygrad_edu__=np.array('{"format": "tinygrad_edu.checkpoint", "version": 99, '
                                                                 '"arrays": [], "values": {}, "lists": []}'))
     for name in ("future.safetensors", "future.npz"):

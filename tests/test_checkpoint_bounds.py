@@ -72,8 +72,9 @@ def bombs() -> dict:
         "safetensors: JSON over the limit": (checkpoint(document(["x" * MAX_DOC])), "characters of JSON"),
         "safetensors: JSON nested 100,000 deep": (checkpoint('{"tree":' + "[" * 100_000 + "]" * 100_000 + "}"),
                                                   "corrupt"),
-        "safetensors: one tensor named 50,000 times": (checkpoint(document({"dict": [["w", [{"tensor": "w"}] * 50_000]]}),
-                                                                   {"w": np.zeros(MiB, np.uint8)}), "twice"),
+        "safetensors: one tensor named 50,000 times": (
+            checkpoint(document({"dict": [["w", [{"tensor": "w"}] * 50_000]]}), {"w": np.zeros(MiB, np.uint8)}),
+            "twice"),
         "safetensors: the largest JSON accepted, all empty lists": (
             checkpoint(document({"dict": [["x", [[]] * ((MAX_DOC - 200) // 3)]]})), None),
         "safetensors: the largest header accepted, all empty tensors": (safetensors_bytes(
@@ -128,7 +129,8 @@ def sample_state():
     model(tg.tensor(np.random.default_rng(0).standard_normal((5, 3)), dtype=np.float32)).sum().backward()
     optimizer.step()
     return {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 2, "history": {
-        "loss": [0.5, 0.25]}, "note": None, "flags": [True, False], 7: "int key", "rng": np.random.default_rng(0).bit_generator.state}
+        "loss": [0.5, 0.25]}, "note": None, "flags": [True, False], 7: "int key",
+        "rng": np.random.default_rng(0).bit_generator.state}
 
 
 @pytest.mark.parametrize("version", [1, 2])
@@ -143,7 +145,8 @@ def test_damaged_files_load_exactly_or_raise_checkpoint_error(tmp_path, version)
         tg.save(state, path)
     original = path.read_bytes()  # (safetensors writes its metadata entries in a random order)
     # where the structure lies: the safetensors header, or the zip directory at the end
-    start, stop = (0, 8 + struct.unpack("<Q", original[:8])[0]) if version == 2 else (original.rindex(b"PK\x01\x02") - 400, len(original))
+    start, stop = ((0, 8 + struct.unpack("<Q", original[:8])[0]) if version == 2
+                   else (original.rindex(b"PK\x01\x02") - 400, len(original)))
     rng = np.random.default_rng(version)
     outcomes = Counter()
     for case in range(300):

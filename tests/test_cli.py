@@ -21,7 +21,8 @@ def test_demo_trains_and_writes_its_files(tmp_path, capsys):
     accuracy = float(out.split("test accuracy: ")[1].split()[0])
     assert accuracy > 0.6
     files = set(os.listdir(tmp_path))
-    assert {"checkpoint.safetensors", "history.csv", "curves.png"} <= files and len({"graph.svg", "graph.dot"} & files) == 1
+    assert ({"checkpoint.safetensors", "history.csv", "curves.png"} <= files
+            and len({"graph.svg", "graph.dot"} & files) == 1)
     assert (tmp_path / "curves.png").stat().st_size > 1000
     assert f"to {tmp_path} (in " in out  # says where the files went
 

@@ -123,7 +123,8 @@ def _mlp():
 
 
 def _convnet():
-    model = SimpleConvNet((1, 8, 8), filter_num=4, filter_size=3, pad=1, hidden_size=16, weight_init_std=0.1, generator=3)
+    model = SimpleConvNet((1, 8, 8), filter_num=4, filter_size=3, pad=1, hidden_size=16, weight_init_std=0.1,
+                          generator=3)
     model.input_shape = (1, 8, 8)
     return model
 

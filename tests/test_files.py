@@ -16,7 +16,8 @@ def leftovers(folder):
     return sorted(name for name in os.listdir(folder) if name.endswith(".partial"))
 
 
-@pytest.mark.parametrize("kind", ["fifo", "directory", "devnull", "link to fifo", "link to directory", "link to devnull"])
+@pytest.mark.parametrize("kind", ["fifo", "directory", "devnull", "link to fifo", "link to directory",
+                                  "link to devnull"])
 def test_only_regular_files_are_replaced(tmp_path, kind):
     thing = {"fifo": tmp_path / "pipe", "directory": tmp_path / "folder", "devnull": os.devnull}[kind.split()[-1]]
     if kind.endswith("fifo"):
@@ -96,7 +97,8 @@ def test_a_killed_writer_leaves_a_temporary_file_that_the_next_save_removes(tmp_
         atomic_write(path, lambda f: (f.write(b"half"), f.flush(), os._exit(9)))
     os.waitpid(pid, 0)
     assert len(leftovers(tmp_path)) == 1 and not path.exists()
-    others = [".m.safetensors.x.y.partial", ".m.safetensors2.abc.partial", ".other.abc.partial", "m.safetensors.partial"]
+    others = [".m.safetensors.x.y.partial", ".m.safetensors2.abc.partial", ".other.abc.partial",
+              "m.safetensors.partial"]
     for name in others:
         (tmp_path / name).write_bytes(b"not ours")
     (tmp_path / ".m.safetensors.old_one.partial").write_bytes(b"leftover")

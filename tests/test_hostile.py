@@ -51,7 +51,8 @@ ERRORS = [  # (case, call, exception, what the message must say)
     ("label >= number of classes", lambda: F.cross_entropy(tg.zeros(2, 3), np.array([0, 3])), ValueError,
      "label 3 is out of range for 3 classes"),
     ("negative label", lambda: F.cross_entropy(tg.zeros(2, 3), np.array([-1, 0])), ValueError, "label -1"),
-    ("float labels", lambda: F.cross_entropy(tg.zeros(2, 3), np.array([0.0, 1.0])), TypeError, "labels must be integers"),
+    ("float labels", lambda: F.cross_entropy(tg.zeros(2, 3), np.array([0.0, 1.0])), TypeError,
+     "labels must be integers"),
     ("one-hot of the wrong width", lambda: F.cross_entropy(tg.zeros(2, 3), np.eye(4)[:2]), ValueError,
      r"\(2, 4\) do not match logits of shape \(2, 3\)"),
     ("Linear input of the wrong width", lambda: nn.Linear(3, 2)(tg.zeros(4, 5)), ValueError, r"\(4, 5\)"),
@@ -60,7 +61,8 @@ ERRORS = [  # (case, call, exception, what the message must say)
     ("backward of a non-scalar", lambda: (Tensor([1.0, 2.0], requires_grad=True) * 2).backward(), RuntimeError,
      "one-element output"),
     ("item of many elements", lambda: tg.zeros(3).item(), ValueError, "item"),
-    ("gradcheck in float32", lambda: tg.gradcheck(lambda t: t * 2, Tensor([1.0], requires_grad=True)), TypeError, "float64"),
+    ("gradcheck in float32", lambda: tg.gradcheck(lambda t: t * 2, Tensor([1.0], requires_grad=True)), TypeError,
+     "float64"),
 ]
 
 
@@ -73,13 +75,15 @@ def test_hostile_input_gets_a_clear_error(case, call, error, message):
 ANSWERS = [  # (case, computed, expected)
     ("empty batch through Linear", lambda: nn.Linear(3, 2)(tg.zeros(0, 3)).shape, (0, 2)),
     ("empty batch gradient", lambda: grad_of(lambda x: x * 2, np.zeros((0, 3))).shape, (0, 3)),
-    ("mean cross-entropy of an empty batch", lambda: np.isnan(F.cross_entropy(tg.zeros(0, 3), np.zeros(0, int)).item()), True),
+    ("mean cross-entropy of an empty batch",
+     lambda: np.isnan(F.cross_entropy(tg.zeros(0, 3), np.zeros(0, int)).item()), True),
     ("sum of an empty tensor", lambda: tg.zeros(0, 3).sum().item(), 0.0),
     ("scalar (0-d) gradient", lambda: grad_of(lambda x: x * x, np.array(3.0)).item(), 6.0),
     ("huge values through softmax", lambda: tg.Tensor([[1e30, 0.0]]).softmax().numpy().tolist(), [[1.0, 0.0]]),
     ("tiny values through log_softmax", lambda: float(tg.Tensor([[1e-30, 0.0]]).log_softmax().numpy()[0, 0]),
      pytest.approx(-np.log(2))),
-    ("NaN input propagates to the loss", lambda: np.isnan(F.cross_entropy(Tensor([[np.nan, 0.0]]), np.array([0])).item()), True),
+    ("NaN input propagates to the loss",
+     lambda: np.isnan(F.cross_entropy(Tensor([[np.nan, 0.0]]), np.array([0])).item()), True),
     ("boolean tensor arithmetic", lambda: (Tensor(np.array([True, False])) * 2).numpy().tolist(), [2, 0]),
     ("integer tensor plus a float", lambda: (Tensor(np.arange(3)) + 0.5).numpy().tolist(), [0.5, 1.5, 2.5]),
     ("float32 with float64: promoted, gradient keeps float32",

@@ -50,7 +50,8 @@ def test_batchnorm_training_eval_and_running_statistics_follow_pytorch():
     np.testing.assert_allclose(bn.running_mean.numpy(), 0.1 * mean, rtol=1e-5)
     np.testing.assert_allclose(bn.running_var.numpy(), 0.9 + 0.1 * var * n / (n - 1), rtol=1e-5)
     bn.eval()
-    expected_eval = (x - bn.running_mean.numpy()[None, :, None, None]) / np.sqrt(bn.running_var.numpy()[None, :, None, None] + 1e-5)
+    expected_eval = ((x - bn.running_mean.numpy()[None, :, None, None])
+                     / np.sqrt(bn.running_var.numpy()[None, :, None, None] + 1e-5))
     np.testing.assert_allclose(bn(Tensor(x)).numpy(), expected_eval, rtol=1e-4, atol=1e-5)
 
 
@@ -102,7 +103,8 @@ def test_max_pool_of_an_image_by_hand():
     y = F.max_pool2d(x, 2)
     np.testing.assert_array_equal(y.numpy(), [[[[4.0, 5.0], [9.0, 2.0]]]])
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0, 0, 1, 0], [0, 1, 0, 0], [0, 0, .25, .25], [0, 1, .25, .25]])
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0],
+                                  [[0, 0, 1, 0], [0, 1, 0, 0], [0, 0, .25, .25], [0, 1, .25, .25]])
 
 
 def test_embedding_and_activation_modules():
@@ -124,7 +126,8 @@ def test_embedding_and_activation_modules():
 def test_loss_modules_match_functional_and_reject_bad_reductions():
     x, labels = Tensor(np.random.default_rng(0).standard_normal((4, 3))), np.array([0, 2, 1, 1])
     assert nn.CrossEntropyLoss()(x, labels).item() == F.cross_entropy(x, labels).item()
-    assert nn.NLLLoss(reduction="sum")(x.log_softmax(), labels).item() == pytest.approx(F.cross_entropy(x, labels, "sum").item())
+    assert (nn.NLLLoss(reduction="sum")(x.log_softmax(), labels).item()
+            == pytest.approx(F.cross_entropy(x, labels, "sum").item()))
     assert nn.MSELoss()(x, np.zeros((4, 3))).item() == pytest.approx((x.numpy() ** 2).mean())
     p = x.sigmoid()
     assert nn.BCELoss()(p, np.ones((4, 3))).item() == pytest.approx(nn.BCEWithLogitsLoss()(x, np.ones((4, 3))).item())

@@ -14,7 +14,8 @@ LABELS = np.array([0, 1, 2, 0, 1, 2])
 CASES = {
     "softmax regression": (lambda: SoftmaxRegression(12, 3, generator=0), X_FLAT),
     "two layer net": (lambda: TwoLayerNet(12, 5, 3, weight_init_std=0.5, generator=0), X_FLAT),
-    "multi layer net": (lambda: MultiLayerNet(12, [6, 5], 3, weight_init_std="he", weight_decay_lambda=0.1, generator=0), X_FLAT),
+    "multi layer net": (lambda: MultiLayerNet(12, [6, 5], 3, weight_init_std="he", weight_decay_lambda=0.1,
+                                              generator=0), X_FLAT),
     "multi layer net extend": (lambda: MultiLayerNet(12, [6, 5], 3, activation="tanh", weight_init_std="xavier",
                                                      use_batchnorm=True, use_dropout=True, dropout_ratio=0.2,
                                                      generator=0), X_FLAT),
@@ -37,7 +38,8 @@ def test_whole_model_gradient_check_in_float64(name):
     for m in model.modules():  # dropout is random per call; check the rest of the model
         if isinstance(m, tg.nn.Dropout):
             m.eval()
-    assert tg.gradcheck(lambda *params: model.loss(tg.Tensor(x), LABELS), list(model.parameters()), atol=1e-5, rtol=1e-3)
+    assert tg.gradcheck(lambda *params: model.loss(tg.Tensor(x), LABELS), list(model.parameters()),
+                        atol=1e-5, rtol=1e-3)
 
 
 def sgd(model, loss, steps: int, lr: float) -> None:

@@ -43,7 +43,8 @@ def test_parameters_are_registered_in_assignment_order_with_dotted_names():
 
 
 def test_order_is_the_same_in_every_process():
-    code = "import sys; sys.path[:0] = ['tests']; from test_module import Net; print([n for n, _ in Net().named_parameters()])"
+    code = ("import sys; sys.path[:0] = ['tests']; from test_module import Net; "
+            "print([n for n, _ in Net().named_parameters()])")
     outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout for seed in (1, 2, 3)}
     assert len(outputs) == 1 and "block.fc.weight" in outputs.pop()
@@ -52,7 +53,8 @@ def test_order_is_the_same_in_every_process():
 def test_children_modules_and_shared_parameters():
     net = Net()
     assert [type(m).__name__ for m in net.children()] == ["Block", "ModuleList"]
-    assert [n for n, _ in net.named_modules()] == ["", "block", "block.fc", "block.bn", "layers", "layers.0", "layers.1"]
+    assert [n for n, _ in net.named_modules()] == ["", "block", "block.fc", "block.bn", "layers", "layers.0",
+                                                   "layers.1"]
     shared = nn.Linear(2, 2)
     seq = nn.Sequential(shared, nn.ReLU(), shared)
     assert len(list(seq.parameters())) == 2  # a shared layer's parameters once
@@ -136,7 +138,8 @@ def test_load_state_dict_lists_every_problem():
     with pytest.raises(RuntimeError) as info:
         net.load_state_dict(state)
     message = str(info.value)
-    assert "block.scale" in message and "extra.weight" in message and "layers.1.bias: checkpoint (3,), model (2,)" in message
+    assert ("block.scale" in message and "extra.weight" in message
+            and "layers.1.bias: checkpoint (3,), model (2,)" in message)
     del state["layers.1.bias"], state["extra.weight"]
     missing, unexpected = net.load_state_dict(state, strict=False)
     assert missing == ["block.scale", "layers.1.bias"] and unexpected == []

@@ -171,8 +171,10 @@ T = np.arange(13)
     (lambda o: lr_scheduler.ExponentialLR(o, 0.8), 0.1 * 0.8 ** T),
     (lambda o: lr_scheduler.ExponentialDecayLR(o, r=4), 0.1 * 10.0 ** (-T / 4)),
     (lambda o: lr_scheduler.PowerDecayLR(o, r=2, c=1.5), 0.1 * (1 + T / 2) ** -1.5),
-    (lambda o: lr_scheduler.LinearLR(o, 1.0, 1e-4 / 0.1, total_iters=10), np.maximum(0.1 - (0.1 - 1e-4) * T / 10, 1e-4)),
-    (lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=12, eta_min=0.01), 0.01 + 0.09 * (1 + np.cos(np.pi * T / 12)) / 2),
+    (lambda o: lr_scheduler.LinearLR(o, 1.0, 1e-4 / 0.1, total_iters=10),
+     np.maximum(0.1 - (0.1 - 1e-4) * T / 10, 1e-4)),
+    (lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=12, eta_min=0.01),
+     0.01 + 0.09 * (1 + np.cos(np.pi * T / 12)) / 2),
 ], ids=["StepLR", "MultiStepLR", "ExponentialLR", "lecture exponential", "lecture power", "lecture linear", "cosine"])
 def test_schedules_follow_their_closed_forms(factory, closed_form):
     np.testing.assert_allclose(lrs(factory), closed_form, rtol=1e-12, atol=1e-15)

@@ -38,12 +38,14 @@ def test_optimizer_paths_converge_like_the_books(tmp_path):
 
 
 def test_activation_and_gradient_histograms(tmp_path):
-    model = nn.Sequential(*[layer for i in range(3) for layer in (nn.Linear(20, 20, init=1.0, generator=i), nn.Sigmoid())])
+    model = nn.Sequential(*[layer for i in range(3)
+                            for layer in (nn.Linear(20, 20, init=1.0, generator=i), nn.Sigmoid())])
     x = np.random.default_rng(9).standard_normal((200, 20)).astype(np.float32)
     outputs = plots.layer_outputs(model, x)
     assert list(outputs) == ["1", "3", "5"] and outputs["1"].shape == (200, 20)
     saturated = np.mean([(o < 0.05) | (o > 0.95) for o in outputs.values()])
-    xavier = nn.Sequential(*[layer for i in range(3) for layer in (nn.Linear(20, 20, init="xavier", generator=i), nn.Sigmoid())])
+    xavier = nn.Sequential(*[layer for i in range(3)
+                             for layer in (nn.Linear(20, 20, init="xavier", generator=i), nn.Sigmoid())])
     saturated_xavier = np.mean([(o < 0.05) | (o > 0.95) for o in plots.layer_outputs(xavier, x).values()])
     assert saturated > 5 * saturated_xavier  # std 1 saturates the sigmoid: the lesson's first picture
     plots.plot_histograms(outputs, tmp_path / "act.png", value_range=(0, 1))

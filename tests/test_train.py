@@ -26,7 +26,8 @@ def test_fit_learns_spiral_and_records_history():
     model = mlp()
     history = tg.fit(model, (X, Y), F.cross_entropy, optim.Adam(model.parameters(), lr=0.02), epochs=80,
                      batch_size=32, validation_split=0.2, generator=0, progress=False)
-    assert len(history) == 80 and set(history.records) >= {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr"}
+    assert len(history) == 80 and set(history.records) >= {"epoch", "loss", "accuracy", "val_loss", "val_accuracy",
+                                                           "lr"}
     assert history["loss"][-1] < history["loss"][0] / 2 and history["accuracy"][-1] > 0.9
     assert history["val_accuracy"][-1] > 0.8 and tg.evaluate(model, (X, Y), F.cross_entropy)["accuracy"] > 0.9
     assert tg.predict(model, X, batch_size=7).shape == (180, 3)
@@ -34,7 +35,8 @@ def test_fit_learns_spiral_and_records_history():
 
 def test_regression_metrics_and_a_dataloader():
     x, y = study_sleep()
-    model = nn.Sequential(nn.Linear(2, 3, init=1.0, generator=0), nn.Sigmoid(), nn.Linear(3, 1, init=1.0, generator=1), nn.Sigmoid())
+    model = nn.Sequential(nn.Linear(2, 3, init=1.0, generator=0), nn.Sigmoid(), nn.Linear(3, 1, init=1.0, generator=1),
+                          nn.Sigmoid())
     history = tg.fit(model, DataLoader((x, y), batch_size=3), F.mse_loss, optim.SGD(model.parameters(), lr=2.0),
                      epochs=300, metrics=("mae", "mse"), progress=False)
     assert history["mse"][-1] == pytest.approx(history["loss"][-1], rel=1e-5) and history["mae"][-1] < 0.05
@@ -64,8 +66,8 @@ def test_early_stopping_stops_and_restores_the_best_weights():
             logs["val_loss"] = next(scores)
             snapshots[epoch] = trainer.model.state_dict()
 
-    trainer = Trainer(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.5), callbacks=[FakeValidation(), stopper],
-                      progress=False)
+    trainer = Trainer(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.5),
+                      callbacks=[FakeValidation(), stopper], progress=False)
     trainer.fit((X, Y), epochs=6, batch_size=60)
     assert trainer.epoch == 4 and stopper.best_epoch == 2 and stopper.stopped_epoch == 4
     assert all(np.array_equal(a, b) for a, b in zip(model.state_dict().values(), snapshots[2].values()))
@@ -77,8 +79,10 @@ def test_early_stopping_stops_and_restores_the_best_weights():
 def test_model_checkpoint_and_history_logs(tmp_path):
     model = mlp()
     tg.fit(model, (X, Y), F.cross_entropy, optim.Adam(model.parameters(), lr=0.01), epochs=3, batch_size=60,
-           validation_data=(X, Y), callbacks=[ModelCheckpoint(tmp_path / "e{epoch}.npz"), ModelCheckpoint(tmp_path / "best.npz", save_best_only=True),
-                      HistoryLogger(tmp_path / "h.csv"), HistoryLogger(tmp_path / "h.json")], progress=False)
+           validation_data=(X, Y), callbacks=[ModelCheckpoint(tmp_path / "e{epoch}.npz"),
+                                              ModelCheckpoint(tmp_path / "best.npz", save_best_only=True),
+                                              HistoryLogger(tmp_path / "h.csv"), HistoryLogger(tmp_path / "h.json")],
+           progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best.npz", "e1.npz", "e2.npz", "e3.npz", "h.csv", "h.json"]
     state = tg.load(tmp_path / "e3.npz")
     assert state["epoch"] == 3 and set(state) >= {"model", "optimizer", "history", "loader", "generators"}
@@ -139,4 +143,5 @@ def test_history_csv_keeps_a_key_that_starts_later_on_its_own_epochs(tmp_path):
                       callbacks=[LateMetric(), HistoryLogger(path)], progress=False)
     trainer.fit((x, y), epochs=4, batch_size=4)
     rows = list(csv.DictReader(io.StringIO(path.read_text())))
-    assert [r["late"] for r in rows] == ["", "", "3.0", "4.0"] and [r["epoch"] for r in rows] == ["1.0", "2.0", "3.0", "4.0"]
+    assert ([r["late"] for r in rows] == ["", "", "3.0", "4.0"]
+            and [r["epoch"] for r in rows] == ["1.0", "2.0", "3.0", "4.0"])

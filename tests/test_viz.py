@@ -129,7 +129,8 @@ def test_render_writes_real_images(tmp_path, fmt, magic):
 def test_graph_command_draws_a_reference_model(tmp_path, capsys):
     from tinygrad_edu.cli import main
     out = tmp_path / ("g.svg" if shutil.which("dot") else "g.dot")
-    assert main(["graph", "--model", "multi-layer", "--hidden", "8", "--max-depth", "2", "--backward", "--out", str(out)]) == 0
+    assert main(["graph", "--model", "multi-layer", "--hidden", "8", "--max-depth", "2", "--backward",
+                 "--out", str(out)]) == 0
     text = out.read_text()
     assert "layers.1 (BatchNorm1d)" in text and "grad norm" in text
 

@@ -8,19 +8,24 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
 from .files import atomic_write
 from .optim.optimizer import check_number
 
+if TYPE_CHECKING:
+    from .train import Trainer
+
 
 class History:
     """Per-epoch records: `history["val_loss"]` is a list with one value per epoch. Keras' views
     too: `history.history` (the losses and metrics by name) and `history.epoch` (from 0)."""
 
-    def __init__(self, records=None):
+    def __init__(self, records: Mapping[str, Iterable[float]] | None = None):
         self.records = {k: list(v) for k, v in (records or {}).items()}
 
     @property
@@ -56,11 +61,11 @@ class Callback:
     callback with state (counters, best values) defines `state_dict()` and `load_state_dict(state)`,
     and the Trainer's checkpoints carry it."""
 
-    def on_train_begin(self, trainer): pass
-    def on_epoch_begin(self, trainer, epoch: int): pass
-    def on_batch_end(self, trainer, batch: int, logs: dict): pass
-    def on_epoch_end(self, trainer, epoch: int, logs: dict): pass
-    def on_train_end(self, trainer): pass
+    def on_train_begin(self, trainer: Trainer) -> None: pass
+    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None: pass
+    def on_batch_end(self, trainer: Trainer, batch: int, logs: dict[str, float]) -> None: pass
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None: pass
+    def on_train_end(self, trainer: Trainer) -> None: pass
 
 
 def _mode_for(who: str, monitor: str, mode: str) -> str:
@@ -109,12 +114,12 @@ class EarlyStopping(Callback):
         self.best, self.best_epoch, self.best_state, self.wait, self.stopped_epoch = None, None, None, 0, None
         self.last_state, self.rewound_at = None, None  # the weights the rewind replaced, and its epoch
 
-    def on_train_begin(self, trainer):
+    def on_train_begin(self, trainer: Trainer) -> None:
         if self.last_state is not None and self.rewound_at == trainer.epoch:
             trainer.model.load_state_dict(self.last_state)  # undo the rewind: training goes on
         self.last_state = self.rewound_at = None
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         if self.monitor not in logs:
             raise KeyError(f"EarlyStopping: {self.monitor!r} is not among the logged values {sorted(logs)}")
         value = logs[self.monitor]
@@ -129,7 +134,7 @@ class EarlyStopping(Callback):
             if self.wait >= self.patience:
                 trainer.stop_training, self.stopped_epoch = True, epoch
 
-    def on_train_end(self, trainer):
+    def on_train_end(self, trainer: Trainer) -> None:
         if self.restore_best_weights and self.best_state is not None and self.best_epoch != trainer.epoch:
             self.last_state, self.rewound_at = trainer.model.state_dict(), trainer.epoch
             trainer.model.load_state_dict(self.best_state)
@@ -156,11 +161,12 @@ class ModelCheckpoint(Callback):
     """Save the whole training state (resumable) to `path` after each epoch, or only when
     `monitor` improves with `save_best_only`. `path` may contain "{epoch}". Writes are atomic."""
 
-    def __init__(self, path, monitor: str = "val_loss", save_best_only: bool = False, mode: str = "auto"):
+    def __init__(self, path: str | os.PathLike[str], monitor: str = "val_loss", save_best_only: bool = False,
+                 mode: str = "auto"):
         self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
         self.mode, self.best = _mode_for("ModelCheckpoint", monitor, mode), None
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         if self.save_best_only:
             value = logs.get(self.monitor)
             if value is None:
@@ -185,10 +191,10 @@ class ProgressBar(Callback):
     a Jupyter notebook as a widget (with ipywidgets) or as text (without); quiet when the output
     is anything else, and absent when tqdm is not installed."""
 
-    def __init__(self, file=None, mininterval: float = 0.1):
+    def __init__(self, file: IO[str] | None = None, mininterval: float = 0.1):
         self.file, self.mininterval, self.bar = file, mininterval, None
 
-    def on_epoch_begin(self, trainer, epoch):
+    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None:
         try:
             from tqdm.std import tqdm
         except ImportError:
@@ -201,12 +207,12 @@ class ProgressBar(Callback):
                         leave=False, mininterval=self.mininterval,
                         disable=None if self.file is None and not notebook else False)
 
-    def on_batch_end(self, trainer, batch, logs):
+    def on_batch_end(self, trainer: Trainer, batch: int, logs: dict[str, float]) -> None:
         if self.bar is not None:
             self.bar.update(1)
             self.bar.set_postfix(loss=f"{logs['loss']:.4f}", refresh=False)
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
@@ -216,7 +222,7 @@ class EpochPrinter(Callback):
     """Keras' verbose line per epoch on standard output (or `file`):
     "Epoch 3/10 - loss: 0.1234 - accuracy: 0.9500 - val_loss: ..."."""
 
-    def __init__(self, epochs: int, file=None):
+    def __init__(self, epochs: int, file: IO[str] | None = None):
         self.epochs, self.file = epochs, file
 
     @staticmethod
@@ -224,7 +230,7 @@ class EpochPrinter(Callback):
         """The losses and metrics on one line, "loss: 0.1234 - accuracy: 0.9500" (no learning rate)."""
         return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items() if k != "lr")
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         print(f"Epoch {epoch}/{self.epochs} - {self.format(logs)}", file=self.file)
 
 
@@ -232,12 +238,12 @@ class HistoryLogger(Callback):
     """Write the history after every epoch, atomically, as CSV (a row per epoch) or JSON
     (chosen by the file's extension)."""
 
-    def __init__(self, path):
+    def __init__(self, path: str | os.PathLike[str]):
         self.path = str(path)
         if not self.path.endswith((".csv", ".json")):
             raise ValueError(f"HistoryLogger: the file must end in .csv or .json, got {self.path!r}")
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         records = trainer.history.records
         if self.path.endswith(".json"):
             text = json.dumps(records, indent=1)

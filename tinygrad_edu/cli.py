@@ -15,6 +15,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +26,12 @@ from tinygrad_edu.checkpoint import CheckpointError
 from tinygrad_edu.data import DataError, load_digits, mnist_splits, spiral, train_val_split
 from tinygrad_edu.data.mnist import FILES
 from tinygrad_edu.nn import functional as F
+
+if TYPE_CHECKING:
+    from tinygrad_edu.callbacks import History
+    from tinygrad_edu.train import Trainer
+
+Split = tuple[np.ndarray, np.ndarray]  # (x, y)
 
 OPTIMIZERS = {
     "sgd": lambda p, a: optim.SGD(p, lr=a.lr, weight_decay=a.weight_decay),
@@ -39,7 +47,8 @@ DATASETS = ("mnist", "fashion", "digits", "spiral")
 MODELS = ("mlp", "softmax", "two-layer", "multi-layer", "conv")
 
 
-def load_dataset(name: str | None, data_dir=None, images: bool = False, limit: int | None = None):
+def load_dataset(name: str | None, data_dir: str | os.PathLike[str] | None = None, images: bool = False,
+                 limit: int | None = None) -> tuple[Split, Split, str]:
     """((x_train, y_train), (x_test, y_test), description) for a dataset name (default mnist).
     MNIST is always there: the full set when found or downloaded, else the test split shipped in
     the package, split by the offline protocol (see tinygrad_edu.data.mnist_splits)."""
@@ -59,7 +68,7 @@ def load_dataset(name: str | None, data_dir=None, images: bool = False, limit: i
     return train, test, description
 
 
-def build_model(name: str, input_shape: tuple, classes: int, hidden: int, seed: int):
+def build_model(name: str, input_shape: tuple, classes: int, hidden: int, seed: int) -> nn.Module:
     from tinygrad_edu.models import MultiLayerNet, SimpleConvNet, SoftmaxRegression, TwoLayerNet
     features = int(np.prod(input_shape))
     if name == "softmax":
@@ -75,7 +84,7 @@ def build_model(name: str, input_shape: tuple, classes: int, hidden: int, seed: 
                          nn.Linear(hidden, classes, generator=seed + 1))
 
 
-def run_training(args, model_name: str) -> int:
+def run_training(args: argparse.Namespace, model_name: str) -> int:
     start = time.time()
     images = model_name == "conv"
     (x_train, y_train), test, description = load_dataset(args.dataset, args.data_dir, images, args.limit)
@@ -110,7 +119,8 @@ def run_training(args, model_name: str) -> int:
     return 0
 
 
-def write_pictures(model, trainer, x, y, history, out: str) -> list:
+def write_pictures(model: nn.Module, trainer: Trainer, x: np.ndarray, y: np.ndarray, history: History,
+                   out: str) -> list[str]:
     """The loss/accuracy curves (PNG) and the backprop graph of one step (SVG, or DOT); a file an
     earlier run wrote that this one could not (curves without matplotlib, the other graph form)
     is removed, so that nothing in `out` is older than the checkpoint."""
@@ -137,17 +147,17 @@ def remove_stale(path: str) -> None:
         os.remove(path)
 
 
-def demo(args) -> int:
+def demo(args: argparse.Namespace) -> int:
     """Train an MLP (784-100-10, Adam) on MNIST (offline: the shipped test split, offline protocol)."""
     args.optimizer, args.weight_decay = "adam", 0.0
     return run_training(args, "mlp")
 
 
-def train(args) -> int:
+def train(args: argparse.Namespace) -> int:
     return run_training(args, args.model)
 
 
-def graph(args) -> int:
+def graph(args: argparse.Namespace) -> int:
     """Draw the backprop graph of a reference model's loss on a random MNIST-shaped batch."""
     from tinygrad_edu import viz
     shape = (1, 28, 28) if args.model == "conv" else (784,)
@@ -187,7 +197,7 @@ PENALTY = _checked(float, lambda v: 0 <= v < math.inf, "a number of 0 or more, s
 LIMIT = _checked(int, lambda v: v >= 1, "a whole number of 1 or more (leave --limit out to use every sample)")
 
 
-def check_training_args(parser, args) -> None:
+def check_training_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Refuse, before any work, arguments that cannot go together, a data folder without the
     data, and an output folder that cannot be written."""
     if getattr(args, "model", None) == "conv" and args.dataset == "spiral":
@@ -210,14 +220,14 @@ def check_training_args(parser, args) -> None:
                      "(with the same --out) first")
 
 
-def check_graph_args(parser, args) -> None:
+def check_graph_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Refuse, before drawing, an --out that is a folder or cannot be written."""
     if os.path.isdir(args.out):
         parser.error(f"argument --out: {args.out} is a folder; pass a file name such as graph.svg")
     check_writable_folder(parser, "--out", os.path.dirname(args.out) or ".")
 
 
-def check_writable_folder(parser, flag: str, folder: str) -> None:
+def check_writable_folder(parser: argparse.ArgumentParser, flag: str, folder: str) -> None:
     """Refuse a folder that is a file, or under one, or where no file can be created."""
     existing = os.path.abspath(folder)
     while not os.path.exists(existing):  # the folder is made later, inside its nearest existing parent
@@ -249,8 +259,9 @@ def _common(p, epochs: int, lr: float) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="tinygrad-edu", description="tinygrad_edu: learn deep learning by building it.")
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tinygrad-edu",
+                                     description="tinygrad_edu: learn deep learning by building it.")
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("demo", help="train an MLP on MNIST and write curves, graph, checkpoint",
                             description="Train a 784-100-10 MLP with Adam on MNIST: the full set when it is "

@@ -3,8 +3,20 @@ without pyplot. Each function returns the figure and, given a path, also saves i
 from __future__ import annotations
 
 import io
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from .callbacks import History
+    from .nn.module import Module
+    from .optim.optimizer import Optimizer
+    from .tensor import Tensor
+
+SaveTarget = str | os.PathLike[str] | IO[bytes]  # where savefig can write a figure
 
 try:
     from matplotlib.figure import Figure as _MatplotlibFigure
@@ -22,7 +34,8 @@ class Figure(_MatplotlibFigure):
         return buffer.getvalue()
 
 
-def figure(nrows: int = 1, ncols: int = 1, figsize=(5, 3.6), **subplot_options):
+def figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (5, 3.6),
+           **subplot_options: Any) -> tuple[Figure, np.ndarray]:
     """(figure, axes) without pyplot: headless by construction, and freed when dropped (pyplot
     keeps every figure alive until closed). A notebook shows a returned figure inline."""
     if _MatplotlibFigure is object:
@@ -31,7 +44,8 @@ def figure(nrows: int = 1, ncols: int = 1, figsize=(5, 3.6), **subplot_options):
     return fig, fig.subplots(nrows, ncols, squeeze=False, **subplot_options)
 
 
-def plot_history(history, path=None, title: str = "training"):
+def plot_history(history: History | Mapping[str, Sequence[float]], path: SaveTarget | None = None,
+                 title: str = "training") -> Figure:
     """Loss and accuracy per epoch, training against validation where recorded."""
     from matplotlib.ticker import MaxNLocator
     records = history.records if hasattr(history, "records") else dict(history)
@@ -57,7 +71,7 @@ def plot_history(history, path=None, title: str = "training"):
 # ---------------------------------------------------------------------- optimizers
 
 
-def f_curriculum(x, y):
+def f_curriculum(x: Tensor | np.ndarray, y: Tensor | np.ndarray) -> Tensor | np.ndarray:
     """The curriculum's test function for optimizers: f(x, y) = x**2 / 20 + y**2."""
     return x * x / 20.0 + y * y
 
@@ -76,7 +90,8 @@ def _optim():
     return optim
 
 
-def optimizer_paths(optimizers=None, steps: int = 30, start=(-7.0, 2.0)) -> dict:
+def optimizer_paths(optimizers: Mapping[str, Callable[[list[Tensor]], Optimizer]] | None = None, steps: int = 30,
+                    start: tuple[float, float] = (-7.0, 2.0)) -> dict[str, np.ndarray]:
     """{name: array (steps + 1, 2)} of the points each optimizer visits on f_curriculum, from
     `start`, computed with the framework's own autograd and optimizers."""
     from .tensor import Tensor
@@ -94,12 +109,13 @@ def optimizer_paths(optimizers=None, steps: int = 30, start=(-7.0, 2.0)) -> dict
     return paths
 
 
-def plot_optimizer_paths(paths: dict, path=None):
+def plot_optimizer_paths(paths: Mapping[str, np.ndarray], path: SaveTarget | None = None) -> Figure:
     """One panel per optimizer: its path over the contours of f(x, y) = x**2/20 + y**2."""
     fig, axes = figure(1, len(paths), figsize=(3.6 * len(paths), 3.4))
     gx, gy = np.meshgrid(np.linspace(-10, 10, 200), np.linspace(-5, 5, 200))
     for ax, (name, points) in zip(axes[0], paths.items()):
-        ax.contour(gx, gy, f_curriculum(gx, gy), levels=np.geomspace(0.05, 30, 12), colors="#999999", linewidths=0.6)
+        ax.contour(gx, gy, f_curriculum(gx, gy), levels=np.geomspace(0.05, 30, 12), colors="#999999",
+                   linewidths=0.6)
         ax.plot(points[:, 0], points[:, 1], "o-", color="#d62728", markersize=2.5, linewidth=1)
         ax.plot(0, 0, "+", color="black", markersize=10)
         ax.set_title(name)
@@ -116,7 +132,8 @@ def plot_optimizer_paths(paths: dict, path=None):
 # ---------------------------------------------------------------------- activations and gradients
 
 
-def layer_outputs(model, x, kinds=None) -> dict:
+def layer_outputs(model: Module, x: Tensor | npt.ArrayLike,
+                  kinds: type[Module] | tuple[type[Module], ...] | None = None) -> dict[str, np.ndarray]:
     """{module name: output array} of the activation layers (ReLU, Sigmoid, Tanh by default)
     for one forward pass on x, in eval mode and without a graph."""
     from . import nn
@@ -140,7 +157,8 @@ def layer_outputs(model, x, kinds=None) -> dict:
     return outputs
 
 
-def plot_histograms(arrays: dict, path=None, title: str = "", bins: int = 30, value_range=None):
+def plot_histograms(arrays: Mapping[str, npt.ArrayLike], path: SaveTarget | None = None, title: str = "",
+                    bins: int = 30, value_range: tuple[float, float] | None = None) -> Figure:
     """One histogram per entry, side by side: the weight-initialisation lesson's activation
     histograms (use `layer_outputs`), or gradients ({name: p.grad.numpy()})."""
     fig, axes = figure(1, len(arrays), figsize=(2.6 * len(arrays), 2.8), sharey=True)
@@ -155,7 +173,7 @@ def plot_histograms(arrays: dict, path=None, title: str = "", bins: int = 30, va
     return fig
 
 
-def plot_gradient_histograms(model, path=None, bins: int = 30):
+def plot_gradient_histograms(model: Module, path: SaveTarget | None = None, bins: int = 30) -> Figure:
     """Histograms of every parameter's gradient (after a backward)."""
     grads = {name: p.grad.numpy() for name, p in model.named_parameters() if p.grad is not None}
     if not grads:
@@ -166,8 +184,8 @@ def plot_gradient_histograms(model, path=None, bins: int = 30):
 # ---------------------------------------------------------------------- hyperparameter search
 
 
-def plot_hyperparameter_search(trials, path=None, x: str = "lr", y: str = "weight_decay",
-                               score: str = "val_accuracy"):
+def plot_hyperparameter_search(trials: Sequence[Mapping[str, float]], path: SaveTarget | None = None, x: str = "lr",
+                               y: str = "weight_decay", score: str = "val_accuracy") -> Figure:
     """Each trial (a dict) as a point at (x, y) on log axes, coloured by its score."""
     xs, ys, scores = (np.array([t[k] for t in trials], dtype=float) for k in (x, y, score))
     fig, axes = figure(figsize=(5.2, 4))

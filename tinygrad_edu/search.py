@@ -20,11 +20,20 @@ that call `tg.manual_seed` with the same seed draw alike too.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 from .callbacks import Callback
 from .creation import GeneratorLike, get_generator
 
+if TYPE_CHECKING:  # Optuna is optional: these names only type the signatures
+    import optuna
 
-def import_optuna():
+    from .train import Trainer
+
+
+def import_optuna() -> ModuleType:
     """optuna, or an ImportError that says how to install it."""
     try:
         import optuna
@@ -38,11 +47,11 @@ class OptunaPruning(Callback):
     """After each epoch, `trial.report(logs[monitor], epoch)`; raise optuna.TrialPruned when the
     study's pruner says the trial is hopeless (Optuna then records it as pruned, not failed)."""
 
-    def __init__(self, trial, monitor: str = "val_accuracy"):
+    def __init__(self, trial: optuna.trial.Trial, monitor: str = "val_accuracy"):
         self.optuna = import_optuna()  # fail here, before any training, when it is missing
         self.trial, self.monitor = trial, monitor
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         if self.monitor not in logs:
             raise KeyError(f"OptunaPruning: {self.monitor!r} is not among the logged values {sorted(logs)} "
                            f"(val_ values need validation data)")
@@ -52,7 +61,7 @@ class OptunaPruning(Callback):
             raise self.optuna.TrialPruned(f"pruned at epoch {epoch}: {self.monitor} {value:.4g}")
 
 
-def storage_for(url: str | None, timeout: float = 60.0):
+def storage_for(url: str | None, timeout: float = 60.0) -> str | optuna.storages.RDBStorage | None:
     """None (in memory, this process only) as it is; a database URL as Optuna's RDBStorage, with
     SQLite told to wait up to `timeout` seconds for a lock that another process holds (its
     default, 5 s, can end a busy worker with "database is locked")."""
@@ -61,9 +70,10 @@ def storage_for(url: str | None, timeout: float = 60.0):
     return import_optuna().storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": timeout}})
 
 
-def run_study(objective, n_trials: int, storage: str | None = None, study_name: str | None = None,
-              n_jobs: int = 1, generator: GeneratorLike = None, direction: str = "maximize", sampler=None,
-              pruner=None):
+def run_study(objective: Callable[[optuna.trial.Trial], float], n_trials: int, storage: str | None = None,
+              study_name: str | None = None, n_jobs: int = 1, generator: GeneratorLike = None,
+              direction: str = "maximize", sampler: optuna.samplers.BaseSampler | None = None,
+              pruner: optuna.pruners.BasePruner | None = None) -> optuna.Study:
     """Create the study, or join it when `storage` already holds `study_name`, and run `n_trials`
     more trials of `objective` in `n_jobs` threads. The sampler, unless one is given, is Optuna's
     RandomSampler, seeded with an int drawn from `generator` (Optuna's samplers take an int); the

@@ -10,9 +10,12 @@ resumed run reproduces an uninterrupted one bit for bit.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .callbacks import (Callback, EarlyStopping, EpochPrinter, History, HistoryLogger,  # noqa: F401  (tg.train.X)
                         ModelCheckpoint, ProgressBar)
@@ -24,6 +27,14 @@ from .nn import functional as F
 from .optim.lr_scheduler import ReduceLROnPlateau
 from .optim.optimizer import check_number
 from .tensor import Tensor
+
+if TYPE_CHECKING:
+    from .nn.module import Module
+    from .optim.lr_scheduler import LRScheduler
+    from .optim.optimizer import Optimizer
+
+LossFn = Callable[[Tensor, Tensor], Tensor]  # loss_fn(output, target)
+ArrayPair = tuple[npt.ArrayLike, npt.ArrayLike]  # (x, y)
 
 METRICS = {
     "accuracy": lambda out, y: F.accuracy(out, y),
@@ -42,8 +53,9 @@ class Trainer:
     At each epoch's end the callbacks run in order, ModelCheckpoints last (as in Lightning), so
     the checkpoints they write hold every other callback's state after that epoch."""
 
-    def __init__(self, model, loss_fn, optimizer, scheduler=None, metrics=("accuracy",), callbacks=(),
-                 progress: bool = True):
+    def __init__(self, model: Module, loss_fn: LossFn, optimizer: Optimizer | None,
+                 scheduler: LRScheduler | ReduceLROnPlateau | None = None, metrics: Iterable[str] = ("accuracy",),
+                 callbacks: Iterable[Callback] = (), progress: bool = True):
         unknown = [m for m in metrics if m not in METRICS]
         if unknown:
             raise ValueError(f"Trainer: unknown metrics {unknown}; choose from {sorted(METRICS)}")
@@ -55,7 +67,8 @@ class Trainer:
 
     # ------------------------------------------------------------------ fitting
 
-    def fit(self, train_data, epochs: int, validation_data=None, batch_size: int | None = None,
+    def fit(self, train_data: DataLoader | ArrayPair, epochs: int,
+            validation_data: DataLoader | ArrayPair | None = None, batch_size: int | None = None,
             validation_split: float | None = None, shuffle: bool = True,
             generator: GeneratorLike = None) -> History:
         """Train until `epochs` epochs are done in all (a resumed trainer continues from its
@@ -128,7 +141,7 @@ class Trainer:
 
     # ------------------------------------------------------------------ evaluation
 
-    def evaluate(self, data, batch_size: int = 500) -> dict:
+    def evaluate(self, data: DataLoader | ArrayPair, batch_size: int = 500) -> dict[str, float]:
         """Mean loss and metrics over `data` (a DataLoader or arrays), in eval mode, no graph."""
         loader = data if isinstance(data, DataLoader) else DataLoader(tuple(data), batch_size=batch_size)
         was_training = self.model.training
@@ -149,7 +162,7 @@ class Trainer:
             raise ValueError("evaluate: the data is empty")
         return {k: v / seen for k, v in totals.items()}
 
-    def predict(self, x, batch_size: int = 500) -> np.ndarray:
+    def predict(self, x: Tensor | npt.ArrayLike, batch_size: int = 500) -> np.ndarray:
         return predict(self.model, x, batch_size)
 
     # ------------------------------------------------------------------ checkpoints
@@ -228,16 +241,16 @@ class Trainer:
                              f"{sorted(keyed)}); create the Trainer with the same callbacks, in the same order")
         return [(keyed[key], value) for key, value in saved.items()]
 
-    def save_checkpoint(self, path) -> None:
+    def save_checkpoint(self, path: str | os.PathLike[str]) -> None:
         save(self.state_dict(), path)
 
-    def load_checkpoint(self, path) -> None:
+    def load_checkpoint(self, path: str | os.PathLike[str]) -> None:
         """Restore a checkpoint; then call fit with the same data and batch size as the original
         run, and it continues where that run stopped (the data order included)."""
         self.load_state_dict(load(path))
 
 
-def model_device(model) -> str:
+def model_device(model: Module) -> str:
     """Where the model's parameters are ("cpu" for a model without any): batches go there."""
     first = next(iter(model.parameters()), None)
     return "cpu" if first is None else first.device
@@ -285,19 +298,22 @@ def _checked_generator_states(where: str, model, state) -> list:
     return [(generator, dict(value)) for generator, value, _ in pairs]
 
 
-def fit(model, train_data, loss_fn, optimizer, epochs: int, validation_data=None, scheduler=None,
-        callbacks=(), metrics=("accuracy",), progress: bool = True, **options) -> History:
+def fit(model: Module, train_data: DataLoader | ArrayPair, loss_fn: LossFn, optimizer: Optimizer, epochs: int,
+        validation_data: DataLoader | ArrayPair | None = None,
+        scheduler: LRScheduler | ReduceLROnPlateau | None = None, callbacks: Iterable[Callback] = (),
+        metrics: Iterable[str] = ("accuracy",), progress: bool = True, **options: Any) -> History:
     """Train and return the History (see Trainer.fit for batch_size, validation_split, shuffle
     and generator)."""
     trainer = Trainer(model, loss_fn, optimizer, scheduler, metrics, callbacks, progress)
     return trainer.fit(train_data, epochs, validation_data=validation_data, **options)
 
 
-def evaluate(model, data, loss_fn, metrics=("accuracy",), batch_size: int = 500) -> dict:
+def evaluate(model: Module, data: DataLoader | ArrayPair, loss_fn: LossFn, metrics: Iterable[str] = ("accuracy",),
+             batch_size: int = 500) -> dict[str, float]:
     return Trainer(model, loss_fn, None, metrics=metrics, progress=False).evaluate(data, batch_size)
 
 
-def predict(model, x, batch_size: int = 500) -> np.ndarray:
+def predict(model: Module, x: Tensor | npt.ArrayLike, batch_size: int = 500) -> np.ndarray:
     """The model's outputs for inputs x, in eval mode, batch by batch, as one array."""
     x = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
     was_training = model.training
@@ -305,7 +321,8 @@ def predict(model, x, batch_size: int = 500) -> np.ndarray:
     try:
         with no_grad():
             device = model_device(model)
-            outputs = [model(Tensor(x[i:i + batch_size], device=device)).numpy() for i in range(0, len(x), batch_size)]
+            outputs = [model(Tensor(x[i:i + batch_size], device=device)).numpy()
+                       for i in range(0, len(x), batch_size)]
     finally:
         model.train(was_training)
     return np.concatenate(outputs) if outputs else np.zeros((0,))

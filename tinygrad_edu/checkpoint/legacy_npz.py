@@ -16,6 +16,7 @@ import struct
 import zipfile
 import zlib
 from collections import OrderedDict
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -27,7 +28,7 @@ MAX_META = 4 << 20  # bytes of the metadata entry: 1 Mi characters of UTF-32, as
 _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 
 
-def read(file, path: str, size: int):
+def read(file: BinaryIO, path: str, size: int) -> Any:
     """The state in the version-1 checkpoint open as `file` (a binary file of `size` bytes)."""
     try:
         return _read(file, path, size)
@@ -36,14 +37,15 @@ def read(file, path: str, size: int):
         raise CheckpointError(f"load: {path!r} is truncated or corrupt: {e}") from None
 
 
-def npy_error(file, path: str) -> CheckpointError:
+def npy_error(file: BinaryIO, path: str) -> CheckpointError:
     """What to say of a lone .npy file (an array, not a checkpoint), having read only its header."""
     try:
         shape, _, dtype = _npy_header(file)
     except ValueError as e:
         return CheckpointError(f"load: {path!r} is truncated or corrupt: {e}")
     if dtype.hasobject:
-        return CheckpointError(f"load: {path!r} contains pickled Python objects, which could run code when loaded; refused")
+        return CheckpointError(f"load: {path!r} contains pickled Python objects, which could run code when loaded; "
+                               "refused")
     return CheckpointError(f"load: {path!r} is a single NumPy array ({dtype}, shape {shape}), not a checkpoint; "
                            "read it with numpy.load")
 
@@ -112,7 +114,8 @@ def _array(archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, path: str,
             raise ValueError(f"the entry {key!r} is an array of {dtype}")
         count, stored = math.prod(shape), info.file_size - member.tell()
         if count * dtype.itemsize != stored:
-            raise ValueError(f"the entry {key!r} declares {count * dtype.itemsize:,} bytes of data but holds {stored:,}")
+            raise ValueError(f"the entry {key!r} declares {count * dtype.itemsize:,} bytes of data but holds "
+                             f"{stored:,}")
         data = bytearray(stored)
         if member.readinto(data) != stored:  # reading to the end also checks the CRC
             raise ValueError(f"the entry {key!r} is truncated")

@@ -7,8 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
+import numpy as np
 import safetensors.numpy
 from safetensors import SafetensorError, safe_open
 
@@ -45,7 +47,7 @@ def to_bytes(state: Mapping) -> bytes:
     return data
 
 
-def read(path: str, size: int, head: bytes):
+def read(path: str, size: int, head: bytes) -> Any:
     """The state in the safetensors file at `path` (of `size` bytes, starting with `head`): a
     tinygrad_edu checkpoint as saved, any other safetensors file as an OrderedDict of its tensors.
     The header's length is checked against the file's size before anything is parsed."""
@@ -63,7 +65,7 @@ def read(path: str, size: int, head: bytes):
         raise CheckpointError(f"load: {path!r} is truncated or corrupt: {e}") from None
 
 
-def digest(doc: str, tensors) -> str:
+def digest(doc: str, tensors: Iterable[tuple[str, np.ndarray]]) -> str:
     """SHA-256 of the JSON document and of each (name, array)'s name, dtype, shape and bytes, in order."""
     h = hashlib.sha256(doc.encode())
     for name, array in tensors:

@@ -5,13 +5,20 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
+from typing import Any, Protocol
 
 from ..files import atomic_write
 from . import legacy_npz, safetensors_file
 from .errors import CheckpointError
 
 
-def save(obj, path) -> None:
+class HasStateDict(Protocol):
+    """A Module, an Optimizer, a Trainer: anything whose `state_dict()` is what to save."""
+
+    def state_dict(self) -> Mapping[Any, Any]: ...
+
+
+def save(obj: HasStateDict | Mapping[Any, Any], path: str | os.PathLike[str]) -> None:
     """Save a Module's state_dict, or a mapping of str or int keys to arrays, Tensors, NumPy
     scalars, numbers, strings, None, lists, tuples and nested mappings (optimizer and training
     state included), as a safetensors file. Anything that would not load back exactly is refused
@@ -27,7 +34,7 @@ def save(obj, path) -> None:
         raise CheckpointError(f"save: cannot write {path!r}: {e.strerror}" if e.strerror else f"save: {e}") from e
 
 
-def load(path, weights_only: bool = True, map_location=None):
+def load(path: str | os.PathLike[str], weights_only: bool = True, map_location: object = None) -> Any:
     """Read a checkpoint written by `save` (or any safetensors file, or a version-1 .npz), as nested
     dicts of NumPy arrays and plain values. `weights_only` and `map_location` are accepted for
     PyTorch's habit `torch.load(f, weights_only=True)`: nothing here is ever unpickled, so loading

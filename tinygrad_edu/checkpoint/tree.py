@@ -18,7 +18,8 @@ made unique with "#2", "#3", ... where keys collide; the tree, not the name, say
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +40,8 @@ def encode(state: Mapping) -> tuple[object, dict]:
     def node(value, keys: tuple):
         where = "/".join(map(str, keys)) or "the top level"
         if len(keys) > MAX_DEPTH:
-            raise CheckpointError(f"save: {where!r} is nested more than {MAX_DEPTH} deep (does a container hold itself?)")
+            raise CheckpointError(f"save: {where!r} is nested more than {MAX_DEPTH} deep "
+                                  "(does a container hold itself?)")
         if isinstance(value, Tensor):
             value = value.numpy()
         if value is None or isinstance(value, (bool, str)) or type(value) in (int, float):
@@ -64,7 +66,7 @@ def encode(state: Mapping) -> tuple[object, dict]:
     return node(state, ()), tensors
 
 
-def decode(tree, fetch):
+def decode(tree: Any, fetch: Callable[[str], np.ndarray]) -> Any:
     """The state that `tree` describes, with `fetch(name)` giving each tensor. Raises ValueError
     naming the first thing in the tree that `encode` never writes."""
 
@@ -102,12 +104,14 @@ def _mapping(pairs: list, node) -> OrderedDict:
 def _array(value: dict, fetch):
     kind = "scalar" if "scalar" in value else "tensor"
     name, complex_pairs = value.get(kind), value.get("complex", False)
-    if not isinstance(name, str) or value.keys() - {kind, "complex"} or complex_pairs is not True and "complex" in value:
+    if (not isinstance(name, str) or value.keys() - {kind, "complex"}
+            or complex_pairs is not True and "complex" in value):
         raise ValueError(f"unexpected node {_short(value)}")
     array = fetch(name)
     if complex_pairs:
         if array.dtype != np.float64 or array.ndim == 0 or array.shape[-1] != 2:
-            raise ValueError(f"tensor {name!r} should hold complex128 as float64 pairs, but is {array.dtype} {array.shape}")
+            raise ValueError(f"tensor {name!r} should hold complex128 as float64 pairs, but is "
+                             f"{array.dtype} {array.shape}")
         array = array.reshape(-1).view(np.complex128).reshape(array.shape[:-1])
     if kind == "scalar":
         if array.ndim:

@@ -6,6 +6,7 @@ from .splits import mnist_splits
 from .toy import load_digits, moons, spiral, study_sleep, xor
 from .transforms import Compose, GaussianNoise, RandomRotation, RandomShift
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "default_collate", "random_split", "train_val_split", "load_mnist",
+__all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "default_collate", "random_split", "train_val_split",
+           "load_mnist",
            "load_fashion_mnist", "mnist_splits", "DataError", "DATA_ENV", "FASHION_CLASSES", "load_digits",
            "spiral", "xor", "moons", "study_sleep", "RandomRotation", "RandomShift", "GaussianNoise", "Compose"]

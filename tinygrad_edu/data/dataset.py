@@ -2,12 +2,22 @@
 by an array of indices, which is what makes batching vectorised."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from ..creation import GeneratorLike, get_generator
 from ..tensor import Tensor
+
+
+class DatasetLike(Protocol):
+    """What a DataLoader and Subset take: any object with `__len__` and `__getitem__(i)`."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, i: int) -> Any: ...
 
 
 class Dataset:
@@ -18,10 +28,10 @@ class Dataset:
     def __len__(self) -> int:
         raise NotImplementedError
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> Any:
         raise NotImplementedError
 
-    def batch(self, indices: np.ndarray):
+    def batch(self, indices: np.ndarray) -> Any:
         """The samples at `indices`, stacked (a loop over samples: slow; array datasets override it)."""
         return stack_samples([self[int(i)] for i in indices], indices)
 
@@ -29,7 +39,7 @@ class Dataset:
 class TensorDataset(Dataset):
     """Arrays (or Tensors) of equal length, indexed together along their first axis."""
 
-    def __init__(self, *arrays):
+    def __init__(self, *arrays: Tensor | npt.ArrayLike):
         if not arrays:
             raise ValueError("TensorDataset: needs at least one array")
         self.arrays = tuple(a.numpy() if isinstance(a, Tensor) else np.asarray(a) for a in arrays)
@@ -40,30 +50,30 @@ class TensorDataset(Dataset):
     def __len__(self) -> int:
         return len(self.arrays[0])
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> tuple[Any, ...]:
         return tuple(a[i] for a in self.arrays)
 
-    def batch(self, indices):
+    def batch(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(a[indices] for a in self.arrays)
 
 
 class Subset(Dataset):
     """The samples of `dataset` (any object with `__len__` and `__getitem__`) at `indices`."""
 
-    def __init__(self, dataset, indices):
+    def __init__(self, dataset: DatasetLike, indices: npt.ArrayLike):
         self.dataset, self.indices = dataset, np.asarray(indices, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.indices)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> Any:
         return self.dataset[int(self.indices[i])]
 
-    def batch(self, indices):
+    def batch(self, indices: np.ndarray) -> Any:
         return fetch_batch(self.dataset, self.indices[indices])
 
 
-def fetch_batch(dataset, indices: np.ndarray):
+def fetch_batch(dataset: DatasetLike, indices: np.ndarray) -> Any:
     """The samples of `dataset` at `indices` as one batch of NumPy arrays: by its `batch(indices)`
     where it has one (array datasets: one fancy index per field), else sample by sample."""
     batch = getattr(dataset, "batch", None)
@@ -72,7 +82,7 @@ def fetch_batch(dataset, indices: np.ndarray):
     return stack_samples([dataset[int(i)] for i in indices], indices)
 
 
-def stack_samples(samples: list, indices=None):
+def stack_samples(samples: list, indices: Sequence[int] | np.ndarray | None = None) -> Any:
     """One batch of NumPy arrays from a list of samples, as PyTorch's default_collate builds it:
     tuples and lists field by field, dicts key by key (nested ones too), arrays, Tensors and NumPy
     scalars stacked keeping their dtype, Python ints as int64, floats float64, bools bool, strings
@@ -85,12 +95,14 @@ def stack_samples(samples: list, indices=None):
 def _stack(samples: list, field: str, names: list):
     first = samples[0]
     if isinstance(first, Mapping):
-        bad = next((j for j, s in enumerate(samples) if not isinstance(s, Mapping) or s.keys() != first.keys()), None)
+        bad = next((j for j, s in enumerate(samples)
+                    if not isinstance(s, Mapping) or s.keys() != first.keys()), None)
         if bad is not None:
             raise _mismatch(field, names, bad, _layout(first), _layout(samples[bad]))
         return {k: _stack([s[k] for s in samples], f"{field}[{k!r}]", names) for k in first}
     if isinstance(first, (tuple, list)):
-        bad = next((j for j, s in enumerate(samples) if not isinstance(s, (tuple, list)) or len(s) != len(first)), None)
+        bad = next((j for j, s in enumerate(samples)
+                    if not isinstance(s, (tuple, list)) or len(s) != len(first)), None)
         if bad is not None:
             raise _mismatch(field, names, bad, _layout(first), _layout(samples[bad]))
         fields = [_stack(list(column), f"{field}[{j}]", names) for j, column in enumerate(zip(*samples))]
@@ -129,7 +141,7 @@ def _mismatch(field: str, names: list, bad: int, expected: str, got: str) -> Val
                       f"{names[bad]} has {got}; make the samples agree, or pass collate_fn=")
 
 
-def random_split(dataset: Dataset, lengths, generator: GeneratorLike = None) -> list:
+def random_split(dataset: Dataset, lengths: Sequence[int] | Sequence[float], generator: GeneratorLike = None) -> list:
     """Shuffle and cut `dataset` into Subsets of the given lengths, or fractions summing to 1;
     the order is drawn from `generator` (an int seeds one; None: the default one)."""
     n = len(dataset)
@@ -147,7 +159,8 @@ def random_split(dataset: Dataset, lengths, generator: GeneratorLike = None) -> 
     return [Subset(dataset, part) for part in np.split(order, cuts)]
 
 
-def train_val_split(x, y, val_fraction: float = 0.2, generator: GeneratorLike = None) -> tuple:
+def train_val_split(x: npt.ArrayLike, y: npt.ArrayLike, val_fraction: float = 0.2,
+                    generator: GeneratorLike = None) -> tuple:
     """The book's validation split: shuffle, then hold out `val_fraction` (20%) of the samples.
     The order is drawn from `generator`, as in random_split.
     Returns (x_train, y_train), (x_val, y_val)."""

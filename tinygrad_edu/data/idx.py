@@ -25,7 +25,7 @@ class DataError(Exception):
     """A data file is missing, truncated, corrupt or not the published one; the message says which."""
 
 
-def read_idx(path, max_bytes: int = MAX_BYTES) -> np.ndarray:
+def read_idx(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> np.ndarray:
     """The array in an IDX file (gzip-compressed if its name ends in .gz), in native byte order.
 
     Raises DataError naming the file when it is not IDX, is truncated or corrupt, holds more or

@@ -1,13 +1,14 @@
 """DataLoader: mini-batches of a dataset, shuffled reproducibly, as Tensors (PyTorch's API)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
 from ..creation import GeneratorLike, get_generator
 from ..tensor import Tensor
-from .dataset import TensorDataset, fetch_batch, stack_samples
+from .dataset import DatasetLike, TensorDataset, fetch_batch, stack_samples
 
 
 class DataLoader:
@@ -35,8 +36,10 @@ class DataLoader:
     has nothing to do on the CPU, and `.to(device)` copies a batch as usual.
     """
 
-    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-                 generator: GeneratorLike = None, transform=None, collate_fn=None, num_workers: int = 0,
+    def __init__(self, dataset: DatasetLike | tuple[Any, ...] | list[Any], batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, generator: GeneratorLike = None,
+                 transform: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+                 collate_fn: Callable[[list[Any]], Any] | None = None, num_workers: int = 0,
                  pin_memory: bool = False, persistent_workers: bool = False,
                  prefetch_factor: int | None = None):
         if isinstance(dataset, tuple) or (isinstance(dataset, list) and _all_arrays(dataset)):
@@ -49,7 +52,8 @@ class DataLoader:
         if not isinstance(num_workers, int) or isinstance(num_workers, bool) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be a non-negative int, got {num_workers!r}")
         if num_workers == 0 and (persistent_workers or prefetch_factor is not None):
-            raise ValueError("DataLoader: persistent_workers and prefetch_factor need num_workers > 0, as in PyTorch")
+            raise ValueError("DataLoader: persistent_workers and prefetch_factor need num_workers > 0, "
+                             "as in PyTorch")
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {collate_fn!r}")
         if collate_fn is not None and transform is not None:
@@ -71,7 +75,7 @@ class DataLoader:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         generator = self.generator
         n = len(self.dataset)
         order = generator.permutation(n) if self.shuffle else np.arange(n)
@@ -109,7 +113,7 @@ class DataLoader:
         self.generator.bit_generator.state = state["generator"]
 
 
-def default_collate(samples: list):
+def default_collate(samples: list) -> Any:
     """A batch of Tensors from a list of samples, as PyTorch's default_collate (see stack_samples)."""
     return _to_tensors(stack_samples(samples))
 

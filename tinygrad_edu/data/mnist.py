@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import Any
 
 import numpy as np
 
@@ -80,8 +81,9 @@ def cache_dir() -> str:
     return os.environ.get(CACHE_ENV) or os.path.join(os.path.expanduser("~"), ".cache", "tinygrad_edu")
 
 
-def load_mnist(split: str = "train", root=None, kind: str = "mnist", normalize: bool = True,
-               flatten: bool = True, one_hot: bool = False, download: bool = True):
+def load_mnist(split: str = "train", root: str | os.PathLike[str] | None = None, kind: str = "mnist",
+               normalize: bool = True, flatten: bool = True, one_hot: bool = False,
+               download: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(images, labels) of a split ("train": 60,000, "test": 10,000).
 
     images: float32 in [0, 1] (or uint8 0..255 with normalize=False), shape (N, 784) or, with
@@ -117,12 +119,12 @@ def check_pair(images: np.ndarray, labels: np.ndarray, image_path: str, label_pa
                         "an MNIST label file")
 
 
-def load_fashion_mnist(split: str = "train", **options):
+def load_fashion_mnist(split: str = "train", **options: Any) -> tuple[np.ndarray, np.ndarray]:
     """Fashion-MNIST: the same format and options as load_mnist (classes in FASHION_CLASSES)."""
     return load_mnist(split, kind="fashion", **options)
 
 
-def locate(name: str, kind: str = "mnist", root=None, download: bool = True) -> str:
+def locate(name: str, kind: str = "mnist", root: str | os.PathLike[str] | None = None, download: bool = True) -> str:
     """The path of a verified data file: the first found in root, the data directory or the
     cache (name.gz before the uncompressed name in each folder), else one downloaded into the
     cache (when allowed), else the copy shipped in the package (MNIST's test split only).

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 from .mnist import EMBEDDED, FILES, DataNotFound, load_mnist, locate
 
 PROTOCOL_TRAIN, PROTOCOL_TEST = 8000, 2000
 
 
-def mnist_splits(root=None, kind: str = "mnist", download: bool = True, flatten: bool = True):
+def mnist_splits(root: str | os.PathLike[str] | None = None, kind: str = "mnist", download: bool = True,
+                 flatten: bool = True) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], str]:
     """((x_train, y_train), (x_test, y_test), description).
 
     The full MNIST (60,000 / 10,000) when its training split can be had (root, $TINYGRAD_EDU_DATA,

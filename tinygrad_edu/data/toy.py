@@ -11,7 +11,7 @@ STUDY_SLEEP_HOURS = np.array([[3.0, 5.0], [5.0, 1.0], [10.0, 2.0]], dtype=np.flo
 STUDY_SLEEP_SCORES = np.array([[75.0], [82.0], [93.0]], dtype=np.float32)
 
 
-def study_sleep(scaled: bool = True):
+def study_sleep(scaled: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(hours, scores); scaled: hours divided by each column's maximum, scores by 100."""
     if not scaled:
         return STUDY_SLEEP_HOURS.copy(), STUDY_SLEEP_SCORES.copy()
@@ -47,7 +47,7 @@ def moons(samples: int = 200, noise: float = 0.1, generator: GeneratorLike = Non
     return (x + rng.standard_normal(x.shape) * noise).astype(np.float32), labels.astype(np.int64)
 
 
-def load_digits(flatten: bool = True):
+def load_digits(flatten: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's 1,797 real handwritten digits, 8x8, as float32 in [0, 1] and int64 labels.
 
     Needs scikit-learn (`pip install tinygrad_edu[data]`), which ships the data: no download."""
@@ -58,4 +58,5 @@ def load_digits(flatten: bool = True):
                           "pip install 'tinygrad_edu[data]' (or scikit-learn)") from None
     digits = sklearn_digits()
     images = (digits.images / 16.0).astype(np.float32)
-    return (images.reshape(len(images), -1) if flatten else images[:, None]), digits.target.astype(np.int64)
+    x = images.reshape(len(images), -1) if flatten else images[:, None]
+    return x, digits.target.astype(np.int64)

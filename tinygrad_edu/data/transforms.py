@@ -4,7 +4,12 @@ one call, each with its own random transform). Each transform is called as
 (N, H*W) when `image_shape` is given; the result has the input's shape and dtype."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+import numpy.typing as npt
+
+from ..creation import GeneratorLike
 
 
 def _ndimage():
@@ -31,7 +36,8 @@ class _ImageTransform:
         else:
             raise ValueError(f"{type(self).__name__}: expected images of shape (N, H, W), (N, 1, H, W) or "
                              f"(N, H*W), got {images.shape}")
-        return self.apply(squares.astype(np.float32, copy=False), rng).reshape(images.shape).astype(images.dtype)
+        moved = self.apply(squares.astype(np.float32, copy=False), rng)
+        return moved.reshape(images.shape).astype(images.dtype)
 
     def apply(self, images, rng):
         raise NotImplementedError
@@ -47,11 +53,11 @@ class RandomRotation(_ImageTransform):
     """Rotate each image about its centre by an angle uniform in [-degrees, degrees] (the lecture
     uses 12)."""
 
-    def __init__(self, degrees: float = 12.0, image_shape=None):
+    def __init__(self, degrees: float = 12.0, image_shape: tuple[int, int] | None = None):
         super().__init__(image_shape)
         self.degrees = degrees
 
-    def apply(self, images, rng):
+    def apply(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, h, w = images.shape
         theta = np.deg2rad(rng.uniform(-self.degrees, self.degrees, n))[:, None, None]
         y, x = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -65,35 +71,36 @@ class RandomRotation(_ImageTransform):
 class RandomShift(_ImageTransform):
     """Shift each image by a whole number of pixels, up to `pixels` in each direction."""
 
-    def __init__(self, pixels: int = 2, image_shape=None):
+    def __init__(self, pixels: int = 2, image_shape: tuple[int, int] | None = None):
         super().__init__(image_shape)
         self.pixels = pixels
 
-    def apply(self, images, rng):
+    def apply(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, h, w = images.shape
         shifts = rng.integers(-self.pixels, self.pixels + 1, (n, 2, 1, 1))
         y, x = np.mgrid[0:h, 0:w]
-        return _resample(images, (y - shifts[:, 0]).astype(np.float32), (x - shifts[:, 1]).astype(np.float32))
+        rows, cols = (y - shifts[:, 0]).astype(np.float32), (x - shifts[:, 1]).astype(np.float32)
+        return _resample(images, rows, cols)
 
 
 class GaussianNoise(_ImageTransform):
     """Add normal noise of standard deviation `std`, then clip into [0, 1]."""
 
-    def __init__(self, std: float = 0.1, image_shape=None):
+    def __init__(self, std: float = 0.1, image_shape: tuple[int, int] | None = None):
         super().__init__(image_shape)
         self.std = std
 
-    def apply(self, images, rng):
+    def apply(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return np.clip(images + rng.normal(0.0, self.std, images.shape).astype(np.float32), 0.0, 1.0)
 
 
 class Compose:
     """Apply transforms in order."""
 
-    def __init__(self, *transforms):
+    def __init__(self, *transforms: Callable[[np.ndarray, GeneratorLike], np.ndarray]):
         self.transforms = transforms
 
-    def __call__(self, images, generator=None):
+    def __call__(self, images: npt.ArrayLike, generator: GeneratorLike = None) -> np.ndarray:
         for t in self.transforms:
             images = t(images, generator)
         return images

@@ -1,7 +1,16 @@
 """MultiLayerNet of the book's chapter 6 (with MultiLayerNetExtend's batch norm and dropout)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy.typing as npt
+
 import tinygrad_edu as tg
 from tinygrad_edu import nn
+from tinygrad_edu.creation import GeneratorLike
 from tinygrad_edu.nn import functional as F
+from tinygrad_edu.nn.init import InitLike
+from tinygrad_edu.tensor import Tensor
 
 from .classifier import Classifier
 
@@ -20,12 +29,13 @@ class MultiLayerNet(Classifier):
     (from Classifier) run the book's gradient check, batch norm included, in float64.
     """
 
-    def __init__(self, input_size: int, hidden_size_list, output_size: int, activation: str = "relu",
-                 weight_init_std="relu", weight_decay_lambda: float = 0.0, use_batchnorm: bool = False,
-                 use_dropout: bool = False, dropout_ratio: float = 0.5, generator=None):
+    def __init__(self, input_size: int, hidden_size_list: Iterable[int], output_size: int, activation: str = "relu",
+                 weight_init_std: InitLike = "relu", weight_decay_lambda: float = 0.0, use_batchnorm: bool = False,
+                 use_dropout: bool = False, dropout_ratio: float = 0.5, generator: GeneratorLike = None):
         super().__init__()
         if activation not in ACTIVATIONS:
-            raise ValueError(f"MultiLayerNet: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+            raise ValueError(f"MultiLayerNet: activation must be one of {sorted(ACTIVATIONS)}, "
+                             f"got {activation!r}")
         generator = tg.get_generator(generator)
         sizes = [input_size, *hidden_size_list]
         layers = []
@@ -40,14 +50,14 @@ class MultiLayerNet(Classifier):
         self.layers = nn.Sequential(*layers)
         self.weight_decay_lambda = weight_decay_lambda
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.layers(x.flatten(1))
 
-    def weights(self):
+    def weights(self) -> list[nn.Parameter]:
         """The Linear layers' weights: what weight decay penalises."""
         return [m.weight for m in self.modules() if isinstance(m, nn.Linear)]
 
-    def loss(self, x, t):
+    def loss(self, x: Tensor, t: Tensor | npt.ArrayLike) -> Tensor:
         loss = super().loss(x, t)
         if self.weight_decay_lambda:
             loss = loss + F.l2_penalty(self.weights(), self.weight_decay_lambda)

@@ -3,7 +3,9 @@ Everything is reachable here; by job, linear is in functional_linear.py, convolu
 in functional_conv.py, the losses and one_hot in functional_losses.py."""
 from __future__ import annotations
 
-from ..creation import get_generator
+import numpy.typing as npt
+
+from ..creation import GeneratorLike, get_generator
 from ..device import to_library_of
 from ..tensor import Tensor
 from . import functional_conv
@@ -51,7 +53,7 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
 # ---------------------------------------------------------------------- normalisation and dropout
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: GeneratorLike = None) -> Tensor:
     """Inverted dropout (PyTorch's): in training, zero each element with probability p and scale
     the rest by 1/(1-p), so evaluation is the identity. (The book instead scales by (1-p) at test
     time; the expected outputs agree.)"""
@@ -104,6 +106,6 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     return y
 
 
-def embedding(indices, weight: Tensor) -> Tensor:
+def embedding(indices: Tensor | npt.ArrayLike, weight: Tensor) -> Tensor:
     """Rows of `weight` (num_embeddings, dim) picked by integer `indices` of any shape."""
     return weight[_labels(indices, weight.shape[0], "embedding")]

@@ -34,7 +34,8 @@ def _windows(x: Tensor, kernel, stride, padding, pad_value: float, who: str):
     return Im2col.apply(x, kernel=(kh, kw), stride=(sh, sw)), (kh, kw)
 
 
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0) -> Tensor:
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple[int, int] = 1,
+           padding: int | tuple[int, int] = 0) -> Tensor:
     """2-D convolution (cross-correlation, as in PyTorch): input (N, C, H, W), weight
     (out_channels, C, kh, kw), bias (out_channels,). Computed as im2col and one matrix product."""
     _check_image(input, "conv2d")
@@ -54,14 +55,16 @@ def _pool(input: Tensor, kernel_size, stride, padding, pad_value: float, who: st
     return rows.reshape(n, oh, ow, input.shape[1], kh * kw)
 
 
-def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
+def max_pool2d(input: Tensor, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+               padding: int | tuple[int, int] = 0) -> Tensor:
     """Largest value of each window (stride defaults to the kernel size); tied maxima share the
     gradient evenly."""
     windows = _pool(input, kernel_size, stride, padding, -np.inf, "max_pool2d")
     return windows.max(axis=-1).transpose(0, 3, 1, 2)
 
 
-def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0) -> Tensor:
+def avg_pool2d(input: Tensor, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+               padding: int | tuple[int, int] = 0) -> Tensor:
     """Mean of each window (stride defaults to the kernel size; padding counts as zeros)."""
     return _pool(input, kernel_size, stride, padding, 0.0, "avg_pool2d").mean(axis=-1).transpose(0, 3, 1, 2)
 

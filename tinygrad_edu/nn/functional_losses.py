@@ -2,7 +2,10 @@
 one_hot and the label checks they share, accuracy and the book's l2_penalty."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
+import numpy.typing as npt
 
 from ..function import Function
 from ..device import array_namespace, to_library_of
@@ -14,13 +17,13 @@ from ..tensor import Tensor
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def one_hot(labels, num_classes: int, dtype=np.float32) -> Tensor:
+def one_hot(labels: Tensor | npt.ArrayLike, num_classes: int, dtype: npt.DTypeLike = np.float32) -> Tensor:
     """labels (integers in [0, num_classes)) as rows of zeros with a 1 at each label."""
     labels = _labels(labels, num_classes, "one_hot")
     return Tensor(array_namespace(labels).eye(num_classes, dtype=dtype)[labels])  # row k of I is class k
 
 
-def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
+def cross_entropy(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy of logits against `target`, as PyTorch's: the classes are on axis 1
     of an (N, C, d1, ...) input (the only axis of a (C,) one). `target` is integer labels of
     shape (N, d1, ...), or probabilities / one-hot rows of the input's shape, which get a
@@ -150,14 +153,14 @@ def _same_shape(input: Tensor, target, who: str):
     return target
 
 
-def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+def mse_loss(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "mean") -> Tensor:
     """Mean squared error (PyTorch's: no factor 1/2; the book's mean_squared_error is half the
     sum)."""
     d = input - _same_shape(input, target, "mse_loss")
     return _reduce(d * d, reduction, "mse_loss")
 
 
-def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+def nll_loss(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of integer labels under log-probabilities, classes on axis 1 of
     (N, C, d1, ...) as in PyTorch (the only axis of (C,))."""
     log_probs = _classes_last(input)
@@ -169,7 +172,7 @@ def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     return _reduce(-picked, reduction, "nll_loss")
 
 
-def binary_cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "mean") -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; each log is clipped at -100 (as in
     PyTorch; float32 at -87.3), so p = 0 or 1 gives a large finite loss and gradient, not inf."""
     target = _same_shape(input, target, "binary_cross_entropy")
@@ -186,13 +189,13 @@ def _clipped_log(p: Tensor) -> Tensor:
     return p.clamp(min=float(np.finfo(p.dtype).tiny)).log().clamp(min=-100.0)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of sigmoid(x), computed stably as softplus(x) - t x."""
     target = _same_shape(input, target, "binary_cross_entropy_with_logits")
     return _reduce(input.softplus() - target * input, reduction, "binary_cross_entropy_with_logits")
 
 
-def accuracy(output, labels) -> float:
+def accuracy(output: Tensor | npt.ArrayLike, labels: Tensor | npt.ArrayLike) -> float:
     """Fraction of rows whose largest output (logits or probabilities) is at the label; labels
     may be integers or one-hot rows. A single output per row is read as the probability of
     class 1, counted right when it is on the label's side of 0.5 (Keras' binary accuracy)."""
@@ -210,7 +213,7 @@ def accuracy(output, labels) -> float:
     return float((predicted == labels).mean()) if labels.size else float("nan")
 
 
-def l2_penalty(parameters, weight_decay: float) -> Tensor:
+def l2_penalty(parameters: Iterable[Tensor], weight_decay: float) -> Tensor:
     """The book's weight decay term: (weight_decay / 2) * sum of squared weights, added to the
     loss (usually over weights only, not biases)."""
     parameters = list(parameters)

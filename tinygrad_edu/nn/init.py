@@ -8,6 +8,9 @@ std sqrt(2/(n_in + n_out)) (`xavier_normal_`), so the book's "Xavier" is "lecun"
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..versions import mark_written
@@ -15,6 +18,9 @@ from ..grad_mode import no_grad
 from ..creation import GeneratorLike, get_generator
 from ..device import to_library_of
 from ..tensor import Tensor
+
+# A layer's `init`: a name, a float standard deviation, or a callable init(weight, generator).
+InitLike = str | float | Callable[[Tensor, np.random.Generator], Any]
 
 
 def fan_in_and_out(t: Tensor) -> tuple[int, int]:
@@ -33,11 +39,11 @@ def _fill(t: Tensor, values: np.ndarray) -> Tensor:
     return t
 
 
-def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, generator: GeneratorLike = None) -> Tensor:
     return _fill(t, get_generator(generator).normal(mean, std, t.shape))
 
 
-def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, generator: GeneratorLike = None) -> Tensor:
     return _fill(t, get_generator(generator).uniform(a, b, t.shape))
 
 
@@ -53,36 +59,36 @@ def ones_(t: Tensor) -> Tensor:
     return _fill(t, 1.0)
 
 
-def lecun_normal_(t: Tensor, generator=None) -> Tensor:
+def lecun_normal_(t: Tensor, generator: GeneratorLike = None) -> Tensor:
     """std sqrt(1/fan_in): the book's "Xavier" initial value for sigmoid and tanh."""
     return normal_(t, 0.0, np.sqrt(1.0 / fan_in_and_out(t)[0]), generator)
 
 
-def kaiming_normal_(t: Tensor, generator=None) -> Tensor:
+def kaiming_normal_(t: Tensor, generator: GeneratorLike = None) -> Tensor:
     """std sqrt(2/fan_in): He's initial value for ReLU."""
     return normal_(t, 0.0, np.sqrt(2.0 / fan_in_and_out(t)[0]), generator)
 
 
-def kaiming_uniform_(t: Tensor, generator=None) -> Tensor:
+def kaiming_uniform_(t: Tensor, generator: GeneratorLike = None) -> Tensor:
     """Uniform with He's variance 2/fan_in."""
     bound = np.sqrt(6.0 / fan_in_and_out(t)[0])
     return uniform_(t, -bound, bound, generator)
 
 
-def xavier_normal_(t: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+def xavier_normal_(t: Tensor, gain: float = 1.0, generator: GeneratorLike = None) -> Tensor:
     """Glorot: std gain * sqrt(2/(fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_out(t)
     return normal_(t, 0.0, gain * np.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
-def xavier_uniform_(t: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+def xavier_uniform_(t: Tensor, gain: float = 1.0, generator: GeneratorLike = None) -> Tensor:
     """Glorot: uniform with variance gain^2 * 2/(fan_in + fan_out)."""
     fan_in, fan_out = fan_in_and_out(t)
     bound = gain * np.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(t, -bound, bound, generator)
 
 
-def pytorch_default_(weight: Tensor, bias: Tensor | None, generator=None) -> None:
+def pytorch_default_(weight: Tensor, bias: Tensor | None, generator: GeneratorLike = None) -> None:
     """PyTorch's default for Linear and Conv2d: weight and bias uniform in +-1/sqrt(fan_in)."""
     bound = 1.0 / np.sqrt(fan_in_and_out(weight)[0])
     uniform_(weight, -bound, bound, generator)
@@ -95,7 +101,7 @@ NAMED = {"he": kaiming_normal_, "kaiming": kaiming_normal_, "relu": kaiming_norm
          "xavier": xavier_normal_, "lecun": lecun_normal_, "sigmoid": lecun_normal_}
 
 
-def initialize(weight: Tensor, bias: Tensor | None, init, generator: GeneratorLike = None) -> None:
+def initialize(weight: Tensor, bias: Tensor | None, init: InitLike, generator: GeneratorLike = None) -> None:
     """Apply a layer's `init`: "default" (PyTorch's), "he"/"kaiming"/"relu" (sqrt(2/n)), "xavier"
     (Glorot), "lecun"/"sigmoid" (sqrt(1/n)), a float standard deviation (such as 0.01), or a
     callable `init(weight, generator)`. Biases start at

@@ -8,24 +8,31 @@ and clip them to [1e-7, 1 - 1e-7] as Keras does, so a probability of 0 gives a f
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
 import numpy as np
+import numpy.typing as npt
 
 from .. import optim
 from ..creation import get_generator
 from ..tensor import Tensor
 from . import functional as F
 
+if TYPE_CHECKING:
+    from ..callbacks import Callback, History
+
 EPSILON = 1e-7  # Keras' backend epsilon: the clipping margin of the probabilities
 
 
-def categorical_crossentropy(output: Tensor, target) -> Tensor:
+def categorical_crossentropy(output: Tensor, target: Tensor | npt.ArrayLike) -> Tensor:
     """Mean over rows of -sum(t log p): probabilities p against one-hot rows t."""
     t = _target(output, target, "categorical_crossentropy",
                 "; for integer labels use sparse_categorical_crossentropy")
     return -(t * _clip(output).log()).sum(axis=-1).mean()
 
 
-def sparse_categorical_crossentropy(output: Tensor, target) -> Tensor:
+def sparse_categorical_crossentropy(output: Tensor, target: Tensor | npt.ArrayLike) -> Tensor:
     """categorical_crossentropy with integer labels of shape (n,) in place of one-hot rows."""
     shape = tuple(target.shape) if hasattr(target, "shape") else np.shape(target)
     if shape != output.shape[:-1]:
@@ -34,13 +41,13 @@ def sparse_categorical_crossentropy(output: Tensor, target) -> Tensor:
     return categorical_crossentropy(output, F.one_hot(target, output.shape[-1]))
 
 
-def binary_crossentropy(output: Tensor, target) -> Tensor:
+def binary_crossentropy(output: Tensor, target: Tensor | npt.ArrayLike) -> Tensor:
     """Mean of -(t log p + (1 - t) log(1 - p)) for probabilities p (a Sigmoid output)."""
     t, p = _target(output, target, "binary_crossentropy"), _clip(output)
     return -(t * p.log() + (1 - t) * (1 - p).log()).mean()
 
 
-def mean_squared_error(output: Tensor, target) -> Tensor:
+def mean_squared_error(output: Tensor, target: Tensor | npt.ArrayLike) -> Tensor:
     """Mean of (p - t)^2 over all elements."""
     return F.mse_loss(output, _target(output, target, "mean_squared_error"))
 
@@ -112,7 +119,8 @@ class KerasMixin:
 
     _keras_compiled = None  # compile() puts a Trainer here holding the loss, optimizer and metrics
 
-    def compile(self, optimizer, loss, metrics=None) -> None:
+    def compile(self, optimizer: str | type[optim.Optimizer] | optim.Optimizer,
+                loss: str | Callable[[Tensor, Tensor], Tensor], metrics: Iterable[str] | None = None) -> None:
         """Choose how fit trains: `optimizer` "sgd", "adam", "rmsprop", "adagrad" (built now on
         this model's parameters with Keras' default learning rate), an optimizer class, or an
         optimizer; `loss` a name in LOSSES or a function(output, target); `metrics` e.g. ["accuracy"]."""
@@ -120,8 +128,9 @@ class KerasMixin:
         loss_fn, metrics = _loss(loss), list(metrics or [])
         self._keras_compiled = Trainer(self, loss_fn, _optimizer(self, optimizer), metrics=metrics, progress=False)
 
-    def fit(self, x, y, epochs: int = 1, batch_size: int = 32, validation_split: float = 0.0,
-            validation_data=None, callbacks=None, verbose: int = 1, shuffle: bool = True):
+    def fit(self, x: npt.ArrayLike, y: npt.ArrayLike, epochs: int = 1, batch_size: int = 32,
+            validation_split: float = 0.0, validation_data: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
+            callbacks: Iterable[Callback] | None = None, verbose: int = 1, shuffle: bool = True) -> History:
         """Train for `epochs` more epochs (calling fit again continues) and return this call's
         History: `history.history["loss"]`, `history.epoch`. `validation_split` holds out the last
         fraction of x and y, as in Keras. `verbose`: 0 silent, 1 a progress bar (in a terminal)
@@ -139,7 +148,8 @@ class KerasMixin:
                            validation_split=validation_split or None, shuffle=shuffle,
                            generator=int(get_generator().integers(2**63)))
 
-    def evaluate(self, x, y, batch_size: int = 32, verbose: int = 0):
+    def evaluate(self, x: npt.ArrayLike, y: npt.ArrayLike, batch_size: int = 32,
+                 verbose: int = 0) -> float | list[float]:
         """The mean loss (a float) when compiled without metrics, else [loss, metric, ...], as
         Keras returns; verbose prints them on one line."""
         from ..callbacks import EpochPrinter
@@ -150,7 +160,7 @@ class KerasMixin:
         values = [logs["loss"]] + [logs[m] for m in compiled.metrics]
         return values if compiled.metrics else values[0]
 
-    def predict(self, x, batch_size: int = 32, verbose: int = 0) -> np.ndarray:
+    def predict(self, x: Tensor | npt.ArrayLike, batch_size: int = 32, verbose: int = 0) -> np.ndarray:
         """The outputs for inputs x as a NumPy array, in eval mode; needs no compile. `verbose` is
         accepted for Keras' habit of `verbose=0`: nothing is printed either way."""
         from ..train import predict

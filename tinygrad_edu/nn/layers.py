@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
-from ..creation import get_generator
+from ..creation import GeneratorLike, get_generator
 from ..tensor import DEFAULT_FLOAT, Tensor
 from . import functional as F
 from . import init as initializers
@@ -17,8 +18,8 @@ class Linear(Module):
     book's "Xavier"), a float standard deviation such as 0.01, or a callable
     `init(weight, generator)` (see nn.init.initialize)."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, init="default",
-                 generator=None, dtype=DEFAULT_FLOAT):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, init: initializers.InitLike = "default",
+                 generator: GeneratorLike = None, dtype: npt.DTypeLike = DEFAULT_FLOAT):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(np.zeros((out_features, in_features), dtype=dtype))
@@ -35,8 +36,10 @@ class Linear(Module):
 class Conv2d(Module):
     """2-D convolution over (N, C, H, W) inputs; weight (out_channels, in_channels, kh, kw)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 bias: bool = True, init="default", generator=None, dtype=DEFAULT_FLOAT):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, bias: bool = True,
+                 init: initializers.InitLike = "default", generator: GeneratorLike = None,
+                 dtype: npt.DTypeLike = DEFAULT_FLOAT):
         super().__init__()
         kh, kw = F._pair(kernel_size, "Conv2d")
         self.in_channels, self.out_channels = in_channels, out_channels
@@ -95,7 +98,7 @@ class Dropout(Module):
     no `generator` it draws from the default generator at each call, as PyTorch's dropout uses the
     global one: `tg.manual_seed` reaches it, and a Trainer's checkpoint carries its state."""
 
-    def __init__(self, p: float = 0.5, generator=None):
+    def __init__(self, p: float = 0.5, generator: GeneratorLike = None):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
@@ -112,7 +115,7 @@ class _BatchNorm(Module):
     expected_ndim: tuple
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
-                 dtype=DEFAULT_FLOAT):
+                 dtype: npt.DTypeLike = DEFAULT_FLOAT):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
@@ -122,8 +125,8 @@ class _BatchNorm(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in self.expected_ndim:
-            raise ValueError(f"{type(self).__name__}: expected an input with {' or '.join(map(str, self.expected_ndim))} "
-                             f"axes, got shape {x.shape}")
+            ndims = " or ".join(map(str, self.expected_ndim))
+            raise ValueError(f"{type(self).__name__}: expected an input with {ndims} axes, got shape {x.shape}")
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                             self.training, self.momentum, self.eps)
 
@@ -147,11 +150,12 @@ class BatchNorm2d(_BatchNorm):
 class Embedding(Module):
     """A table of `num_embeddings` vectors of size `embedding_dim`, looked up by integer index."""
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, generator=None, dtype=DEFAULT_FLOAT):
+    def __init__(self, num_embeddings: int, embedding_dim: int, generator: GeneratorLike = None,
+                 dtype: npt.DTypeLike = DEFAULT_FLOAT):
         super().__init__()
         self.weight = Parameter(get_generator(generator).standard_normal((num_embeddings, embedding_dim)).astype(dtype))
 
-    def forward(self, indices) -> Tensor:
+    def forward(self, indices: Tensor | npt.ArrayLike) -> Tensor:
         return F.embedding(indices, self.weight)
 
     def extra_repr(self) -> str:
@@ -197,7 +201,7 @@ class Softmax(Module):
     """Softmax along `dim` (PyTorch's name; NumPy's `axis` is accepted too). PyTorch asks for dim
     explicitly; here it defaults to the last axis, the class axis of (N, C) outputs."""
 
-    def __init__(self, dim: int = -1, *, axis=None):
+    def __init__(self, dim: int = -1, *, axis: int | None = None):
         super().__init__()
         self.dim = dim if axis is None else axis
 

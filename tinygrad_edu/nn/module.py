@@ -7,8 +7,11 @@ the state dict but never optimised.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import IO, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..device import split_to_arguments, to_device, to_library_of
 from ..display import Shown, module_html, show, table as html_table
@@ -23,7 +26,7 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data, requires_grad: bool = True, dtype=None):
+    def __init__(self, data: Any, requires_grad: bool = True, dtype: npt.DTypeLike | None = None):
         super().__init__(data, requires_grad=requires_grad, dtype=dtype)
 
 
@@ -41,7 +44,7 @@ class Module(KerasMixin):
 
     # ------------------------------------------------------------------ registration
 
-    def __setattr__(self, name: str, value) -> None:
+    def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
         for registry in (self._parameters, self._modules, self._buffers):
@@ -56,7 +59,7 @@ class Module(KerasMixin):
         else:
             object.__setattr__(self, name, value)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         for registry in ("_parameters", "_buffers", "_modules"):
             found = self.__dict__.get(registry, {})
             if name in found:
@@ -77,7 +80,8 @@ class Module(KerasMixin):
         self.__dict__.pop(name, None)
         self._buffers[name] = tensor
 
-    def register_forward_hook(self, hook) -> "_HookHandle":
+    def register_forward_hook(
+            self, hook: Callable[[Module, tuple[Any, ...], Any], Any]) -> "_HookHandle":
         """Call `hook(module, inputs, output)` after every forward; a non-None result replaces
         the output. Returns a handle whose `remove()` unregisters it."""
         handle = _HookHandle(self._forward_hooks)
@@ -86,10 +90,10 @@ class Module(KerasMixin):
 
     # ------------------------------------------------------------------ calling
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         output = self.forward(*args, **kwargs)
         for hook in tuple(self._forward_hooks.values()):
             result = hook(self, args, output)
@@ -99,13 +103,13 @@ class Module(KerasMixin):
 
     # ------------------------------------------------------------------ traversal
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         return iter(self._modules.items())
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def named_modules(self, prefix: str = ""):
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module and every sub-module, depth first, with dotted names ("" for self)."""
         stack, seen = [(prefix, self)], set()
         while stack:
@@ -117,10 +121,10 @@ class Module(KerasMixin):
             children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items() if m is not None]
             stack.extend(reversed(children))
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         return (m for _, m in self.named_modules())
 
-    def named_parameters(self, prefix: str = ""):
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """(dotted name, Parameter) pairs such as ("layers.0.weight", w); a shared one once."""
         seen = set()
         for module_name, module in self.named_modules(prefix):
@@ -129,16 +133,16 @@ class Module(KerasMixin):
                     seen.add(id(p))
                     yield (f"{module_name}.{name}" if module_name else name), p
 
-    def parameters(self):
+    def parameters(self) -> Iterator[Parameter]:
         return (p for _, p in self.named_parameters())
 
-    def named_buffers(self, prefix: str = ""):
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
         for module_name, module in self.named_modules(prefix):
             for name, b in module._buffers.items():
                 if b is not None:
                     yield (f"{module_name}.{name}" if module_name else name), b
 
-    def buffers(self):
+    def buffers(self) -> Iterator[Tensor]:
         return (b for _, b in self.named_buffers())
 
     # ------------------------------------------------------------------ modes and gradients
@@ -157,7 +161,7 @@ class Module(KerasMixin):
         for p in self.parameters():
             p.grad = None
 
-    def to(self, *args, device=None, dtype=None) -> "Module":
+    def to(self, *args: Any, device: str | None = None, dtype: npt.DTypeLike | None = None) -> "Module":
         """Move parameters and buffers to `device` ("cpu", "cuda", "cuda:N") and/or convert the
         floating-point ones to `dtype` (np.float64 for gradient checks), in place: `model.to("cuda")`.
         The Parameter objects stay the same; create the optimizer after moving, as in PyTorch."""
@@ -180,7 +184,7 @@ class Module(KerasMixin):
         state.update((n, b.numpy().copy()) for n, b in self.named_buffers())
         return state
 
-    def load_state_dict(self, state, strict: bool = True):
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> tuple[list[str], list[str]]:
         """Copy values from `state` (name -> NumPy array, Tensor or PyTorch tensor: `tg.load(path)`,
         or a torch model's `state_dict()`) into this module's parameters and buffers. With `strict`,
         missing or unexpected names are an error; a wrong shape always is. Returns (missing,
@@ -217,7 +221,7 @@ class Module(KerasMixin):
 
     # ------------------------------------------------------------------ display
 
-    def draw_graph(self, *inputs, **options):
+    def draw_graph(self, *inputs: Any, **options: Any) -> Any:
         """Run forward on `inputs` and draw its graph, each module's ops in a labelled box (see
         tinygrad_edu.viz.draw_graph for the options)."""
         from ..viz import draw_graph, trace
@@ -240,7 +244,8 @@ class Module(KerasMixin):
         """Jupyter's view of a module: a table of its layers and their parameter counts."""
         return module_html(self)
 
-    def summary(self, input_shape, dtype=np.float32, batch_size: int = 2, file=None) -> str:
+    def summary(self, input_shape: Iterable[int], dtype: npt.DTypeLike = np.float32, batch_size: int = 2,
+                file: IO[str] | None = None) -> str:
         """Show a table of the layers, their output shapes and parameter counts, from a forward
         pass on zeros of shape (batch_size, *input_shape) in eval mode, and return its text. As
         Keras' summary() it shows the table once wherever it is called: printed to `file`
@@ -271,7 +276,8 @@ class Module(KerasMixin):
         widths = [max(len(r[i]) for r in table) for i in range(4)]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
         rule = "-" * len(max(lines, key=len))
-        title = f"{type(self).__name__} on input {(None,) + tuple(input_shape)} -> {(None,) + _shape_of(output)[1:]}"
+        title = (f"{type(self).__name__} on input {(None,) + tuple(input_shape)}"
+                 f" -> {(None,) + _shape_of(output)[1:]}")
         footer = f"total parameters: {total:,} (trainable {trainable:,})"
         text = "\n".join([title, rule, lines[0], rule, *lines[1:], rule, footer])
         html_text = html_table(table[0], table[1:], footer=footer, caption=title)
@@ -282,7 +288,7 @@ class Module(KerasMixin):
 class ModuleList(Module):
     """A list of modules whose parameters the owner registers (a plain list would hide them)."""
 
-    def __init__(self, modules=()):
+    def __init__(self, modules: Iterable[Module] = ()):
         super().__init__()
         for m in modules:
             self.append(m)
@@ -299,7 +305,7 @@ class ModuleList(Module):
     def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
 
@@ -313,7 +319,7 @@ class Sequential(ModuleList):
         """Append a layer, as Keras' `model.add(...)` does (and, like it, return None)."""
         self.append(module)
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         for m in self:
             x = m(x)
         return x

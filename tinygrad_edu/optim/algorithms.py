@@ -5,9 +5,12 @@ Updates run on the arrays, in place, outside the graph (see optimizer.py for wha
 """
 from __future__ import annotations
 
+from types import ModuleType
+
 import numpy as np
 
-from .optimizer import Optimizer, check_number
+from ..ops.array import Array
+from .optimizer import Optimizer, ParamsLike, check_number
 
 
 def _with_weight_decay(p, g, weight_decay: float, state: dict, xp):
@@ -37,7 +40,8 @@ class SGD(Optimizer):
     non_negative = ("lr", "momentum", "weight_decay")
     state_entries = ("momentum_buffer",)
 
-    def __init__(self, params, lr: float, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0):
+    def __init__(self, params: ParamsLike, lr: float, momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0):
         super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay})
 
     def _check_hyperparameters(self, group, where):
@@ -47,7 +51,7 @@ class SGD(Optimizer):
         if group["nesterov"] and group["momentum"] <= 0:
             raise ValueError(f"{where}: Nesterov momentum needs momentum > 0, got {group['momentum']!r}")
 
-    def update(self, p, g, state, group, xp):
+    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
         g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
         momentum = group["momentum"]
         if momentum:
@@ -76,10 +80,10 @@ class Adagrad(Optimizer):
     non_negative = ("lr", "eps", "weight_decay")
     state_entries = ("sum",)
 
-    def __init__(self, params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
+    def __init__(self, params: ParamsLike, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
         super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay})
 
-    def update(self, p, g, state, group, xp):
+    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
         g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
         total = state.get("sum")
         if total is None:
@@ -100,10 +104,11 @@ class RMSprop(Optimizer):
     non_negative = ("lr", "alpha", "eps", "weight_decay")
     state_entries = ("square_avg",)
 
-    def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0):
+    def __init__(self, params: ParamsLike, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0):
         super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay})
 
-    def update(self, p, g, state, group, xp):
+    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
         g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
         avg = state.get("square_avg")
         if avg is None:
@@ -126,14 +131,15 @@ class Adadelta(Optimizer):
     non_negative = ("lr", "eps", "weight_decay")
     state_entries = ("square_avg", "acc_delta")
 
-    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0):
+    def __init__(self, params: ParamsLike, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0.0):
         super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
 
     def _check_hyperparameters(self, group, where):
         super()._check_hyperparameters(group, where)
         check_number(where, "rho", group["rho"], at_least=0, at_most=1)
 
-    def update(self, p, g, state, group, xp):
+    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
         g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
         if "square_avg" not in state:
             state["square_avg"], state["acc_delta"] = xp.zeros_like(p), xp.zeros_like(p)
@@ -161,7 +167,8 @@ class Adam(Optimizer):
     non_negative = ("lr", "eps", "weight_decay")
     state_entries = ("step", "m", "v")
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0):
+    def __init__(self, params: ParamsLike, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
 
     def _check_hyperparameters(self, group, where):
@@ -172,7 +179,7 @@ class Adam(Optimizer):
         for i, beta in enumerate(betas):
             check_number(where, f"betas[{i}]", beta, at_least=0, below=1)
 
-    def update(self, p, g, state, group, xp):
+    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
         g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
         self._adam_step(p, g, state, group, xp)
 
@@ -198,9 +205,10 @@ class AdamW(Adam):
         p *= 1 - lr * weight_decay;  then Adam's step without weight decay
     """
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2):
+    def __init__(self, params: ParamsLike, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2):
         super().__init__(params, lr, betas, eps, weight_decay)
 
-    def update(self, p, g, state, group, xp):
+    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
         p *= 1 - group["lr"] * group["weight_decay"]
         self._adam_step(p, g, state, group, xp)

@@ -1,12 +1,15 @@
 """Gradient clipping, in place on the `.grad` of each parameter (PyTorch's names)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
+from ..tensor import Tensor
 from ..versions import mark_written
 
 
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> float:
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0) -> float:
     """Scale all gradients together so that their joint norm is at most `max_norm`; returns the
     norm before clipping."""
     grads = [p.grad._data for p in _with_grad(parameters)]
@@ -24,7 +27,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> floa
     return total
 
 
-def clip_grad_value_(parameters, clip_value: float) -> None:
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clip every gradient element into [-clip_value, clip_value]."""
     for p in _with_grad(parameters):
         g = p.grad._data

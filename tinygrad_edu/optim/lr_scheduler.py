@@ -3,7 +3,7 @@ optimizer's steps; each schedule computes lr from its closed form at step t (= l
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from .optimizer import Optimizer, check_number
 
@@ -77,7 +77,7 @@ class LRScheduler(_Schedule):
 class StepLR(LRScheduler):
     """lr = base_lr * gamma ** (t // step_size)"""
 
-    def __init__(self, optimizer, step_size: int, gamma: float = 0.1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer)
 
@@ -86,14 +86,14 @@ class StepLR(LRScheduler):
         check_number(where, "step_size", settings["step_size"], at_least=1, integer=True)
         check_number(where, "gamma", settings["gamma"], at_least=0)
 
-    def lr_at(self, base_lr, t):
+    def lr_at(self, base_lr: float, t: int) -> float:
         return base_lr * self.gamma ** (t // self.step_size)
 
 
 class MultiStepLR(LRScheduler):
     """lr = base_lr * gamma ** (number of milestones <= t)"""
 
-    def __init__(self, optimizer, milestones, gamma: float = 0.1):
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1):
         self.milestones, self.gamma = sorted(milestones), gamma
         super().__init__(optimizer)
 
@@ -106,14 +106,14 @@ class MultiStepLR(LRScheduler):
             check_number(where, f"milestones[{i}]", m, at_least=0, integer=True)
         check_number(where, "gamma", settings["gamma"], at_least=0)
 
-    def lr_at(self, base_lr, t):
+    def lr_at(self, base_lr: float, t: int) -> float:
         return base_lr * self.gamma ** sum(m <= t for m in self.milestones)
 
 
 class ExponentialLR(LRScheduler):
     """lr = base_lr * gamma ** t"""
 
-    def __init__(self, optimizer, gamma: float):
+    def __init__(self, optimizer: Optimizer, gamma: float):
         self.gamma = gamma
         super().__init__(optimizer)
 
@@ -121,14 +121,14 @@ class ExponentialLR(LRScheduler):
         super()._check(settings, where)
         check_number(where, "gamma", settings["gamma"], at_least=0)
 
-    def lr_at(self, base_lr, t):
+    def lr_at(self, base_lr: float, t: int) -> float:
         return base_lr * self.gamma ** t
 
 
 class ExponentialDecayLR(LRScheduler):
     """The lecture's exponential schedule: lr = base_lr * 10 ** (-t / r) (a tenth every r epochs)."""
 
-    def __init__(self, optimizer, r: float):
+    def __init__(self, optimizer: Optimizer, r: float):
         self.r = r
         super().__init__(optimizer)
 
@@ -136,14 +136,14 @@ class ExponentialDecayLR(LRScheduler):
         super()._check(settings, where)
         check_number(where, "r", settings["r"], above=0)
 
-    def lr_at(self, base_lr, t):
+    def lr_at(self, base_lr: float, t: int) -> float:
         return base_lr * 10.0 ** (-t / self.r)
 
 
 class PowerDecayLR(LRScheduler):
     """The lecture's power schedule: lr = base_lr * (1 + t / r) ** (-c)."""
 
-    def __init__(self, optimizer, r: float, c: float = 1.0):
+    def __init__(self, optimizer: Optimizer, r: float, c: float = 1.0):
         self.r, self.c = r, c
         super().__init__(optimizer)
 
@@ -152,7 +152,7 @@ class PowerDecayLR(LRScheduler):
         check_number(where, "r", settings["r"], above=0)
         check_number(where, "c", settings["c"])
 
-    def lr_at(self, base_lr, t):
+    def lr_at(self, base_lr: float, t: int) -> float:
         return base_lr * (1.0 + t / self.r) ** (-self.c)
 
 
@@ -161,7 +161,8 @@ class LinearLR(LRScheduler):
     total_iters steps, then staying. The lecture's linear decay from lr to 1e-4 over E epochs is
     LinearLR(opt, start_factor=1.0, end_factor=1e-4 / lr, total_iters=E)."""
 
-    def __init__(self, optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5):
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5):
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         super().__init__(optimizer)
 
@@ -171,7 +172,7 @@ class LinearLR(LRScheduler):
         check_number(where, "end_factor", settings["end_factor"], at_least=0)
         check_number(where, "total_iters", settings["total_iters"], at_least=1, integer=True)
 
-    def lr_at(self, base_lr, t):
+    def lr_at(self, base_lr: float, t: int) -> float:
         progress = min(t, self.total_iters) / self.total_iters
         return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
 
@@ -179,7 +180,7 @@ class LinearLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2"""
 
-    def __init__(self, optimizer, T_max: int, eta_min: float = 0.0):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0):
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer)
 
@@ -188,7 +189,7 @@ class CosineAnnealingLR(LRScheduler):
         check_number(where, "T_max", settings["T_max"], above=0)
         check_number(where, "eta_min", settings["eta_min"], at_least=0)
 
-    def lr_at(self, base_lr, t):
+    def lr_at(self, base_lr: float, t: int) -> float:
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
 
 
@@ -219,8 +220,12 @@ class ReduceLROnPlateau(_Schedule):
 
     def _improved(self, value: float) -> bool:
         if self.mode == "min":
-            return value < self.best * (1 - self.threshold) if self.best > 0 else value < self.best - abs(self.best) * self.threshold
-        return value > self.best * (1 + self.threshold) if self.best > 0 else value > self.best + abs(self.best) * self.threshold
+            if self.best > 0:
+                return value < self.best * (1 - self.threshold)
+            return value < self.best - abs(self.best) * self.threshold
+        if self.best > 0:
+            return value > self.best * (1 + self.threshold)
+        return value > self.best + abs(self.best) * self.threshold
 
     def step(self, value: float) -> None:
         self.last_epoch += 1

@@ -8,18 +8,24 @@ once, on the first step.
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
 from ..device import array_namespace
 from ..device import device_of, to_device, to_library_of
+from ..ops.array import Array
 from ..tensor import Tensor
 from ..versions import mark_written
 
+# What an optimizer takes: Tensors, or dicts {"params": Tensors, hyperparameter: value, ...}.
+ParamsLike = Iterable[Tensor] | Iterable[dict[str, Any]]
 
-def check_number(where: str, name: str, value, at_least=None, above=None, below=None, at_most=None,
-                 integer: bool = False) -> None:
+
+def check_number(where: str, name: str, value: object, at_least: float | None = None, above: float | None = None,
+                 below: float | None = None, at_most: float | None = None, integer: bool = False) -> None:
     """Refuse `value` unless it is a number (an int with `integer`) within the bounds given: a
     TypeError or ValueError naming where, the field and the value. The constructors and
     load_state_dict of optimizers, schedules and the Trainer share it, so a checkpoint passes
@@ -45,7 +51,7 @@ class Optimizer:
     non_negative = ("lr",)  # hyperparameters that must be numbers >= 0 (PyTorch's checks)
     state_entries = None  # names of what `update` keeps per parameter, where declared ("step" a count)
 
-    def __init__(self, params, defaults: dict):
+    def __init__(self, params: ParamsLike, defaults: dict):
         self.defaults = dict(defaults)
         params = list(params)
         if not params:
@@ -98,7 +104,7 @@ class Optimizer:
                         raise
                     mark_written(p._data)
 
-    def update(self, p, g, state: dict, group: dict, xp) -> None:
+    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
         """Change the array p in place from its gradient g (xp: its array library)."""
         raise NotImplementedError
 
@@ -109,7 +115,8 @@ class Optimizer:
         index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
         groups = [{**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
                   for g in self.param_groups]
-        state = {str(index[key]): {k: (np.array(to_device(v, "cpu")) if hasattr(v, "shape") else v) for k, v in s.items()}
+        state = {str(index[key]): {k: (np.array(to_device(v, "cpu")) if hasattr(v, "shape") else v)
+                                   for k, v in s.items()}
                  for key, s in self.state.items() if key in index}
         return {"state": state, "param_groups": groups}
 
