@@ -77,10 +77,9 @@ class Function:
                 node = None
                 if a._requires_grad:
                     record, node = True, a._grad_fn
-                    if node is None:  # a leaf: its accumulate node, while a graph holds it
-                        node = a._accumulator() if a._accumulator is not None else None
-                        node = node or accumulator_of(a)
-                    if node.generation >= generation:
+                    if node is None:  # a leaf: its accumulate node (generation -1), while a graph holds it
+                        node = a._accumulator and a._accumulator() or accumulator_of(a)
+                    elif node.generation >= generation:
                         generation = node.generation + 1
                 nodes.append(node)
             else:
@@ -89,7 +88,7 @@ class Function:
         first = inputs[0]
         ctx.xp = numpy if type(first) is numpy.ndarray else array_namespace(first)
         try:
-            y = cls.forward(ctx, *inputs, **settings)
+            y = cls.forward(ctx, *inputs, **settings) if settings else cls.forward(ctx, *inputs)  # no empty dict
         except (ValueError, IndexError, TypeError) as e:
             raise _explained(cls, e, inputs) from None
         if anomaly_mode.enabled:
