@@ -27,12 +27,12 @@ def walk(roots: list[Node], stop: frozenset | set = frozenset()) -> list[Node]:
     engine, viz and the tests use it."""
     heap = [(-node.generation, i, node) for i, node in enumerate(roots)]
     heapify(heap)
-    seen, order = set(roots) | stop, []
+    seen, order = {None, *roots, *stop}, []  # None (an input that needs no gradient) counts as seen
     while heap:
         node = heappop(heap)[2]
         order.append(node)
         for next_node in node.next_functions:
-            if next_node not in seen and next_node is not None:
+            if next_node not in seen:
                 seen.add(next_node)
                 heappush(heap, (-next_node.generation, len(seen), next_node))
     return order
