@@ -70,17 +70,19 @@ class Function:
         """Run forward on the arrays inside the Tensor arguments; record the op if needed."""
         ctx = _new_object(cls)
         ctx.saved_tensors = ()
-        inputs, nodes, generation, record = [], [], 0, False
+        inputs, nodes, generation, record, recording, constants = [], [], 0, False, is_grad_enabled(), None
         for a in args:
             if isinstance(a, Tensor):
                 inputs.append(a._data)
                 node = None
-                if a._requires_grad:
+                if a._requires_grad and recording:
                     record, node = True, a._grad_fn
                     if node is None:  # a leaf: its accumulate node (generation -1), while a graph holds it
                         node = a._accumulator and a._accumulator() or accumulator_of(a)
                     elif node.generation >= generation:
                         generation = node.generation + 1
+                elif recording:
+                    constants = (constants or ()) + (len(nodes),)  # a Tensor that needs no gradient (viz)
                 nodes.append(node)
             else:
                 inputs.append(a)
@@ -93,13 +95,14 @@ class Function:
             raise _explained(cls, e, inputs) from None
         if anomaly_mode.enabled:
             anomaly_mode.check_forward(ctx, inputs, y)
-        record = record and is_grad_enabled()
         if record and ctx.saved_tensors:  # to tell, under create_graph, which saved array is which
             ctx.input_ids, ctx.output_id, ctx.saved_at = tuple(map(id, inputs)), id(y), versions.clock
         if type(y) is not numpy.ndarray:
             y = Tensor._from_op(y)._data  # a NumPy scalar or a Python number becomes an array
         if record:
             ctx.next_functions, ctx.generation, ctx.out_shape, ctx.out_dtype = nodes, generation, y.shape, y.dtype
+            if constants:
+                ctx.tensor_constants = constants
         out = _new_object(Tensor)  # Tensor._from_op, inlined: this is the hottest path
         out._data, out.grad, out._requires_grad, out._grad_fn, out.name, out._hooks, out._accumulator = (
             y, None, record, ctx if record else None, None, None, None)

@@ -8,6 +8,7 @@ latest generation first reaches a node only after every node that sends it a gra
 """
 from __future__ import annotations
 
+import threading
 import weakref
 from heapq import heapify, heappop, heappush
 from typing import TYPE_CHECKING
@@ -43,21 +44,24 @@ def node_of(t: Tensor) -> Node:
     return t._grad_fn if t._grad_fn is not None else accumulator_of(t)
 
 
+_making = threading.Lock()  # two threads using one leaf must not make it two accumulate nodes
+
+
 def accumulator_of(leaf: Tensor) -> AccumulateGrad:
     """The leaf's one AccumulateGrad node (the leaf holds it weakly, the graph strongly)."""
-    ref = leaf._accumulator
-    node = ref() if ref is not None else None
-    if node is None:
-        node = AccumulateGrad(leaf)
-        leaf._accumulator = weakref.ref(node)
+    with _making:
+        node = leaf._accumulator and leaf._accumulator()
+        if node is None:
+            node = AccumulateGrad(leaf)
+            leaf._accumulator = weakref.ref(node)
     return node
 
 
 class AccumulateGrad:
     """The node at a leaf (PyTorch's AccumulateGrad): adds the gradient that reaches it to
     `leaf.grad`. Generation -1 makes it run after every op, once, with the whole gradient. It
-    keeps the leaf's shape and dtype as the graph recorded them; a leaf whose values are replaced
-    by others of another shape or dtype gets a new one (Tensor.data, Module.to)."""
+    keeps the leaf's shape and dtype, which Tensor.data and Module.to update when they replace
+    the leaf's values."""
 
     __slots__ = ("leaf", "ran_in", "out_shape", "out_dtype", "__weakref__")
     generation = -1
@@ -76,11 +80,6 @@ class AccumulateGrad:
     def backward_step(self, g: Array, run: Backward) -> tuple:
         """Add g to the leaf's .grad (not under grad(), which returns gradients instead)."""
         self.ran_in = run.number
-        values = self.leaf._data
-        if values.shape != self.out_shape or values.dtype != self.out_dtype:
-            raise RuntimeError(f"backward: a leaf that was {self.out_shape} {self.out_dtype} in the forward pass now "
-                               f"holds {values.shape} {values.dtype} (its values were replaced since); run the "
-                               "forward pass again")
         if run.accumulate:
             accumulate(self.leaf, g, run)
         return ()

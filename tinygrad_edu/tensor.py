@@ -124,11 +124,22 @@ class Tensor(Elementwise, Movement, Reductions, InPlace):
         # step ever writes into an array the user passed in.
         if value is self._data:
             mark_written(value)
-            return
-        old = self._data
-        self._data = value._data if isinstance(value, Tensor) else as_array(value, None, copy=True)
-        if self._data.shape != old.shape or self._data.dtype != old.dtype:
-            self._accumulator = None  # graphs recorded from now on see the new shape and dtype
+        else:
+            self._replace_values(value._data if isinstance(value, Tensor) else as_array(value, None, copy=True))
+
+    def _replace_values(self, values: Array) -> None:
+        """New values (t.data = ..., Module.to): a gradient reaching this leaf gets their shape and
+        dtype, through the one accumulate node the leaf's graphs share."""
+        self._data = values
+        node = self._accumulator and self._accumulator()
+        if node is not None:
+            node.out_shape, node.out_dtype = values.shape, values.dtype
+
+    def __getstate__(self) -> tuple:
+        """What copy, deepcopy and pickle keep: everything but the accumulate node, which belongs
+        to this tensor's graphs (a copy that shared it would send its gradients to the original)."""
+        slots = [name for name in Tensor.__slots__ if name not in ("__weakref__", "_accumulator")]
+        return None, {**{name: getattr(self, name) for name in slots if hasattr(self, name)}, "_accumulator": None}
 
     shape = property(lambda self: self._data.shape)
     ndim = property(lambda self: self._data.ndim)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
+from .function import FREED
 from .graph import AccumulateGrad, walk
 from .tensor import Tensor
 
@@ -196,12 +197,15 @@ def draw_graph(output: Tensor, params: dict | None = None, model: Module | None 
             if isinstance(parent, AccumulateGrad) and node in folds and users[id(parent.leaf)] == {node}:
                 folds[node][2].append(parent.leaf)
                 continue
-            if parent is None:  # an input that needs no gradient: drawn while the op keeps its value
-                value = kept.get(i)
-                if value is None or node in folds:
-                    continue
-                source = tensor_node(("const", id(value)), _constant_label(value), COLORS["constant"],
-                                     shape="ellipse" if value.size > 4 else "plaintext")
+            if parent is None:  # an input that needs no gradient: a Tensor, or a number or array
+                value, is_tensor = kept.get(i), i in getattr(op, "tensor_constants", ())
+                if not is_tensor and (value is None or node in folds):
+                    continue  # a number the op did not keep, or one inside a folded module
+                key = ("const", id(value)) if value is not None else ("const", id(op), i)
+                label = _constant_label(value) if value is not None else "constant\n" + (
+                    "(value freed by backward)" if op.saved_tensors is FREED else "(needs no gradient)")
+                shape = "ellipse" if value is None or value.size > 4 else "plaintext"
+                source = tensor_node(key, label, COLORS["constant"], shape=shape)
             elif isinstance(parent, AccumulateGrad):
                 source = leaf(parent.leaf)
             elif node_of_op[id(parent)] == node:

@@ -173,7 +173,8 @@ class Module(KerasMixin):
             if device is not None:
                 data = to_device(data, device)
             if data is not t._data:
-                t._data, t.grad, t._accumulator = data, None, None  # new values: graphs start afresh
+                t._replace_values(data)
+                t.grad = None
         return self
 
     # ------------------------------------------------------------------ state
