@@ -190,6 +190,7 @@ OP_DB: list[OpSpec] = [
            shapes=_matmul_shapes(3, 3, ((2, 1), (3,)))),
     OpSpec("matmul[vector, batched]", lambda a, b: a.matmul(b), np.matmul, nargs=2,
            shapes=_matmul_shapes(1, 3, ((), (2,)))),
+    # ---- issue 16: elementwise maths rows go above this line
     # ---------------------------------------------------------------- comparisons (no gradient)
     OpSpec("lt", lambda a, b: a < b, np.less, nargs=2, broadcast=True, kinks=True, differentiable=False),
     OpSpec("le", lambda a, b: a <= b, np.less_equal, nargs=2, broadcast=True, kinks=True, differentiable=False),
@@ -272,6 +273,7 @@ OP_DB: list[OpSpec] = [
            min_dims=1),
     OpSpec("log_softmax[axis=0]", lambda a: a.log_softmax(axis=0),
            lambda a: a - np.log(np.exp(a).sum(axis=0, keepdims=True)), min_dims=1),
+    # ---- issue 16: scans and reductions rows go above this line
     # ---------------------------------------------------------------- movement
     OpSpec("reshape", lambda a: a.reshape(-1), lambda a: a.reshape(-1)),
     OpSpec("reshape[tuple]", lambda a: a.reshape((1,) + a.shape), lambda a: a.reshape((1,) + a.shape)),
@@ -316,6 +318,7 @@ OP_DB: list[OpSpec] = [
     OpSpec("getitem[int, slice, array]", lambda a: a[1, :, [0, -1]], lambda a: a[1][:, [0, -1]],
            shapes=shapes(min_dims=3, max_dims=3, min_side=2).map(lambda s: (s,))),
     OpSpec("setitem", lambda a, b: _setitem(a, b), lambda a, b: _setitem(a.copy(), b), nargs=2, min_dims=1),
+    # ---- issue 16: masking and selection rows go above this line
     # ---------------------------------------------------------------- in-place updates (recorded in the graph)
     OpSpec("add_", lambda a, b: a.clone().add_(b, alpha=2), lambda a, b: a + 2 * b, nargs=2),
     OpSpec("sub_", lambda a, b: a.clone().sub_(b), np.subtract, nargs=2),
@@ -370,6 +373,7 @@ OP_DB: list[OpSpec] = [
            min_dims=1, kinks=True, differentiable=False),
     OpSpec("l2_penalty", lambda a, b: F.l2_penalty([a, b], 0.1), lambda a, b: 0.05 * ((a * a).sum() + (b * b).sum()),
            nargs=2, broadcast=True),
+    # ---- issue 16: activation rows go above this line
 ]
 
 # Public names that are not ops (no row needed), and operator methods named by their op.

@@ -75,6 +75,7 @@ TORCH_REFS = {
     "matmul[batched, matrix]": lambda a, b: a @ b,
     "matmul[broadcast batch]": lambda a, b: a @ b,
     "matmul[vector, batched]": lambda a, b: torch.matmul(a, b),
+    # ---- issue 16: elementwise maths refs go above this line
     # ---------------------------------------------------------------- comparisons (no gradient)
     "lt": lambda a, b: a < b,
     "le": lambda a, b: a <= b,
@@ -144,6 +145,7 @@ TORCH_REFS = {
     "softmax": lambda a: a.softmax(dim=-1),
     "log_softmax": lambda a: a.log_softmax(dim=-1),
     "log_softmax[axis=0]": lambda a: a.log_softmax(dim=0),
+    # ---- issue 16: scans and reductions refs go above this line
     # ---------------------------------------------------------------- movement
     "reshape": lambda a: a.reshape(-1),
     "reshape[tuple]": lambda a: a.reshape((1, *a.shape)),
@@ -184,6 +186,7 @@ TORCH_REFS = {
     "fill_": lambda a: a.clone().fill_(0.5) * a,
     "zero_": lambda a: a.clone().zero_() + a,
     "copy_": lambda a, b: a.clone().copy_(b) * a,
+    # ---- issue 16: masking and selection refs go above this line
     # ---------------------------------------------------------------- nn.functional
     "F.relu": lambda x: F.relu(x),
     "F.leaky_relu": lambda x: F.leaky_relu(x, 0.2),
@@ -214,6 +217,7 @@ TORCH_REFS = {
     # no accuracy function in PyTorch itself: this is the idiom PyTorch code writes
     "accuracy": lambda x: (((x[..., 0] > 0.5) if x.shape[-1] == 1 else x.argmax(dim=-1))  # Keras' binary accuracy
                            == _const(_last_axis_labels, x)).float().mean(),
+    # ---- issue 16: activation refs go above this line
 }
 
 NO_TORCH_EQUIVALENT = {
