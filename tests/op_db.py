@@ -155,6 +155,50 @@ def _one_hot_ref(x):
     return np.moveaxis(np.eye(np.shape(x)[_class_axis(x)])[_labels_for(x)], -1, _class_axis(x))
 
 
+def _mask_for(x):
+    """A fixed bool mask of x's shape: every third value."""
+    return np.arange(int(np.prod(np.shape(x)))).reshape(np.shape(x)) % 3 == 0
+
+
+def _last_axis_mask(x):
+    """A fixed bool mask of shape (x.shape[-1],), broadcast over x: every other column."""
+    return np.arange(np.shape(x)[-1]) % 2 == 0
+
+
+def _gather_index(x, dim=-1, shrink=False):
+    """Fixed in-range indices for gather/scatter_add along dim (with repeats); with shrink, one
+    shorter on every axis of length above 1, as PyTorch allows."""
+    shape = tuple(n - 1 if shrink and n > 1 else n for n in np.shape(x))
+    return (np.arange(int(np.prod(shape))) * 2).reshape(shape) % np.shape(x)[dim]
+
+
+def _scatter_index(x, dim=-1):
+    """Fixed indices for scatter along dim, distinct along dim (repeats would make the result depend
+    on write order) and one shorter there when it can be, so that some places keep x's values."""
+    shape, n = list(np.shape(x)), np.shape(x)[dim]
+    shape[dim] = max(n - 1, 1)
+    return (np.indices(shape).sum(axis=0)) % n
+
+
+def _mesh_ref(index, dim):
+    mesh = list(np.indices(index.shape, sparse=True))
+    mesh[dim] = index
+    return tuple(mesh)
+
+
+def _scatter_ref(a, dim, index, src, add=False):
+    y, part = a.copy(), (src if np.ndim(src) == 0 else src[tuple(slice(0, n) for n in index.shape)])
+    if add:
+        np.add.at(y, _mesh_ref(index, dim), part)
+    else:
+        y[_mesh_ref(index, dim)] = part
+    return y
+
+
+def _shapes_of_dims(n):
+    return shapes(min_dims=n, max_dims=n).map(lambda s: (s,))
+
+
 OP_DB: list[OpSpec] = [
     # ---------------------------------------------------------------- arithmetic operators
     OpSpec("add", lambda a, b: a + b, np.add, nargs=2, broadcast=True),
@@ -318,6 +362,47 @@ OP_DB: list[OpSpec] = [
     OpSpec("getitem[int, slice, array]", lambda a: a[1, :, [0, -1]], lambda a: a[1][:, [0, -1]],
            shapes=shapes(min_dims=3, max_dims=3, min_side=2).map(lambda s: (s,))),
     OpSpec("setitem", lambda a, b: _setitem(a, b), lambda a, b: _setitem(a.copy(), b), nargs=2, min_dims=1),
+    OpSpec("masked_fill", lambda a: a.masked_fill(_mask_for(a), 0.5), lambda a: np.where(_mask_for(a), 0.5, a)),
+    OpSpec("masked_fill[row mask, tensor value]", lambda a, v: tg.masked_fill(a, _last_axis_mask(a), v),
+           lambda a, v: np.where(_last_axis_mask(a), v, a), nargs=2,
+           shapes=shapes(min_dims=1).map(lambda s: (s, ()))),
+    OpSpec("tril", lambda a: a.tril(), np.tril, min_dims=2),
+    OpSpec("tril[diagonal=1]", lambda a: tg.tril(a, 1), lambda a: np.tril(a, 1), min_dims=2),
+    OpSpec("triu", lambda a: a.triu(), np.triu, min_dims=2),
+    OpSpec("triu[diagonal=-1]", lambda a: a.triu(diagonal=-1), lambda a: np.triu(a, -1), min_dims=2),
+    OpSpec("gather", lambda a: a.gather(-1, _gather_index(a)),
+           lambda a: np.take_along_axis(a, _gather_index(a), -1), min_dims=1),
+    OpSpec("gather[dim=0, smaller index]", lambda a: tg.gather(a, 0, _gather_index(a, 0, shrink=True)),
+           lambda a: a[_mesh_ref(_gather_index(a, 0, shrink=True), 0)], min_dims=1),
+    OpSpec("scatter", lambda a, b: a.scatter(-1, _scatter_index(a), b),
+           lambda a, b: _scatter_ref(a, -1, _scatter_index(a), b), nargs=2,
+           shapes=shapes(min_dims=1).map(lambda s: (s, s))),
+    OpSpec("scatter[dim=0, value]", lambda a: tg.scatter(a, 0, _scatter_index(a, 0), value=0.5),
+           lambda a: _scatter_ref(a, 0, _scatter_index(a, 0), 0.5), min_dims=1),
+    OpSpec("scatter_add", lambda a, b: a.scatter_add(0, _gather_index(a, 0), b),
+           lambda a, b: _scatter_ref(a, 0, _gather_index(a, 0), b, add=True), nargs=2,
+           shapes=shapes(min_dims=1).map(lambda s: (s, s))),
+    OpSpec("scatter_add[larger src]", lambda a, b: tg.scatter_add(a, -1, _gather_index(a, shrink=True), b),
+           lambda a, b: _scatter_ref(a, -1, _gather_index(a, shrink=True), b, add=True), nargs=2,
+           shapes=shapes(min_dims=1, max_dims=2).map(lambda s: (s, tuple(n + 1 for n in s)))),
+    OpSpec("masked_select", lambda a: a.masked_select(_mask_for(a)), lambda a: a[_mask_for(a)]),
+    OpSpec("masked_select[row mask]", lambda a: tg.masked_select(a, _last_axis_mask(a)),
+           lambda a: a[np.broadcast_to(_last_axis_mask(a), a.shape)], min_dims=1),
+    OpSpec("nonzero", lambda a: (a > 0).nonzero(), lambda a: np.argwhere(a > 0), kinks=True, differentiable=False),
+    OpSpec("nonzero[as_tuple]", lambda a: tg.nonzero(a > 0, as_tuple=True)[-1], lambda a: np.nonzero(a > 0)[-1],
+           kinks=True, differentiable=False, min_dims=1),
+    OpSpec("flip", lambda a: a.flip(0), lambda a: np.flip(a, 0), min_dims=1),
+    OpSpec("flip[dims=(0, -1)]", lambda a: tg.flip(a, (0, -1)), lambda a: np.flip(a, (0, -1)), min_dims=2),
+    OpSpec("roll", lambda a: a.roll(1, 0), lambda a: np.roll(a, 1, 0), min_dims=1),
+    OpSpec("roll[flattened]", lambda a: tg.roll(a, -2), lambda a: np.roll(a, -2)),
+    OpSpec("roll[shifts=(1, -2), dims=(0, -1)]", lambda a: a.roll((1, -2), (0, -1)),
+           lambda a: np.roll(a, (1, -2), (0, -1)), min_dims=2),
+    OpSpec("diag[vector]", lambda a: a.diag(), np.diag, shapes=_shapes_of_dims(1)),
+    OpSpec("diag[vector, diagonal=-1]", lambda a: tg.diag(a, -1), lambda a: np.diag(a, -1), shapes=_shapes_of_dims(1)),
+    OpSpec("diag[matrix, diagonal=1]", lambda a: a.diag(1), lambda a: np.diag(a, 1), shapes=_shapes_of_dims(2)),
+    OpSpec("diagonal", lambda a: a.diagonal(), np.diagonal, min_dims=2),
+    OpSpec("diagonal[offset=-1, dim1=1, dim2=-1]", lambda a: tg.diagonal(a, -1, 1, -1),
+           lambda a: np.diagonal(a, -1, 1, -1), shapes=_shapes_of_dims(3)),
     # ---- issue 16: masking and selection rows go above this line
     # ---------------------------------------------------------------- in-place updates (recorded in the graph)
     OpSpec("add_", lambda a, b: a.clone().add_(b, alpha=2), lambda a, b: a + 2 * b, nargs=2),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from op_db import _class_axis, _dropout_ref, _labels_for, _last_axis_labels, _probabilities_for, _setitem
+from op_db import _gather_index, _last_axis_mask, _mask_for, _scatter_index  # issue 16: masking, selection
 
 try:
     import torch
@@ -186,6 +187,35 @@ TORCH_REFS = {
     "fill_": lambda a: a.clone().fill_(0.5) * a,
     "zero_": lambda a: a.clone().zero_() + a,
     "copy_": lambda a, b: a.clone().copy_(b) * a,
+    "masked_fill": lambda a: a.masked_fill(_const(_mask_for, a), 0.5),
+    "masked_fill[row mask, tensor value]": lambda a, v: torch.masked_fill(a, _const(_last_axis_mask, a), v),
+    "tril": lambda a: a.tril(),
+    "tril[diagonal=1]": lambda a: torch.tril(a, 1),
+    "triu": lambda a: a.triu(),
+    "triu[diagonal=-1]": lambda a: a.triu(diagonal=-1),
+    "gather": lambda a: a.gather(-1, _const(_gather_index, a)),
+    "gather[dim=0, smaller index]": lambda a: torch.gather(a, 0, _const(lambda x: _gather_index(x, 0, True), a)),
+    # PyTorch's scatter and scatter_add backwards fail for a src larger than index (src's gradient comes out
+    # in index's shape), so src is first cut to index's shape, the part that scatter reads
+    "scatter": lambda a, b: (lambda i: a.scatter(-1, i, b[..., :i.shape[-1]]))(_const(_scatter_index, a)),
+    "scatter[dim=0, value]": lambda a: torch.scatter(a, 0, _const(lambda x: _scatter_index(x, 0), a), value=0.5),
+    "scatter_add": lambda a, b: a.scatter_add(0, _const(lambda x: _gather_index(x, 0), a), b),
+    "scatter_add[larger src]": lambda a, b: (lambda i: torch.scatter_add(
+        a, -1, i, b[tuple(slice(0, n) for n in i.shape)]))(_const(lambda x: _gather_index(x, -1, True), a)),
+    "masked_select": lambda a: a.masked_select(_const(_mask_for, a)),
+    "masked_select[row mask]": lambda a: torch.masked_select(a, _const(_last_axis_mask, a)),
+    "nonzero": lambda a: (a > 0).nonzero(),
+    "nonzero[as_tuple]": lambda a: torch.nonzero(a > 0, as_tuple=True)[-1],
+    "flip": lambda a: a.flip(0),
+    "flip[dims=(0, -1)]": lambda a: torch.flip(a, (0, -1)),
+    "roll": lambda a: a.roll(1, 0),
+    "roll[flattened]": lambda a: torch.roll(a, -2),
+    "roll[shifts=(1, -2), dims=(0, -1)]": lambda a: a.roll((1, -2), (0, -1)),
+    "diag[vector]": lambda a: a.diag(),
+    "diag[vector, diagonal=-1]": lambda a: torch.diag(a, -1),
+    "diag[matrix, diagonal=1]": lambda a: a.diag(1),
+    "diagonal": lambda a: a.diagonal(),
+    "diagonal[offset=-1, dim1=1, dim2=-1]": lambda a: torch.diagonal(a, -1, 1, -1),
     # ---- issue 16: masking and selection refs go above this line
     # ---------------------------------------------------------------- nn.functional
     "F.relu": lambda x: F.relu(x),
