@@ -118,9 +118,10 @@ class Selection:
     def gather(self, dim: int, index: TensorLike) -> Tensor:
         """y[i][j][k] = x[index[i][j][k]][j][k] for dim 0 (and so on); y has index's shape.
         Gradient: g scatter-added back (repeated indices add up)."""
-        x, index = _as_1d(self, index)
-        idx, d = _checked_index("gather", x, dim, index)
-        return ops.GetItem.apply(x, index=_mesh(idx, d, self.xp))
+        x, index1 = _as_1d(self, index)
+        idx, d = _checked_index("gather", x, dim, index1)
+        y = ops.GetItem.apply(x, index=_mesh(idx, d, self.xp))
+        return y if self.ndim else y.reshape(_array(index, self._data).shape)  # a 0-d index gives a 0-d y
 
     def _scattered(self, who: str, dim: int, index: TensorLike, src: Tensor) -> tuple[Tensor, tuple, Tensor]:
         """x (this tensor, 0-d as (1,)), the mesh index, and the part of src that index covers."""
