@@ -458,6 +458,42 @@ OP_DB: list[OpSpec] = [
            min_dims=1, kinks=True, differentiable=False),
     OpSpec("l2_penalty", lambda a, b: F.l2_penalty([a, b], 0.1), lambda a, b: 0.05 * ((a * a).sum() + (b * b).sum()),
            nargs=2, broadcast=True),
+    # ---------------------------------------------------------------- activations (functional_activations.py)
+    # gelu's reference: NumPy has no erf, so erf(z) = 2/sqrt(pi) * integral of exp(-t**2) over [0, z], by
+    # 40-point Gauss-Legendre quadrature (exact to ~1e-15 on this domain)
+    OpSpec("gelu", F.gelu, lambda x: x / 2 * (1 + x / (2 * np.pi) ** 0.5 * (
+        np.polynomial.legendre.leggauss(40)[1]
+        * np.exp(-(x[..., None] * 0.5 ** 0.5 * (1 + np.polynomial.legendre.leggauss(40)[0]) / 2) ** 2)).sum(-1)),
+        domain=(-4.0, 4.0)),
+    OpSpec("gelu[tanh]", lambda x: F.gelu(x, approximate="tanh"),
+           lambda x: x / 2 * (1 + np.tanh((2 / np.pi) ** 0.5 * (x + 0.044715 * x ** 3))), domain=(-4.0, 4.0)),
+    OpSpec("silu", F.silu, lambda x: x / (1 + np.exp(-x)), domain=(-4.0, 4.0)),
+    # elu, selu and celu: the first derivative jumps at 0 (alpha != 1), the second always
+    OpSpec("elu", F.elu, lambda x: np.where(x > 0, x, np.expm1(x)), kinks=True),
+    OpSpec("elu[alpha=0.5]", lambda x: F.elu(x, alpha=0.5), lambda x: np.where(x > 0, x, 0.5 * np.expm1(x)),
+           kinks=True),
+    OpSpec("selu", F.selu, lambda x: 1.0507009873554804934 * np.where(x > 0, x, 1.6732632423543772849 * np.expm1(x)),
+           kinks=True),
+    OpSpec("celu[alpha=0.5]", lambda x: F.celu(x, alpha=0.5), lambda x: np.where(x > 0, x, 0.5 * np.expm1(x / 0.5)),
+           kinks=True),
+    OpSpec("mish", F.mish, lambda x: x * np.tanh(np.log1p(np.exp(x))), domain=(-4.0, 4.0)),
+    OpSpec("hardtanh", F.hardtanh, lambda x: np.clip(x, -1, 1), kinks=True),
+    OpSpec("hardtanh[min_val=-0.5, max_val=1.5]", lambda x: F.hardtanh(x, min_val=-0.5, max_val=1.5),
+           lambda x: np.clip(x, -0.5, 1.5), kinks=True),
+    OpSpec("relu6", F.relu6, lambda x: np.clip(x, 0, 6), domain=(-2.0, 8.0), kinks=True),
+    OpSpec("hardswish", F.hardswish, lambda x: x * np.clip(x + 3, 0, 6) / 6, domain=(-4.0, 4.0), kinks=True),
+    OpSpec("hardsigmoid", F.hardsigmoid, lambda x: np.clip(x + 3, 0, 6) / 6, domain=(-4.0, 4.0), kinks=True),
+    OpSpec("softsign", F.softsign, lambda x: x / (1 + np.abs(x)), kinks=True),  # |x|: the second derivative jumps
+    OpSpec("logsigmoid", F.logsigmoid, lambda x: -np.log1p(np.exp(-x)), domain=(-4.0, 4.0)),
+    OpSpec("softmin", F.softmin, lambda x: np.exp(-x) / np.exp(-x).sum(axis=-1, keepdims=True), min_dims=1),
+    OpSpec("softmin[dim=0]", lambda x: F.softmin(x, dim=0),
+           lambda x: np.exp(-x) / np.exp(-x).sum(axis=0, keepdims=True), min_dims=1),
+    # the threshold switches to x where 20 < x: a jump of 2e-9, off the kink-free grid's points
+    OpSpec("F.softplus", F.softplus, lambda x: np.where(x > 20, x, np.log1p(np.exp(x))), domain=(-25.0, 25.0),
+           kinks=True),
+    # beta * x > threshold at x > 0.5: a jump from log(1 + e) / 2 to 0.5, at a kink of the grid
+    OpSpec("F.softplus[beta=2, threshold=1]", lambda x: F.softplus(x, beta=2, threshold=1),
+           lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2), kinks=True),
     # ---- issue 16: activation rows go above this line
 ]
 

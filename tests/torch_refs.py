@@ -247,6 +247,26 @@ TORCH_REFS = {
     # no accuracy function in PyTorch itself: this is the idiom PyTorch code writes
     "accuracy": lambda x: (((x[..., 0] > 0.5) if x.shape[-1] == 1 else x.argmax(dim=-1))  # Keras' binary accuracy
                            == _const(_last_axis_labels, x)).float().mean(),
+    "gelu": lambda x: F.gelu(x),
+    "gelu[tanh]": lambda x: F.gelu(x, approximate="tanh"),
+    "silu": lambda x: F.silu(x),
+    "elu": lambda x: F.elu(x),
+    "elu[alpha=0.5]": lambda x: F.elu(x, alpha=0.5),
+    "selu": lambda x: F.selu(x),
+    "celu[alpha=0.5]": lambda x: F.celu(x, alpha=0.5),
+    "mish": lambda x: F.mish(x),
+    "hardtanh": lambda x: F.hardtanh(x),
+    "hardtanh[min_val=-0.5, max_val=1.5]": lambda x: F.hardtanh(x, min_val=-0.5, max_val=1.5),
+    "relu6": lambda x: F.relu6(x),
+    "hardswish": lambda x: F.hardswish(x),
+    # F.hardsigmoid's backward multiplies by float32's 1/6 even in float64 (3e-8 off); its own formula has the exact 1/6
+    "hardsigmoid": lambda x: F.relu6(x + 3) / 6,
+    "softsign": lambda x: F.softsign(x),
+    "logsigmoid": lambda x: F.logsigmoid(x),
+    "softmin": lambda x: F.softmin(x, dim=-1),
+    "softmin[dim=0]": lambda x: F.softmin(x, dim=0),
+    "F.softplus": lambda x: F.softplus(x),
+    "F.softplus[beta=2, threshold=1]": lambda x: F.softplus(x, beta=2, threshold=1),
     # ---- issue 16: activation refs go above this line
 }
 

@@ -150,9 +150,15 @@ class Elementwise:
         """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as in PyTorch)."""
         return ops.Where.apply(self._data > 0, self, self * negative_slope)
 
-    def softplus(self) -> Tensor:
-        """log(1 + exp(x)), stable for large |x|."""
-        return ops.Softplus.apply(self._floating())
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+        """log(1 + exp(beta * x)) / beta, stable for large |x|; x itself where beta * x > threshold
+        (PyTorch's F.softplus, which switches there to the linear function it tends to)."""
+        if beta == 0:
+            raise ValueError(f"softplus: beta must not be 0 (it divides by beta), got {beta}")
+        x = self._floating()
+        scaled = x if beta == 1 else x * beta
+        y = ops.Softplus.apply(scaled) if beta == 1 else ops.Softplus.apply(scaled) / beta
+        return ops.Where.apply(scaled._data > threshold, x, y)
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Values limited to [min, max]; the gradient passes where min <= x <= max (as in PyTorch)."""

@@ -1,6 +1,7 @@
 """Layers and losses as functions of Tensors, with PyTorch's names and argument order: F.relu, ...
 Everything is reachable here; by job, linear is in functional_linear.py, convolution and pooling
-in functional_conv.py, the losses and one_hot in functional_losses.py."""
+in functional_conv.py, the losses and one_hot in functional_losses.py, the activations beyond
+relu, sigmoid, tanh and softmax (gelu, silu, elu, ...) in functional_activations.py."""
 from __future__ import annotations
 
 import numpy.typing as npt
@@ -9,6 +10,8 @@ from ..creation import GeneratorLike, get_generator
 from ..device import to_library_of
 from ..tensor import Tensor
 from . import functional_conv
+from .functional_activations import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, relu6,
+                                     selu, silu, softmin, softplus, softsign)
 from .functional_conv import avg_pool2d, conv2d, max_pool2d
 from .functional_linear import linear
 from .functional_losses import (REDUCTIONS, _labels, accuracy, binary_cross_entropy,
@@ -18,7 +21,8 @@ from .functional_losses import (REDUCTIONS, _labels, accuracy, binary_cross_entr
 __all__ = ["linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "one_hot",
            "cross_entropy", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_norm", "embedding",
            "mse_loss", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "accuracy",
-           "l2_penalty", "REDUCTIONS"]
+           "l2_penalty", "REDUCTIONS", "gelu", "silu", "elu", "selu", "celu", "mish", "hardtanh", "relu6",
+           "hardswish", "hardsigmoid", "softsign", "logsigmoid", "softmin", "softplus"]
 
 _pair = functional_conv._pair  # layers.py checks Conv2d's sizes with F._pair
 
