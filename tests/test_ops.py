@@ -41,7 +41,7 @@ def public_ops() -> set:
     names = set(FUNCTIONS)
     for module in FUNCTIONAL_MODULES:
         names |= {n for n, f in inspect.getmembers(module, inspect.isfunction)
-                  if not n.startswith("_") and f.__module__ == module.__name__}
+                  if not n.startswith("_") and f.__module__.startswith(module.__name__)}  # functional_*.py too
     for name, member in inspect.getmembers(tg.Tensor):
         if name in OPERATOR_NAMES:
             names.add(OPERATOR_NAMES[name])
