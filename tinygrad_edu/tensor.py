@@ -21,6 +21,7 @@ from .display import tensor_html
 from .dtypes import DEFAULT_FLOAT, as_array
 from .elementwise import Elementwise
 from .inplace import InPlace
+from .maths import Maths
 from .movement import Movement
 from .reductions import Reductions
 from .ops.array import Array
@@ -54,7 +55,7 @@ def _operator(op, reflected: bool = False):
     return method
 
 
-class Tensor(Elementwise, Movement, Reductions, InPlace):
+class Tensor(Elementwise, Maths, Movement, Reductions, InPlace):
     """An n-dimensional array that records the ops applied to it, for reverse-mode autograd.
 
     `Tensor(data, requires_grad=False, dtype=None, device=None)` copies `data` (as
