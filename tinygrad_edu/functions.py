@@ -177,3 +177,51 @@ def squeeze(input: TensorLike, dim: int | Sequence[int] | None = None) -> Tensor
 def unsqueeze(input: TensorLike, dim: int) -> Tensor: return _t(input).unsqueeze(dim)
 def numel(input: TensorLike) -> int: return _t(input).numel()
 def clone(input: TensorLike) -> Tensor: return _t(input).clone()
+
+
+# elementwise maths (the Tensor methods are in maths.py)
+def sign(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).sign(), out)
+def floor(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).floor(), out)
+def ceil(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).ceil(), out)
+def trunc(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).trunc(), out)
+def rsqrt(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).rsqrt(), out)
+def log2(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).log2(), out)
+def log10(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).log10(), out)
+def exp2(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).exp2(), out)
+def tan(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).tan(), out)
+def asin(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).asin(), out)
+def acos(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).acos(), out)
+def atan(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).atan(), out)
+def sinh(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).sinh(), out)
+def cosh(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).cosh(), out)
+def asinh(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).asinh(), out)
+def acosh(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).acosh(), out)
+def atanh(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).atanh(), out)
+
+
+def round(input: TensorLike, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:  # noqa: A001
+    return _out(_t(input).round(decimals=decimals), out)
+
+
+def logaddexp(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).logaddexp(other), out)
+
+
+def copysign(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).copysign(other), out)
+
+
+def fmod(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).fmod(other), out)
+
+
+def remainder(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).remainder(other), out)
+
+
+def floor_divide(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).floor_divide(other), out)
+
+
+def lerp(input: TensorLike, end: TensorLike, weight: TensorLike, *, out: Tensor | None = None) -> Tensor:
+    return _out(_t(input).lerp(end, weight), out)

@@ -21,6 +21,7 @@ from .display import tensor_html
 from .dtypes import DEFAULT_FLOAT, as_array
 from .elementwise import Elementwise
 from .inplace import InPlace
+from .maths import Maths
 from .movement import Movement
 from .reductions import Reductions
 from .selection import Selection
@@ -55,7 +56,7 @@ def _operator(op, reflected: bool = False):
     return method
 
 
-class Tensor(Elementwise, Movement, Reductions, Selection, InPlace):
+class Tensor(Elementwise, Maths, Movement, Reductions, Selection, InPlace):
     """An n-dimensional array that records the ops applied to it, for reverse-mode autograd.
 
     `Tensor(data, requires_grad=False, dtype=None, device=None)` copies `data` (as

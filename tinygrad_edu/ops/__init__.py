@@ -1,6 +1,6 @@
 """Primitive ops: one small Function each, forward and backward side by side, by job:
-elementwise.py, reductions.py, linalg.py, movement.py, special.py. `ops.Add`, `ops.Sum`, ... are all reachable
-from here. The fused ops (what could be composed, kept whole for a stated reason) live next to
+elementwise.py, maths.py, special.py, reductions.py, linalg.py, movement.py. `ops.Add`, `ops.Sum`, ... are
+all reachable from here. The fused ops (what could be composed, kept whole for a stated reason) live next to
 their users: LogSoftmax by Tensor.log_softmax (tinygrad_edu/reductions.py), LinearOp by F.linear
 (nn/functional_linear.py), SoftmaxCrossEntropy by F.cross_entropy (nn/functional_losses.py),
 Im2col and Col2im by conv2d and pooling (nn/functional_conv.py).
@@ -15,10 +15,12 @@ Everything else is written with these, or is one of the fused ops above.
 from .elementwise import (Abs, Add, Cast, Clone, Cos, Div, Exp, Log, Maximum, Mul, Neg, Pow, Relu, Sigmoid,
                           Sin, Softplus, Sub, Tanh, ToDevice, Where)
 from .linalg import Matmul
+from .maths import Acos, Acosh, Asin, Asinh, Atan, Atanh, Ceil, Floor, Fmod, Round, Sign, Trunc
 from .movement import BroadcastTo, Concatenate, GetItem, IndexAdd, Pad, Reshape, SetItem, Transpose
 from .reductions import Max, Sum
 from .special import Erf
 
 __all__ = ["Abs", "Add", "Cast", "Clone", "Cos", "Div", "Exp", "Log", "Maximum", "Mul", "Neg", "Pow", "Relu",
            "Sigmoid", "Sin", "Softplus", "Sub", "Tanh", "ToDevice", "Where", "Matmul", "BroadcastTo",
-           "Concatenate", "GetItem", "IndexAdd", "Pad", "Reshape", "SetItem", "Transpose", "Max", "Sum", "Erf"]
+           "Concatenate", "GetItem", "IndexAdd", "Pad", "Reshape", "SetItem", "Transpose", "Max", "Sum", "Erf",
+           "Acos", "Acosh", "Asin", "Asinh", "Atan", "Atanh", "Ceil", "Floor", "Fmod", "Round", "Sign", "Trunc"]
