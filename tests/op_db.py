@@ -199,6 +199,13 @@ def _shapes_of_dims(n):
     return shapes(min_dims=n, max_dims=n).map(lambda s: (s,))
 
 
+def _erf(z):
+    """erf without SciPy: 2/sqrt(pi) * z * the integral of exp(-(z t)**2) over t in [0, 1], by 40-point
+    Gauss-Legendre quadrature (exact to ~1e-15 for |z| <= 4)."""
+    t, w = np.polynomial.legendre.leggauss(40)
+    return z / np.pi ** 0.5 * (w * np.exp(-(z[..., None] * (1 + t) / 2) ** 2)).sum(-1)
+
+
 OP_DB: list[OpSpec] = [
     # ---------------------------------------------------------------- arithmetic operators
     OpSpec("add", lambda a, b: a + b, np.add, nargs=2, broadcast=True),
@@ -245,6 +252,7 @@ OP_DB: list[OpSpec] = [
     OpSpec("log2", lambda a: a.log2(), np.log2, domain=(0.1, 3.0)),
     OpSpec("log10", lambda a: tg.log10(a), np.log10, domain=(0.1, 3.0)),
     OpSpec("exp2", lambda a: a.exp2(), np.exp2),
+    OpSpec("erf", lambda a: a.erf(), lambda a: _erf(np.asarray(a)), domain=(-4.0, 4.0)),
     OpSpec("tan", lambda a: a.tan(), np.tan, domain=(-1.2, 1.2)),
     OpSpec("asin", lambda a: a.asin(), np.arcsin, domain=(-0.9, 0.9)),
     OpSpec("acos", lambda a: a.acos(), np.arccos, domain=(-0.9, 0.9)),
@@ -493,12 +501,7 @@ OP_DB: list[OpSpec] = [
     OpSpec("l2_penalty", lambda a, b: F.l2_penalty([a, b], 0.1), lambda a, b: 0.05 * ((a * a).sum() + (b * b).sum()),
            nargs=2, broadcast=True),
     # ---------------------------------------------------------------- activations (functional_activations.py)
-    # gelu's reference: NumPy has no erf, so erf(z) = 2/sqrt(pi) * integral of exp(-t**2) over [0, z], by
-    # 40-point Gauss-Legendre quadrature (exact to ~1e-15 on this domain)
-    OpSpec("gelu", F.gelu, lambda x: x / 2 * (1 + x / (2 * np.pi) ** 0.5 * (
-        np.polynomial.legendre.leggauss(40)[1]
-        * np.exp(-(x[..., None] * 0.5 ** 0.5 * (1 + np.polynomial.legendre.leggauss(40)[0]) / 2) ** 2)).sum(-1)),
-        domain=(-4.0, 4.0)),
+    OpSpec("gelu", F.gelu, lambda x: x / 2 * (1 + _erf(np.asarray(x) * 0.5 ** 0.5)), domain=(-4.0, 4.0)),
     OpSpec("gelu[tanh]", lambda x: F.gelu(x, approximate="tanh"),
            lambda x: x / 2 * (1 + np.tanh((2 / np.pi) ** 0.5 * (x + 0.044715 * x ** 3))), domain=(-4.0, 4.0)),
     OpSpec("silu", F.silu, lambda x: x / (1 + np.exp(-x)), domain=(-4.0, 4.0)),

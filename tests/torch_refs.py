@@ -87,6 +87,7 @@ TORCH_REFS = {
     "log2": lambda a: a.log2(),
     "log10": lambda a: torch.log10(a),
     "exp2": lambda a: a.exp2(),
+    "erf": lambda a: a.erf(),
     "tan": lambda a: a.tan(),
     "asin": lambda a: a.asin(),
     "acos": lambda a: a.acos(),

@@ -12,7 +12,7 @@ from .functions import (abs, add, argmax, argmin, cat, clamp, clone, concatenate
                         flatten, log, log_softmax, logsumexp, matmul, max, maximum, mean, min, minimum,  # noqa: A004
                         mm, mul, neg, numel, permute, pow, relu, reshape, sigmoid, sin, softmax, sqrt,  # noqa: A004
                         squeeze, stack, std, sub, sum, t, tanh, transpose, unsqueeze, var, where)  # noqa: A004
-from .functions import (acos, acosh, asin, asinh, atan, atanh, ceil, copysign, cosh, exp2, floor,  # noqa: A004
+from .functions import (acos, acosh, asin, asinh, atan, atanh, ceil, copysign, cosh, erf, exp2, floor,  # noqa: A004
                         floor_divide, fmod, lerp, log10, log2, logaddexp, remainder, round, rsqrt,  # noqa: A004
                         sign, sinh, tan, trunc)  # noqa: A004
 from .selection import (diag, diagonal, flip, gather, masked_fill, masked_select, nonzero, roll, scatter,
@@ -37,6 +37,6 @@ __all__ = ["Function", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_g
            "unsqueeze", "var",
            "diag", "diagonal", "flip", "gather", "masked_fill", "masked_select", "nonzero",
            "roll", "scatter", "scatter_add", "tril", "triu",
-           "acos", "acosh", "asin", "asinh", "atan", "atanh", "ceil", "copysign", "cosh", "exp2", "floor",
+           "acos", "acosh", "asin", "asinh", "atan", "atanh", "ceil", "copysign", "cosh", "erf", "exp2", "floor",
            "floor_divide", "fmod", "lerp", "log10", "log2", "logaddexp", "remainder", "round", "rsqrt", "sign", "sinh",
            "tan", "trunc"]

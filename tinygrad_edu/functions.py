@@ -188,6 +188,7 @@ def rsqrt(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _ou
 def log2(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).log2(), out)
 def log10(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).log10(), out)
 def exp2(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).exp2(), out)
+def erf(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).erf(), out)
 def tan(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).tan(), out)
 def asin(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).asin(), out)
 def acos(input: TensorLike, *, out: Tensor | None = None) -> Tensor: return _out(_t(input).acos(), out)

@@ -56,6 +56,7 @@ class Maths:
     def log2(self) -> Tensor: return self._floating().log() / _LN2
     def log10(self) -> Tensor: return self._floating().log() / _LN10
     def exp2(self) -> Tensor: return 2.0 ** self._floating()
+    def erf(self) -> Tensor: return ops.Erf.apply(self._floating())
 
     def tan(self) -> Tensor:
         x = self._floating()
