@@ -12,6 +12,8 @@ from .functions import (abs, add, argmax, argmin, cat, clamp, clone, concatenate
                         flatten, log, log_softmax, logsumexp, matmul, max, maximum, mean, min, minimum,  # noqa: A004
                         mm, mul, neg, numel, permute, pow, relu, reshape, sigmoid, sin, softmax, sqrt,  # noqa: A004
                         squeeze, stack, std, sub, sum, t, tanh, transpose, unsqueeze, var, where)  # noqa: A004
+from .scans import (all, any, argsort, cummax, cummin, cumprod, cumsum, isclose, isfinite, isinf,  # noqa: A004
+                    isnan, logcumsumexp, prod, sort, std_mean, topk)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
 from .checkpoint import CheckpointError, load, save
 from . import cuda, data, nn, optim
@@ -29,4 +31,6 @@ __all__ = ["Function", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_g
            "abs", "add", "argmax", "argmin", "clamp", "clone", "cos", "div", "exp", "flatten", "log", "log_softmax",
            "logsumexp", "matmul", "max", "mean", "min", "mm", "mul", "neg", "numel", "permute", "pow", "relu",
            "reshape", "sigmoid", "sin", "softmax", "sqrt", "squeeze", "std", "sub", "sum", "t", "tanh", "transpose",
-           "unsqueeze", "var"]
+           "unsqueeze", "var",
+           "all", "any", "argsort", "cummax", "cummin", "cumprod", "cumsum", "isclose", "isfinite", "isinf", "isnan",
+           "logcumsumexp", "prod", "sort", "std_mean", "topk"]

@@ -23,6 +23,7 @@ from .elementwise import Elementwise
 from .inplace import InPlace
 from .movement import Movement
 from .reductions import Reductions
+from .scans import Scans
 from .ops.array import Array
 from .versions import mark_written
 
@@ -54,7 +55,7 @@ def _operator(op, reflected: bool = False):
     return method
 
 
-class Tensor(Elementwise, Movement, Reductions, InPlace):
+class Tensor(Elementwise, Movement, Reductions, Scans, InPlace):
     """An n-dimensional array that records the ops applied to it, for reverse-mode autograd.
 
     `Tensor(data, requires_grad=False, dtype=None, device=None)` copies `data` (as

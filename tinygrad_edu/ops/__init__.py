@@ -1,5 +1,5 @@
 """Primitive ops: one small Function each, forward and backward side by side, by job:
-elementwise.py, reductions.py, linalg.py, movement.py. `ops.Add`, `ops.Sum`, ... are all reachable
+elementwise.py, reductions.py, scans.py, linalg.py, movement.py. `ops.Add`, `ops.Sum`, ... are all reachable
 from here. The fused ops (what could be composed, kept whole for a stated reason) live next to
 their users: LogSoftmax by Tensor.log_softmax (tinygrad_edu/reductions.py), LinearOp by F.linear
 (nn/functional_linear.py), SoftmaxCrossEntropy by F.cross_entropy (nn/functional_losses.py),
@@ -17,7 +17,9 @@ from .elementwise import (Abs, Add, Cast, Clone, Cos, Div, Exp, Log, Maximum, Mu
 from .linalg import Matmul
 from .movement import BroadcastTo, Concatenate, GetItem, IndexAdd, Pad, Reshape, SetItem, Transpose
 from .reductions import Max, Sum
+from .scans import Cumprod, Cumsum, LogCumsumExp, Prod
 
 __all__ = ["Abs", "Add", "Cast", "Clone", "Cos", "Div", "Exp", "Log", "Maximum", "Mul", "Neg", "Pow", "Relu",
            "Sigmoid", "Sin", "Softplus", "Sub", "Tanh", "ToDevice", "Where", "Matmul", "BroadcastTo",
-           "Concatenate", "GetItem", "IndexAdd", "Pad", "Reshape", "SetItem", "Transpose", "Max", "Sum"]
+           "Concatenate", "GetItem", "IndexAdd", "Pad", "Reshape", "SetItem", "Transpose", "Max", "Sum",
+           "Cumprod", "Cumsum", "LogCumsumExp", "Prod"]
