@@ -108,14 +108,16 @@ class Scans:
 
     def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False, *,
                 axis: int | None = None) -> Tensor:
-        """The indices that sort along dim (int64). Always stable here: equal values keep their order."""
+        """The indices that sort along dim (int64), NaN as the largest; always stable (ties keep their order)."""
         dim = normalise_axis(dim if axis is None else axis, self.ndim, "argsort", self.shape)
         if self.ndim == 0:
             return self._on_1d("argsort", 0, descending)
-        key = self._data
-        if descending:  # negated, so that a stable sort keeps equal values in their order
-            key = -(key.astype(np.int64) if key.dtype.kind in "bu" else key)
-        return self._from_op(self.xp.argsort(key, axis=dim, kind="stable").astype(np.int64))
+        xp, n = self.xp, self.shape[dim]
+        if not descending:
+            return self._from_op(xp.argsort(self._data, axis=dim, kind="stable").astype(np.int64))
+        # the ascending order of the reversed values, reversed: equal values keep their order, NaN first
+        ascending = xp.argsort(xp.flip(self._data, dim), axis=dim, kind="stable")
+        return self._from_op((n - 1 - xp.flip(ascending, dim)).astype(np.int64))
 
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False, *,
              axis: int | None = None) -> ValuesIndices:
