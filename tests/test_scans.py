@@ -100,3 +100,16 @@ def test_std_mean_matches_torch():
 def test_bad_arguments_name_the_op(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call(tg.randn(3, 4))
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum", "logaddexp"])
+def test_running_by_doubling_equals_numpy_accumulate(name):
+    """Libraries other than NumPy (CuPy) get the running max/min/log-sum-exp by log2(n) doubling steps."""
+    from types import SimpleNamespace
+
+    from tinygrad_edu.ops.scans import running
+    other = SimpleNamespace(flip=np.flip, concatenate=np.concatenate, **{name: getattr(np, name)})
+    x = np.cos(np.arange(105.0) ** 1.5).reshape(3, 7, 5) * 50
+    for axis in range(3):
+        for reverse in (False, True):
+            np.testing.assert_allclose(running(name, x, axis, other, reverse), running(name, x, axis, np, reverse))

@@ -16,6 +16,7 @@ import numpy as np
 from . import ops
 from .movement import normalise_axis
 from .ops.array import Array
+from .ops.scans import running
 from .reductions import ValuesIndices, spelled
 
 if TYPE_CHECKING:
@@ -36,12 +37,12 @@ def _gather(x: Tensor, indices: Array, axis: int) -> Tensor:
     return ops.GetItem.apply(x, index=index)
 
 
-def _running_index(x: Array, running: Array, axis: int, xp: Any) -> Array:
+def _running_index(x: Array, reached: Array, axis: int, xp: Any) -> Array:
     """Where each running max (or min) was last reached: the latest j <= i with x_j equal to it, as PyTorch."""
     shape = [1] * x.ndim
     shape[axis] = x.shape[axis]
     positions = xp.arange(x.shape[axis]).reshape(shape)
-    return xp.maximum.accumulate(xp.where(x == running, positions, 0), axis=axis).astype(np.int64)
+    return running("maximum", xp.where(x == reached, positions, 0), axis, xp).astype(np.int64)
 
 
 class Scans:
@@ -93,8 +94,7 @@ class Scans:
         if self.ndim == 0:
             return self._on_1d(who, 0)
         xp, x = self.xp, self._data
-        running = (xp.maximum if largest else xp.minimum).accumulate(x, axis=dim)
-        indices = _running_index(x, running, dim, xp)
+        indices = _running_index(x, running("maximum" if largest else "minimum", x, dim, xp), dim, xp)
         return ValuesIndices(_gather(self, indices, dim), self._from_op(indices))
 
     def cummax(self, dim: int | None = None, *, axis: int | None = None) -> ValuesIndices:

@@ -5,6 +5,8 @@ recorded like any other op (array functions such as cumsum are not differentiabl
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy
 
 from ..function import Function
@@ -21,6 +23,23 @@ def _exclusive(x: Array, axis: int) -> Array:
     """x shifted one place along `axis`, a 1 entering first: the running product then excludes x_i."""
     widths = tuple((1, 0) if i == axis else (0, 0) for i in range(x.ndim))
     return GetItem.apply(Pad.apply(x, pad_width=widths, value=1.0), index=(slice(None),) * axis + (slice(None, -1),))
+
+
+def running(name: str, x: Array, axis: int, xp: Any, reverse: bool = False) -> Array:
+    """The running `xp.<name>` (maximum, minimum, logaddexp) of x along `axis`: NumPy's
+    ufunc.accumulate, or on other libraries log2(n) doubling steps (each value combined with the
+    one `shift` places before it; a loop over steps, not elements), which needs only slicing."""
+    if reverse:
+        return xp.flip(running(name, xp.flip(x, axis), axis, xp), axis)
+    combine, n = getattr(xp, name), x.shape[axis]
+    if xp is numpy:
+        return combine.accumulate(x, axis=axis)
+    shift, lead = 1, (slice(None),) * axis
+    while shift < n:
+        x = xp.concatenate([x[lead + (slice(0, shift),)], combine(x[lead + (slice(shift, n),)],
+                                                                  x[lead + (slice(0, n - shift),)])], axis=axis)
+        shift *= 2
+    return x
 
 
 class Cumsum(Function):
@@ -85,13 +104,12 @@ class LogCumsumExp(Function):
     dx_j = sum_{i>=j} g_i exp(x_j - y_i) = exp(x_j + revlogcumsumexp(log g - y)), g split by sign"""
 
     # primitive: a running log-sum-exp; logaddexp.accumulate keeps the running maximum, so it
-    # cannot overflow, and the backward is the same scan reversed (never exp(x) on its own)
+    # cannot overflow (nor can running()'s doubling), and the backward is the same scan reversed
+    # (never exp(x) on its own)
     @staticmethod
     def forward(ctx, x: Array, *, axis: int, reverse: bool = False) -> Array:
-        xp = ctx.xp
         ctx.axis, ctx.reverse = axis, reverse
-        y = (xp.flip(xp.logaddexp.accumulate(xp.flip(x, axis), axis=axis), axis) if reverse
-             else xp.logaddexp.accumulate(x, axis=axis))
+        y = running("logaddexp", x, axis, ctx.xp, reverse)
         ctx.save_for_backward(x, y)
         return y
 
