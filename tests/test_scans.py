@@ -113,3 +113,11 @@ def test_running_by_doubling_equals_numpy_accumulate(name):
     for axis in range(3):
         for reverse in (False, True):
             np.testing.assert_allclose(running(name, x, axis, other, reverse), running(name, x, axis, np, reverse))
+
+
+def test_cummax_and_cummin_carry_nan_on_as_pytorch():
+    a = np.array([1.0, np.nan, 3.0, np.nan, 0.5])
+    for name in ("cummax", "cummin"):
+        ours, theirs = getattr(tg.tensor(a), name)(0), getattr(torch.tensor(a), name)(0)
+        np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+        assert ours.indices.tolist() == theirs.indices.tolist(), name

@@ -38,11 +38,12 @@ def _gather(x: Tensor, indices: Array, axis: int) -> Tensor:
 
 
 def _running_index(x: Array, reached: Array, axis: int, xp: Any) -> Array:
-    """Where each running max (or min) was last reached: the latest j <= i with x_j equal to it, as PyTorch."""
+    """Where each running max (or min) was last reached: the latest j <= i with x_j equal to it, or
+    NaN (which, once met, is the running value), as PyTorch."""
     shape = [1] * x.ndim
     shape[axis] = x.shape[axis]
     positions = xp.arange(x.shape[axis]).reshape(shape)
-    return running("maximum", xp.where(x == reached, positions, 0), axis, xp).astype(np.int64)
+    return running("maximum", xp.where((x == reached) | xp.isnan(x), positions, 0), axis, xp).astype(np.int64)
 
 
 class Scans:
