@@ -206,6 +206,12 @@ def _erf(z):
     return z / np.pi ** 0.5 * (w * np.exp(-(z[..., None] * (1 + t) / 2) ** 2)).sum(-1)
 
 
+def _running_arg(a, axis, arg):
+    """Where the running max (argmax) or min (argmin) of the first i + 1 values along axis is."""
+    a = np.moveaxis(a, axis, -1)
+    return np.moveaxis(np.stack([arg(a[..., :i + 1], -1) for i in range(a.shape[-1])], -1), -1, axis)
+
+
 OP_DB: list[OpSpec] = [
     # ---------------------------------------------------------------- arithmetic operators
     OpSpec("add", lambda a, b: a + b, np.add, nargs=2, broadcast=True),
@@ -359,6 +365,62 @@ OP_DB: list[OpSpec] = [
            min_dims=1),
     OpSpec("log_softmax[axis=0]", lambda a: a.log_softmax(axis=0),
            lambda a: a - np.log(np.exp(a).sum(axis=0, keepdims=True)), min_dims=1),
+    # scans: the running max/min and sorts draw tie-free (kink-free) values; cumprod's and prod's
+    # avoid 0 (prod's first derivative is exact there, see prod[zeros]; the second divides by it)
+    OpSpec("cumsum", lambda a: a.cumsum(-1), lambda a: np.cumsum(a, -1) if a.ndim else a),
+    OpSpec("cumsum[axis=0]", lambda a: tg.cumsum(a, axis=0), lambda a: np.cumsum(a, 0), min_dims=1),
+    OpSpec("cumprod", lambda a: a.cumprod(-1), lambda a: np.cumprod(a, -1), kinks=True, min_dims=1),
+    OpSpec("cumprod[dim=0]", lambda a: tg.cumprod(a, dim=0), lambda a: np.cumprod(a, 0), kinks=True, min_dims=1),
+    OpSpec("prod", lambda a: a.prod(), np.prod, kinks=True),
+    OpSpec("prod[dim=-1, keepdim]", lambda a: tg.prod(a, -1, keepdim=True), lambda a: a.prod(-1, keepdims=True),
+           kinks=True, min_dims=1),
+    OpSpec("prod[axis=(0, -1)]", lambda a: a.prod(axis=(0, -1)), lambda a: a.prod(axis=(0, -1)), kinks=True,
+           min_dims=2),
+    # zeros (one or several per row) from masking; the gradient of the gradient divides by them
+    OpSpec("prod[zeros]", lambda a: (a * (a > 0)).prod(-1), lambda a: (a * (a > 0)).prod(-1), kinks=True,
+           min_dims=1, second_order=False),
+    OpSpec("logcumsumexp", lambda a: a.logcumsumexp(-1), lambda a: np.logaddexp.accumulate(a, -1), min_dims=1),
+    OpSpec("logcumsumexp[axis=0, large]", lambda a: tg.logcumsumexp(a * 400, axis=0),
+           lambda a: np.logaddexp.accumulate(a * 400, 0), min_dims=1),
+    OpSpec("cummax[dim=-1].values", lambda a: a.cummax(-1).values, lambda a: np.maximum.accumulate(a, -1),
+           kinks=True, min_dims=1),
+    OpSpec("cummax[dim=0].indices", lambda a: tg.cummax(a, 0).indices, lambda a: _running_arg(a, 0, np.argmax),
+           kinks=True, min_dims=1, differentiable=False),
+    OpSpec("cummin[dim=0].values", lambda a: a.cummin(dim=0).values, lambda a: np.minimum.accumulate(a, 0),
+           kinks=True, min_dims=1),
+    OpSpec("cummin[dim=-1].indices", lambda a: tg.cummin(a, -1)[1], lambda a: _running_arg(a, -1, np.argmin),
+           kinks=True, min_dims=1, differentiable=False),
+    OpSpec("sort", lambda a: a.sort().values, lambda a: np.sort(a, -1), kinks=True, min_dims=1),
+    OpSpec("sort[dim=0, descending].values", lambda a: tg.sort(a, 0, descending=True)[0],
+           lambda a: -np.sort(-a, 0), kinks=True, min_dims=1),
+    OpSpec("sort[stable].indices", lambda a: a.sort(stable=True).indices, lambda a: np.argsort(a, -1),
+           kinks=True, min_dims=1, differentiable=False),
+    OpSpec("argsort", lambda a: a.argsort(), lambda a: np.argsort(a, -1), kinks=True, min_dims=1,
+           differentiable=False),
+    OpSpec("argsort[dim=0, descending]", lambda a: tg.argsort(a, dim=0, descending=True),
+           lambda a: np.argsort(-a, 0), kinks=True, min_dims=1, differentiable=False),
+    OpSpec("topk[k=2].values", lambda a: a.topk(2).values, lambda a: -np.sort(-a, -1)[..., :2], kinks=True,
+           shapes=_with_min_side(2)),
+    OpSpec("topk[k=1, dim=0, smallest].values", lambda a: tg.topk(a, 1, dim=0, largest=False).values,
+           lambda a: np.sort(a, 0)[:1], kinks=True, min_dims=1),
+    OpSpec("topk[k=2].indices", lambda a: a.topk(2)[1], lambda a: np.argsort(-a, -1)[..., :2], kinks=True,
+           shapes=_with_min_side(2), differentiable=False),
+    OpSpec("any[tg.any]", lambda a: tg.any(a > 0), lambda a: (a > 0).any(), kinks=True, differentiable=False),
+    OpSpec("all[tg.all, axis=0, keepdims]", lambda a: tg.all(a > 0, axis=0, keepdims=True),
+           lambda a: (a > 0).all(axis=0, keepdims=True), kinks=True, differentiable=False, min_dims=1),
+    OpSpec("isnan", lambda a: tg.where(a > 0, a, np.nan).isnan(), lambda a: a <= 0, kinks=True,
+           differentiable=False),
+    OpSpec("isinf", lambda a: tg.isinf(tg.where(a > 0, a, -np.inf)), lambda a: a <= 0, kinks=True,
+           differentiable=False),
+    OpSpec("isfinite", lambda a: tg.where(a > 0, a, np.inf).isfinite(), lambda a: a > 0, kinks=True,
+           differentiable=False),
+    # b nudges a by up to 2e-6, around isclose's rtol * |a| (1e-5 * |a|): both answers occur
+    OpSpec("isclose", lambda a, b: a.isclose(a + b * 1e-6), lambda a, b: np.isclose(a, a + b * 1e-6), nargs=2,
+           broadcast=True, differentiable=False),
+    OpSpec("std_mean[0]", lambda a: tg.std_mean(a)[0], lambda a: np.std(a, ddof=1), kinks=True,
+           shapes=_with_min_side(2)),
+    OpSpec("std_mean[dim=-1, correction=0, keepdim][1]", lambda a: tg.std_mean(a, -1, correction=0, keepdim=True)[1],
+           lambda a: a.mean(-1, keepdims=True), min_dims=1),
     # ---- issue 16: scans and reductions rows go above this line
     # ---------------------------------------------------------------- movement
     OpSpec("reshape", lambda a: a.reshape(-1), lambda a: a.reshape(-1)),

@@ -17,6 +17,8 @@ from .functions import (acos, acosh, asin, asinh, atan, atanh, ceil, copysign, c
                         sign, sinh, tan, trunc)  # noqa: A004
 from .selection import (diag, diagonal, flip, gather, masked_fill, masked_select, nonzero, roll, scatter,
                         scatter_add, tril, triu)
+from .scans import (all, any, argsort, cummax, cummin, cumprod, cumsum, isclose, isfinite, isinf,  # noqa: A004
+                    isnan, logcumsumexp, prod, sort, std_mean, topk)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
 from .checkpoint import CheckpointError, load, save
 from . import cuda, data, nn, optim
@@ -39,4 +41,6 @@ __all__ = ["Function", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_g
            "roll", "scatter", "scatter_add", "tril", "triu",
            "acos", "acosh", "asin", "asinh", "atan", "atanh", "ceil", "copysign", "cosh", "erf", "exp2", "floor",
            "floor_divide", "fmod", "lerp", "log10", "log2", "logaddexp", "remainder", "round", "rsqrt", "sign", "sinh",
-           "tan", "trunc"]
+           "tan", "trunc",
+           "all", "any", "argsort", "cummax", "cummin", "cumprod", "cumsum", "isclose", "isfinite", "isinf", "isnan",
+           "logcumsumexp", "prod", "sort", "std_mean", "topk"]

@@ -24,6 +24,7 @@ from .inplace import InPlace
 from .maths import Maths
 from .movement import Movement
 from .reductions import Reductions
+from .scans import Scans
 from .selection import Selection
 from .ops.array import Array
 from .versions import mark_written
@@ -56,7 +57,7 @@ def _operator(op, reflected: bool = False):
     return method
 
 
-class Tensor(Elementwise, Maths, Movement, Reductions, Selection, InPlace):
+class Tensor(Elementwise, Maths, Movement, Reductions, Scans, Selection, InPlace):
     """An n-dimensional array that records the ops applied to it, for reverse-mode autograd.
 
     `Tensor(data, requires_grad=False, dtype=None, device=None)` copies `data` (as

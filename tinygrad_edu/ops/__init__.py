@@ -1,9 +1,9 @@
 """Primitive ops: one small Function each, forward and backward side by side, by job:
-elementwise.py, maths.py, special.py, reductions.py, linalg.py, movement.py. `ops.Add`, `ops.Sum`, ... are
-all reachable from here. The fused ops (what could be composed, kept whole for a stated reason) live next to
-their users: LogSoftmax by Tensor.log_softmax (tinygrad_edu/reductions.py), LinearOp by F.linear
-(nn/functional_linear.py), SoftmaxCrossEntropy by F.cross_entropy (nn/functional_losses.py),
-Im2col and Col2im by conv2d and pooling (nn/functional_conv.py).
+elementwise.py, maths.py, special.py, reductions.py, scans.py, linalg.py, movement.py. `ops.Add`,
+`ops.Sum`, ... are all reachable from here. The fused ops (what could be composed, kept whole for a
+stated reason) live next to their users: LogSoftmax by Tensor.log_softmax (tinygrad_edu/reductions.py),
+LinearOp by F.linear (nn/functional_linear.py), SoftmaxCrossEntropy by F.cross_entropy
+(nn/functional_losses.py), Im2col and Col2im by conv2d and pooling (nn/functional_conv.py).
 
 Forward gets arrays and uses `ctx.xp` (NumPy or CuPy); settings such as an axis are keyword-only,
 so that backward returns one gradient per positional input and nothing else. Backward gets the
@@ -18,9 +18,11 @@ from .linalg import Matmul
 from .maths import Acos, Acosh, Asin, Asinh, Atan, Atanh, Ceil, Floor, Fmod, Round, Sign, Trunc
 from .movement import BroadcastTo, Concatenate, GetItem, IndexAdd, Pad, Reshape, SetItem, Transpose
 from .reductions import Max, Sum
+from .scans import Cumprod, Cumsum, LogCumsumExp, Prod
 from .special import Erf
 
 __all__ = ["Abs", "Add", "Cast", "Clone", "Cos", "Div", "Exp", "Log", "Maximum", "Mul", "Neg", "Pow", "Relu",
            "Sigmoid", "Sin", "Softplus", "Sub", "Tanh", "ToDevice", "Where", "Matmul", "BroadcastTo",
            "Concatenate", "GetItem", "IndexAdd", "Pad", "Reshape", "SetItem", "Transpose", "Max", "Sum", "Erf",
-           "Acos", "Acosh", "Asin", "Asinh", "Atan", "Atanh", "Ceil", "Floor", "Fmod", "Round", "Sign", "Trunc"]
+           "Acos", "Acosh", "Asin", "Asinh", "Atan", "Atanh", "Ceil", "Floor", "Fmod", "Round", "Sign", "Trunc",
+           "Cumprod", "Cumsum", "LogCumsumExp", "Prod"]
