@@ -282,7 +282,6 @@ OP_DB: list[OpSpec] = [
            kinks=True),
     OpSpec("floor_divide", lambda a, b: a.floor_divide(b - 1.75), lambda a, b: np.floor_divide(a, b - 1.75),
            nargs=2, broadcast=True, domain=(0.5, 3.0), kinks=True, differentiable=False),
-    # ---- issue 16: elementwise maths rows go above this line
     # ---------------------------------------------------------------- comparisons (no gradient)
     OpSpec("lt", lambda a, b: a < b, np.less, nargs=2, broadcast=True, kinks=True, differentiable=False),
     OpSpec("le", lambda a, b: a <= b, np.less_equal, nargs=2, broadcast=True, kinks=True, differentiable=False),
@@ -421,7 +420,6 @@ OP_DB: list[OpSpec] = [
            shapes=_with_min_side(2)),
     OpSpec("std_mean[dim=-1, correction=0, keepdim][1]", lambda a: tg.std_mean(a, -1, correction=0, keepdim=True)[1],
            lambda a: a.mean(-1, keepdims=True), min_dims=1),
-    # ---- issue 16: scans and reductions rows go above this line
     # ---------------------------------------------------------------- movement
     OpSpec("reshape", lambda a: a.reshape(-1), lambda a: a.reshape(-1)),
     OpSpec("reshape[tuple]", lambda a: a.reshape((1,) + a.shape), lambda a: a.reshape((1,) + a.shape)),
@@ -507,7 +505,6 @@ OP_DB: list[OpSpec] = [
     OpSpec("diagonal", lambda a: a.diagonal(), np.diagonal, min_dims=2),
     OpSpec("diagonal[offset=-1, dim1=1, dim2=-1]", lambda a: tg.diagonal(a, -1, 1, -1),
            lambda a: np.diagonal(a, -1, 1, -1), shapes=_shapes_of_dims(3)),
-    # ---- issue 16: masking and selection rows go above this line
     # ---------------------------------------------------------------- in-place updates (recorded in the graph)
     OpSpec("add_", lambda a, b: a.clone().add_(b, alpha=2), lambda a, b: a + 2 * b, nargs=2),
     OpSpec("sub_", lambda a, b: a.clone().sub_(b), np.subtract, nargs=2),
@@ -593,7 +590,6 @@ OP_DB: list[OpSpec] = [
     # beta * x > threshold at x > 0.5: a jump from log(1 + e) / 2 to 0.5, at a kink of the grid
     OpSpec("F.softplus[beta=2, threshold=1]", lambda x: F.softplus(x, beta=2, threshold=1),
            lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2), kinks=True),
-    # ---- issue 16: activation rows go above this line
 ]
 
 # Public names that are not ops (no row needed), and operator methods named by their op.

@@ -104,7 +104,6 @@ TORCH_REFS = {
     "fmod": lambda a, b: (a - 1.75).fmod(b * 3 ** -0.5),
     "remainder": lambda a, b: torch.remainder(a - 1.75, b * 3 ** -0.5),
     "floor_divide": lambda a, b: a.floor_divide(b - 1.75),
-    # ---- issue 16: elementwise maths refs go above this line
     # ---------------------------------------------------------------- comparisons (no gradient)
     "lt": lambda a, b: a < b,
     "le": lambda a, b: a <= b,
@@ -204,7 +203,6 @@ TORCH_REFS = {
     "isclose": lambda a, b: a.isclose(a + b * 1e-6),
     "std_mean[0]": lambda a: torch.std_mean(a)[0],
     "std_mean[dim=-1, correction=0, keepdim][1]": lambda a: torch.std_mean(a, -1, correction=0, keepdim=True)[1],
-    # ---- issue 16: scans and reductions refs go above this line
     # ---------------------------------------------------------------- movement
     "reshape": lambda a: a.reshape(-1),
     "reshape[tuple]": lambda a: a.reshape((1, *a.shape)),
@@ -274,7 +272,6 @@ TORCH_REFS = {
     "diag[matrix, diagonal=1]": lambda a: a.diag(1),
     "diagonal": lambda a: a.diagonal(),
     "diagonal[offset=-1, dim1=1, dim2=-1]": lambda a: torch.diagonal(a, -1, 1, -1),
-    # ---- issue 16: masking and selection refs go above this line
     # ---------------------------------------------------------------- nn.functional
     "F.relu": lambda x: F.relu(x),
     "F.leaky_relu": lambda x: F.leaky_relu(x, 0.2),
@@ -325,7 +322,6 @@ TORCH_REFS = {
     "softmin[dim=0]": lambda x: F.softmin(x, dim=0),
     "F.softplus": lambda x: F.softplus(x),
     "F.softplus[beta=2, threshold=1]": lambda x: F.softplus(x, beta=2, threshold=1),
-    # ---- issue 16: activation refs go above this line
 }
 
 NO_TORCH_EQUIVALENT = {
