@@ -505,6 +505,7 @@ OP_DB: list[OpSpec] = [
     OpSpec("diagonal", lambda a: a.diagonal(), np.diagonal, min_dims=2),
     OpSpec("diagonal[offset=-1, dim1=1, dim2=-1]", lambda a: tg.diagonal(a, -1, 1, -1),
            lambda a: np.diagonal(a, -1, 1, -1), shapes=_shapes_of_dims(3)),
+    # ---- issue 16: shape and creation rows go above this line
     # ---------------------------------------------------------------- in-place updates (recorded in the graph)
     OpSpec("add_", lambda a, b: a.clone().add_(b, alpha=2), lambda a, b: a + 2 * b, nargs=2),
     OpSpec("sub_", lambda a, b: a.clone().sub_(b), np.subtract, nargs=2),
@@ -559,6 +560,7 @@ OP_DB: list[OpSpec] = [
            min_dims=1, kinks=True, differentiable=False),
     OpSpec("l2_penalty", lambda a, b: F.l2_penalty([a, b], 0.1), lambda a, b: 0.05 * ((a * a).sum() + (b * b).sum()),
            nargs=2, broadcast=True),
+    # ---- issue 16: loss rows go above this line
     # ---------------------------------------------------------------- activations (functional_activations.py)
     OpSpec("gelu", F.gelu, lambda x: x / 2 * (1 + _erf(np.asarray(x) * 0.5 ** 0.5)), domain=(-4.0, 4.0)),
     OpSpec("gelu[tanh]", lambda x: F.gelu(x, approximate="tanh"),
@@ -590,6 +592,7 @@ OP_DB: list[OpSpec] = [
     # beta * x > threshold at x > 0.5: a jump from log(1 + e) / 2 to 0.5, at a kink of the grid
     OpSpec("F.softplus[beta=2, threshold=1]", lambda x: F.softplus(x, beta=2, threshold=1),
            lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2), kinks=True),
+    # ---- issue 16: normalisation and attention rows go above this line
 ]
 
 # Public names that are not ops (no row needed), and operator methods named by their op.

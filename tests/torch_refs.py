@@ -272,6 +272,7 @@ TORCH_REFS = {
     "diag[matrix, diagonal=1]": lambda a: a.diag(1),
     "diagonal": lambda a: a.diagonal(),
     "diagonal[offset=-1, dim1=1, dim2=-1]": lambda a: torch.diagonal(a, -1, 1, -1),
+    # ---- issue 16: shape and creation refs go above this line
     # ---------------------------------------------------------------- nn.functional
     "F.relu": lambda x: F.relu(x),
     "F.leaky_relu": lambda x: F.leaky_relu(x, 0.2),
@@ -302,6 +303,7 @@ TORCH_REFS = {
     # no accuracy function in PyTorch itself: this is the idiom PyTorch code writes
     "accuracy": lambda x: (((x[..., 0] > 0.5) if x.shape[-1] == 1 else x.argmax(dim=-1))  # Keras' binary accuracy
                            == _const(_last_axis_labels, x)).float().mean(),
+    # ---- issue 16: loss refs go above this line
     "gelu": lambda x: F.gelu(x),
     "gelu[tanh]": lambda x: F.gelu(x, approximate="tanh"),
     "silu": lambda x: F.silu(x),
@@ -322,6 +324,7 @@ TORCH_REFS = {
     "softmin[dim=0]": lambda x: F.softmin(x, dim=0),
     "F.softplus": lambda x: F.softplus(x),
     "F.softplus[beta=2, threshold=1]": lambda x: F.softplus(x, beta=2, threshold=1),
+    # ---- issue 16: normalisation and attention refs go above this line
 }
 
 NO_TORCH_EQUIVALENT = {
