@@ -19,6 +19,8 @@ from .selection import (diag, diagonal, flip, gather, masked_fill, masked_select
                         scatter_add, tril, triu)
 from .scans import (all, any, argsort, cummax, cummin, cumprod, cumsum, isclose, isfinite, isinf,  # noqa: A004
                     isnan, logcumsumexp, prod, sort, std_mean, topk)
+from .shape import chunk, einsum, meshgrid, repeat_interleave, split, unflatten
+from .creation import empty, randint, randperm
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_gradient
 from .checkpoint import CheckpointError, load, save
 from . import cuda, data, nn, optim
@@ -43,4 +45,5 @@ __all__ = ["Function", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_g
            "floor_divide", "fmod", "lerp", "log10", "log2", "logaddexp", "remainder", "round", "rsqrt", "sign", "sinh",
            "tan", "trunc",
            "all", "any", "argsort", "cummax", "cummin", "cumprod", "cumsum", "isclose", "isfinite", "isinf", "isnan",
-           "logcumsumexp", "prod", "sort", "std_mean", "topk"]
+           "logcumsumexp", "prod", "sort", "std_mean", "topk",
+           "chunk", "einsum", "meshgrid", "repeat_interleave", "split", "unflatten", "empty", "randint", "randperm"]

@@ -26,6 +26,7 @@ from .movement import Movement
 from .reductions import Reductions
 from .scans import Scans
 from .selection import Selection
+from .shape import Shape
 from .ops.array import Array
 from .versions import mark_written
 
@@ -57,7 +58,7 @@ def _operator(op, reflected: bool = False):
     return method
 
 
-class Tensor(Elementwise, Maths, Movement, Reductions, Scans, Selection, InPlace):
+class Tensor(Elementwise, Maths, Movement, Reductions, Scans, Selection, Shape, InPlace):
     """An n-dimensional array that records the ops applied to it, for reverse-mode autograd.
 
     `Tensor(data, requires_grad=False, dtype=None, device=None)` copies `data` (as
