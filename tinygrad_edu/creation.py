@@ -1,5 +1,5 @@
 """Tensors made from data, a shape or another tensor: tensor, from_numpy, zeros, ones, full,
-arange, linspace, eye, rand, randn, *_like.
+arange, linspace, eye, rand, randn, randint, randperm, empty, *_like.
 
 Random tensors draw from a NumPy Generator: pass `generator=` (a Generator or an int seed), or
 they use the default one, which `manual_seed` resets. Every maker takes `device=` ("cuda" for
@@ -153,6 +153,39 @@ def randn_like(t: Tensor, generator: GeneratorLike = None, dtype: DTypeLike = No
                requires_grad: bool = False) -> Tensor:
     return randn(t.shape, generator=generator, dtype=dtype or t.dtype, requires_grad=requires_grad,
                  device=t.device)
+
+
+def randint(low: int = 0, high: int | Sequence[int] | None = None, size: int | Sequence[int] | None = None, *,
+            generator: GeneratorLike = None, dtype: DTypeLike = np.int64, requires_grad: bool = False,
+            device: str | None = None) -> Tensor:
+    """Integers drawn uniformly from [low, high), int64 by default: randint(high, size) or
+    randint(low, high, size), as torch.randint."""
+    if size is None and high is not None and not isinstance(high, (int, np.integer)):
+        low, high, size = 0, low, high  # randint(high, size)
+    if high is None or size is None:
+        raise TypeError(f"randint: needs high and size (randint(high, size) or randint(low, high, size)), "
+                        f"got low={low}, high={high}, size={size}")
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+    values = get_generator(generator).integers(low, high, size, dtype=np.int64).astype(dtype, copy=False)
+    return _new(values, requires_grad, device)
+
+
+def randperm(n: int, generator: GeneratorLike = None, dtype: DTypeLike = np.int64, requires_grad: bool = False,
+             device: str | None = None) -> Tensor:
+    """A random permutation of 0, 1, ..., n - 1 (int64 by default), as torch.randperm."""
+    if not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
+    values = get_generator(generator).permutation(n).astype(dtype, copy=False)
+    return _new(values, requires_grad, device)
+
+
+def empty(*size: int | Sequence[int], dtype: DTypeLike = None, requires_grad: bool = False,
+          device: str | None = None) -> Tensor:
+    """A tensor of `size` whose values are not meant to be read (torch.empty); here they are zeros,
+    since NumPy's uninitialised memory would make results differ from run to run."""
+    return zeros(*size, dtype=dtype or DEFAULT_FLOAT, requires_grad=requires_grad, device=device)
 
 
 def _python_dtype(value):
