@@ -212,6 +212,33 @@ def _running_arg(a, axis, arg):
     return np.moveaxis(np.stack([arg(a[..., :i + 1], -1) for i in range(a.shape[-1])], -1), -1, axis)
 
 
+def _join(pieces, cat, dim=0):
+    """split/chunk pieces joined back, each scaled by its place, so that a piece's gradient is told apart."""
+    return cat([p * (i + 1) for i, p in enumerate(pieces)], dim)
+
+
+def _split_ref(a, size, axis=0):
+    """np.split at every `size` (an int: the last piece may be shorter) or at the given section lengths."""
+    n = a.shape[axis]
+    cuts = range(size, n, size) if isinstance(size, int) else np.cumsum(size)[:-1]
+    return np.split(a, list(cuts), axis)
+
+
+def _counts(a):
+    """repeat_interleave's per-element repeats for dim 0: 0, 1, 2, 0, ..."""
+    return np.arange(a.shape[0]) % 3
+
+
+def _vectors(n):
+    return st.tuples(*[shapes(min_dims=1, max_dims=1)] * n)
+
+
+@st.composite
+def _attention_shapes(draw):
+    b, h, q, k, d = (draw(st.integers(1, 3)) for _ in range(5))
+    return (b, h, q, d), (b, h, k, d)
+
+
 OP_DB: list[OpSpec] = [
     # ---------------------------------------------------------------- arithmetic operators
     OpSpec("add", lambda a, b: a + b, np.add, nargs=2, broadcast=True),
@@ -505,6 +532,50 @@ OP_DB: list[OpSpec] = [
     OpSpec("diagonal", lambda a: a.diagonal(), np.diagonal, min_dims=2),
     OpSpec("diagonal[offset=-1, dim1=1, dim2=-1]", lambda a: tg.diagonal(a, -1, 1, -1),
            lambda a: np.diagonal(a, -1, 1, -1), shapes=_shapes_of_dims(3)),
+    # ---------------------------------------------------------------- shape (shape.py): repeats, pieces, grids, einsum
+    OpSpec("repeat", lambda a: a.repeat(*((2,) * a.ndim)), lambda a: np.tile(a, (2,) * a.ndim), min_dims=1),
+    OpSpec("repeat[more sizes than dims]", lambda a: a.repeat((3,) + (1,) * a.ndim),
+           lambda a: np.tile(a, (3,) + (1,) * a.ndim)),
+    OpSpec("repeat_interleave", lambda a: a.repeat_interleave(2), lambda a: np.repeat(a, 2)),
+    OpSpec("repeat_interleave[dim=-1]", lambda a: tg.repeat_interleave(a, 3, dim=-1), lambda a: np.repeat(a, 3, -1),
+           min_dims=1),
+    OpSpec("repeat_interleave[tensor repeats, dim=0]", lambda a: a.repeat_interleave(tg.tensor(_counts(a)), dim=0),
+           lambda a: np.repeat(a, _counts(a), 0), min_dims=1),
+    OpSpec("split", lambda a: _join(a.split(2), tg.cat), lambda a: _join(_split_ref(a, 2), np.concatenate),
+           min_dims=1),
+    OpSpec("split[sections, dim=-1]", lambda a: _join(tg.split(a, [1, a.shape[-1] - 1], dim=-1), tg.cat, -1),
+           lambda a: _join(_split_ref(a, [1, a.shape[-1] - 1], -1), np.concatenate, -1), min_dims=1),
+    OpSpec("chunk", lambda a: _join(a.chunk(2), tg.cat),
+           lambda a: _join(_split_ref(a, -(-a.shape[0] // 2)), np.concatenate), min_dims=1),
+    OpSpec("chunk[chunks=3, dim=-1]", lambda a: _join(tg.chunk(a, 3, -1), tg.cat, -1),
+           lambda a: _join(_split_ref(a, -(-a.shape[-1] // 3), -1), np.concatenate, -1), min_dims=1),
+    OpSpec("unflatten", lambda a: a.unflatten(-1, (1, a.shape[-1], 1)),
+           lambda a: a.reshape(a.shape[:-1] + (1, a.shape[-1], 1)), min_dims=1),
+    OpSpec("unflatten[dim=0, -1]", lambda a: tg.unflatten(a, 0, (2, -1)), lambda a: a.reshape((2, -1) + a.shape[1:]),
+           shapes=shapes(min_dims=1).map(lambda s: ((2 * s[0],) + s[1:],))),
+    OpSpec("meshgrid", lambda a, b: tg.stack(tg.meshgrid(a, b, indexing="ij")),
+           lambda a, b: np.stack(np.meshgrid(a, b, indexing="ij")), nargs=2, shapes=_vectors(2)),
+    OpSpec("meshgrid[xy, three]", lambda a, b, c: tg.stack(tg.meshgrid([a, b, c], indexing="xy")),
+           lambda a, b, c: np.stack(np.meshgrid(a, b, c, indexing="xy")), nargs=3, shapes=_vectors(3)),
+    OpSpec("einsum[transpose]", lambda a: tg.einsum("ij->ji", a), lambda a: np.einsum("ij->ji", a),
+           shapes=_shapes_of_dims(2)),
+    OpSpec("einsum[sum over i]", lambda a: tg.einsum("ijk->kj", a), lambda a: np.einsum("ijk->kj", a),
+           shapes=_shapes_of_dims(3)),
+    OpSpec("einsum[trace]", lambda a: tg.einsum("ii", a), lambda a: np.einsum("ii", a),
+           shapes=st.integers(1, 4).map(lambda n: ((n, n),))),
+    OpSpec("einsum[outer]", lambda a, b: tg.einsum("i,j->ij", a, b), lambda a, b: np.einsum("i,j->ij", a, b),
+           nargs=2, shapes=_vectors(2)),
+    OpSpec("einsum[batched matmul]", lambda a, b: tg.einsum("bij,bjk->bik", a, b),
+           lambda a, b: np.einsum("bij,bjk->bik", a, b), nargs=2, shapes=_matmul_shapes(3, 3, ((2,), (2,)))),
+    OpSpec("einsum[attention]", lambda q, k: tg.einsum("bhqd,bhkd->bhqk", q, k),
+           lambda q, k: np.einsum("bhqd,bhkd->bhqk", q, k), nargs=2, shapes=_attention_shapes()),
+    OpSpec("einsum[implicit matmul]", lambda a, b: tg.einsum("ij,jk", a, b), lambda a, b: np.einsum("ij,jk", a, b),
+           nargs=2, shapes=_matmul_shapes(2, 2)),
+    OpSpec("einsum[ellipsis, broadcast batch]", lambda a, b: tg.einsum("...ij,...jk->...ik", a, b),
+           lambda a, b: np.einsum("...ij,...jk->...ik", a, b), nargs=2, shapes=_matmul_shapes(3, 3, ((2, 1), (3,)))),
+    OpSpec("einsum[three operands]", lambda a, b, c: tg.einsum("i,ij,j->", a, b, c),
+           lambda a, b, c: np.einsum("i,ij,j->", a, b, c), nargs=3,
+           shapes=_shapes_of_dims(2).map(lambda s: ((s[0][0],), s[0], (s[0][1],)))),
     # ---- issue 16: shape and creation rows go above this line
     # ---------------------------------------------------------------- in-place updates (recorded in the graph)
     OpSpec("add_", lambda a, b: a.clone().add_(b, alpha=2), lambda a, b: a + 2 * b, nargs=2),

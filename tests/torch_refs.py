@@ -12,6 +12,7 @@ import numpy as np
 
 from op_db import _class_axis, _dropout_ref, _labels_for, _last_axis_labels, _probabilities_for, _setitem
 from op_db import _gather_index, _last_axis_mask, _mask_for, _scatter_index  # issue 16: masking, selection
+from op_db import _counts, _join  # issue 16: shape and creation
 
 try:
     import torch
@@ -272,6 +273,28 @@ TORCH_REFS = {
     "diag[matrix, diagonal=1]": lambda a: a.diag(1),
     "diagonal": lambda a: a.diagonal(),
     "diagonal[offset=-1, dim1=1, dim2=-1]": lambda a: torch.diagonal(a, -1, 1, -1),
+    "repeat": lambda a: a.repeat(*((2,) * a.ndim)),
+    "repeat[more sizes than dims]": lambda a: a.repeat((3,) + (1,) * a.ndim),
+    "repeat_interleave": lambda a: a.repeat_interleave(2),
+    "repeat_interleave[dim=-1]": lambda a: torch.repeat_interleave(a, 3, dim=-1),
+    "repeat_interleave[tensor repeats, dim=0]": lambda a: a.repeat_interleave(torch.as_tensor(_counts(a)), dim=0),
+    "split": lambda a: _join(a.split(2), torch.cat),
+    "split[sections, dim=-1]": lambda a: _join(torch.split(a, [1, a.shape[-1] - 1], dim=-1), torch.cat, -1),
+    "chunk": lambda a: _join(a.chunk(2), torch.cat),
+    "chunk[chunks=3, dim=-1]": lambda a: _join(torch.chunk(a, 3, -1), torch.cat, -1),
+    "unflatten": lambda a: a.unflatten(-1, (1, a.shape[-1], 1)),
+    "unflatten[dim=0, -1]": lambda a: torch.unflatten(a, 0, (2, -1)),
+    "meshgrid": lambda a, b: torch.stack(torch.meshgrid(a, b, indexing="ij")),
+    "meshgrid[xy, three]": lambda a, b, c: torch.stack(torch.meshgrid([a, b, c], indexing="xy")),
+    "einsum[transpose]": lambda a: torch.einsum("ij->ji", a),
+    "einsum[sum over i]": lambda a: torch.einsum("ijk->kj", a),
+    "einsum[trace]": lambda a: torch.einsum("ii", a),
+    "einsum[outer]": lambda a, b: torch.einsum("i,j->ij", a, b),
+    "einsum[batched matmul]": lambda a, b: torch.einsum("bij,bjk->bik", a, b),
+    "einsum[attention]": lambda q, k: torch.einsum("bhqd,bhkd->bhqk", q, k),
+    "einsum[implicit matmul]": lambda a, b: torch.einsum("ij,jk", a, b),
+    "einsum[ellipsis, broadcast batch]": lambda a, b: torch.einsum("...ij,...jk->...ik", a, b),
+    "einsum[three operands]": lambda a, b, c: torch.einsum("i,ij,j->", a, b, c),
     # ---- issue 16: shape and creation refs go above this line
     # ---------------------------------------------------------------- nn.functional
     "F.relu": lambda x: F.relu(x),
