@@ -94,8 +94,11 @@ class Shape:
         them, as torch's chunk)."""
         if not _is_int(chunks) or chunks <= 0:
             raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
-        n = self.shape[normalise_axis(dim, self.ndim, "chunk", self.shape)]
-        return self.split(max(math.ceil(n / chunks), 1) if n else 0, dim)
+        axis = normalise_axis(dim, self.ndim, "chunk", self.shape)
+        n = self.shape[axis]
+        if n == 0:  # torch gives `chunks` empty pieces
+            return tuple(self[(slice(None),) * axis + (slice(0, 0),)] for _ in range(chunks))
+        return self.split(math.ceil(n / chunks), dim)
 
     def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
         """Expand `dim` into several dims of `sizes` (one may be -1), the inverse of flatten."""
