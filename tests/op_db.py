@@ -239,6 +239,53 @@ def _attention_shapes(draw):
     return (b, h, q, d), (b, h, k, d)
 
 
+@st.composite
+def _layer_norm_shapes(draw, affine: bool = False):
+    shape = draw(shapes(min_dims=2, max_dims=4))
+    return (shape,) + ((shape[-2:], shape[-2:]) if affine else ())
+
+
+def _layer_norm_ref(x, w=None, b=None, k=1):
+    axes = tuple(range(x.ndim - k, x.ndim))
+    y = (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + 1e-5)
+    return y if w is None else y * w + b
+
+
+@st.composite
+def _group_norm_shapes(draw):
+    c = 2 * draw(st.integers(2, 3))  # two groups of 2 or 3 channels: PyTorch refuses groups of one value
+    shape = (draw(st.integers(1, 3)), c) + tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+    return shape, (c,), (c,)
+
+
+def _group_norm_ref(x, w, b, groups=2):
+    g = x.reshape(x.shape[0], groups, -1)
+    y = ((g - g.mean(-1, keepdims=True)) / np.sqrt(g.var(-1, keepdims=True) + 1e-5)).reshape(x.shape)
+    kept = (1, -1) + (1,) * (x.ndim - 2)
+    return y * w.reshape(kept) + b.reshape(kept)
+
+
+@st.composite
+def _attention_shapes(draw, float_mask: bool = False):
+    batch = tuple(draw(st.lists(st.integers(1, 2), max_size=2)))
+    length, source, e, ev = (draw(st.integers(1, 4)) for _ in range(4))
+    mask = ((length, source),) if float_mask else ()
+    return (batch + (length, e), batch + (source, e), batch + (source, ev)) + mask
+
+
+def _attention_mask(q, k):
+    """A fixed bool mask (L, S) for attention, True = take part: every row keeps column 0."""
+    i, j = np.indices((np.shape(q)[-2], np.shape(k)[-2]))
+    return ((i + j) % 3 != 1) | (j == 0)
+
+
+def _attention_ref(q, k, v, keep=None, add=0.0, scale=None):
+    scores = q @ np.swapaxes(k, -1, -2) * (1 / np.sqrt(q.shape[-1]) if scale is None else scale) + add
+    if keep is not None:
+        scores = np.where(keep, scores, -np.inf)
+    return _softmax(scores) @ v
+
+
 OP_DB: list[OpSpec] = [
     # ---------------------------------------------------------------- arithmetic operators
     OpSpec("add", lambda a, b: a + b, np.add, nargs=2, broadcast=True),
@@ -663,6 +710,28 @@ OP_DB: list[OpSpec] = [
     # beta * x > threshold at x > 0.5: a jump from log(1 + e) / 2 to 0.5, at a kink of the grid
     OpSpec("F.softplus[beta=2, threshold=1]", lambda x: F.softplus(x, beta=2, threshold=1),
            lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2), kinks=True),
+    # ---------------------------------------------------------------- normalisation and attention
+    # (functional_norm_attention.py); drawn from the kink-free grid so no slice's variance is near 0
+    OpSpec("layer_norm", lambda x: F.layer_norm(x, x.shape[-1:]), _layer_norm_ref, min_dims=1, kinks=True),
+    OpSpec("layer_norm[affine, last 2 axes]", lambda x, w, b: F.layer_norm(x, x.shape[-2:], w, b),
+           lambda x, w, b: _layer_norm_ref(x, w, b, 2), nargs=3, kinks=True, shapes=_layer_norm_shapes(True)),
+    OpSpec("group_norm", lambda x, w, b: F.group_norm(x, 2, w, b), _group_norm_ref, nargs=3, kinks=True,
+           shapes=_group_norm_shapes()),
+    OpSpec("normalize", F.normalize, lambda x: x / np.sqrt((x * x).sum(1, keepdims=True)), min_dims=2, kinks=True),
+    OpSpec("normalize[p=1, dim=-1]", lambda x: F.normalize(x, p=1, dim=-1),
+           lambda x: x / np.abs(x).sum(-1, keepdims=True), min_dims=1, kinks=True),
+    OpSpec("scaled_dot_product_attention", F.scaled_dot_product_attention, _attention_ref, nargs=3,
+           shapes=_attention_shapes()),
+    OpSpec("scaled_dot_product_attention[causal, scale=0.5]",
+           lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.5),
+           lambda q, k, v: _attention_ref(q, k, v, np.tril(np.ones((q.shape[-2], k.shape[-2]), bool)), scale=0.5),
+           nargs=3, shapes=_attention_shapes()),
+    OpSpec("scaled_dot_product_attention[bool mask]",
+           lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=_attention_mask(q, k)),
+           lambda q, k, v: _attention_ref(q, k, v, _attention_mask(q, k)), nargs=3, shapes=_attention_shapes()),
+    OpSpec("scaled_dot_product_attention[float mask]",
+           lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
+           lambda q, k, v, m: _attention_ref(q, k, v, add=m), nargs=4, shapes=_attention_shapes(True)),
     # ---- issue 16: normalisation and attention rows go above this line
 ]
 

@@ -13,6 +13,7 @@ import numpy as np
 from op_db import _class_axis, _dropout_ref, _labels_for, _last_axis_labels, _probabilities_for, _setitem
 from op_db import _gather_index, _last_axis_mask, _mask_for, _scatter_index  # issue 16: masking, selection
 from op_db import _counts, _join  # issue 16: shape and creation
+from op_db import _attention_mask  # issue 16: normalisation and attention
 
 try:
     import torch
@@ -347,6 +348,17 @@ TORCH_REFS = {
     "softmin[dim=0]": lambda x: F.softmin(x, dim=0),
     "F.softplus": lambda x: F.softplus(x),
     "F.softplus[beta=2, threshold=1]": lambda x: F.softplus(x, beta=2, threshold=1),
+    "layer_norm": lambda x: F.layer_norm(x, x.shape[-1:]),
+    "layer_norm[affine, last 2 axes]": lambda x, w, b: F.layer_norm(x, x.shape[-2:], w, b),
+    "group_norm": lambda x, w, b: F.group_norm(x, 2, w, b),
+    "normalize": lambda x: F.normalize(x),
+    "normalize[p=1, dim=-1]": lambda x: F.normalize(x, p=1, dim=-1),
+    "scaled_dot_product_attention": lambda q, k, v: F.scaled_dot_product_attention(q, k, v),
+    "scaled_dot_product_attention[causal, scale=0.5]":
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.5),
+    "scaled_dot_product_attention[bool mask]":
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=torch.as_tensor(_attention_mask(q, k))),
+    "scaled_dot_product_attention[float mask]": lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
     # ---- issue 16: normalisation and attention refs go above this line
 }
 

@@ -1,7 +1,8 @@
 """Layers and losses as functions of Tensors, with PyTorch's names and argument order: F.relu, ...
 Everything is reachable here; by job, linear is in functional_linear.py, convolution and pooling
 in functional_conv.py, the losses and one_hot in functional_losses.py, the activations beyond
-relu, sigmoid, tanh and softmax (gelu, silu, elu, ...) in functional_activations.py."""
+relu, sigmoid, tanh and softmax (gelu, silu, elu, ...) in functional_activations.py, layer_norm,
+group_norm, normalize and scaled_dot_product_attention in functional_norm_attention.py."""
 from __future__ import annotations
 
 import numpy.typing as npt
@@ -14,6 +15,7 @@ from .functional_activations import (celu, elu, gelu, hardsigmoid, hardswish, ha
                                      selu, silu, softmin, softplus, softsign)
 from .functional_conv import avg_pool2d, conv2d, max_pool2d
 from .functional_linear import linear
+from .functional_norm_attention import group_norm, layer_norm, normalize, scaled_dot_product_attention
 from .functional_losses import (REDUCTIONS, _labels, accuracy, binary_cross_entropy,
                                 binary_cross_entropy_with_logits, cross_entropy, l2_penalty, mse_loss,
                                 nll_loss, one_hot)
@@ -22,7 +24,8 @@ __all__ = ["linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_so
            "cross_entropy", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_norm", "embedding",
            "mse_loss", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "accuracy",
            "l2_penalty", "REDUCTIONS", "gelu", "silu", "elu", "selu", "celu", "mish", "hardtanh", "relu6",
-           "hardswish", "hardsigmoid", "softsign", "logsigmoid", "softmin", "softplus"]
+           "hardswish", "hardsigmoid", "softsign", "logsigmoid", "softmin", "softplus",
+           "layer_norm", "group_norm", "normalize", "scaled_dot_product_attention"]
 
 _pair = functional_conv._pair  # layers.py checks Conv2d's sizes with F._pair
 
