@@ -1,5 +1,6 @@
-"""The losses of nn.functional (cross_entropy with its fused op, nll, mse, binary cross-entropy),
-one_hot and the label checks they share, accuracy and the book's l2_penalty."""
+"""The losses of nn.functional (cross_entropy with its fused op, nll, mse, binary cross-entropy,
+with PyTorch's weight, ignore_index, label_smoothing and pos_weight), one_hot and the label checks
+they share, accuracy and the book's l2_penalty. kl_div, l1, smooth l1 and huber: functional_losses_extra.py."""
 from __future__ import annotations
 
 from collections.abc import Iterable
