@@ -286,6 +286,42 @@ def _attention_ref(q, k, v, keep=None, add=0.0, scale=None):
     return _softmax(scores) @ v
 
 
+def _class_weights_for(x):
+    """Fixed per-class weights for logits x (classes on _class_axis)."""
+    return np.linspace(0.5, 2.0, np.shape(x)[_class_axis(x)])
+
+
+def _along_classes(w, x):
+    """Per-class values w shaped to broadcast along x's class axis."""
+    return np.reshape(w, (-1,) + (1,) * (np.ndim(x) - 1 - _class_axis(x)))
+
+
+def _ignored_labels_for(x):
+    """_labels_for(x) with every third label, from the second on, PyTorch's ignore_index -100."""
+    y = _labels_for(x)
+    return np.where(np.arange(y.size).reshape(y.shape) % 3 == 1, -100, y)
+
+
+def _labels_loss_ref(x, y, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean"):
+    """PyTorch's cross_entropy of logits x and labels y (nll_loss of log_softmax(x) when not smoothed)."""
+    log_p = np.moveaxis(np.log(_softmax(x, _class_axis(x))), _class_axis(x), -1)
+    c = log_p.shape[-1]
+    w = np.ones(c) if weight is None else weight
+    keep = y != ignore_index
+    safe = np.where(keep, y, 0)
+    losses = -(((1 - label_smoothing) * np.eye(c)[safe] + label_smoothing / c) * w * log_p).sum(-1) * keep
+    return {"mean": losses.sum() / (w[safe] * keep).sum(), "sum": losses.sum(), "none": losses}[reduction]
+
+
+def _pos_weight_for(x):
+    """Fixed pos_weight for logits x, one per entry of the last axis."""
+    return np.linspace(0.5, 2.0, np.shape(x)[-1]) if np.ndim(x) else np.array(1.5)
+
+
+def _huber_ref(d, delta):
+    return np.where(np.abs(d) < delta, 0.5 * d * d, delta * (np.abs(d) - 0.5 * delta))
+
+
 OP_DB: list[OpSpec] = [
     # ---------------------------------------------------------------- arithmetic operators
     OpSpec("add", lambda a, b: a + b, np.add, nargs=2, broadcast=True),
@@ -678,6 +714,52 @@ OP_DB: list[OpSpec] = [
            min_dims=1, kinks=True, differentiable=False),
     OpSpec("l2_penalty", lambda a, b: F.l2_penalty([a, b], 0.1), lambda a, b: 0.05 * ((a * a).sum() + (b * b).sum()),
            nargs=2, broadcast=True),
+    OpSpec("cross_entropy[weight]", lambda x: F.cross_entropy(x, _labels_for(x), weight=_class_weights_for(x)),
+           lambda x: _labels_loss_ref(x, _labels_for(x), _class_weights_for(x)), min_dims=1),
+    OpSpec("cross_entropy[ignore_index]", lambda x: F.cross_entropy(x, _ignored_labels_for(x), ignore_index=-100),
+           lambda x: _labels_loss_ref(x, _ignored_labels_for(x)), min_dims=1),
+    OpSpec("cross_entropy[label_smoothing]", lambda x: F.cross_entropy(x, _labels_for(x), label_smoothing=0.2),
+           lambda x: _labels_loss_ref(x, _labels_for(x), label_smoothing=0.2), min_dims=1),
+    OpSpec("cross_entropy[weight, ignore_index, label_smoothing, none]",
+           lambda x: F.cross_entropy(x, _ignored_labels_for(x), "none", weight=_class_weights_for(x),
+                                     label_smoothing=0.2),
+           lambda x: _labels_loss_ref(x, _ignored_labels_for(x), _class_weights_for(x), label_smoothing=0.2,
+                                      reduction="none"), min_dims=2),
+    OpSpec("cross_entropy[probabilities, weight, label_smoothing]",
+           lambda x: F.cross_entropy(x, _probabilities_for(x), weight=_class_weights_for(x), label_smoothing=0.2),
+           lambda x: _cross_entropy_ref(x, (0.8 * _probabilities_for(x) + 0.2 / np.shape(x)[_class_axis(x)])
+                                        * _along_classes(_class_weights_for(x), x)), min_dims=1),
+    OpSpec("nll_loss[weight]",
+           lambda x: F.nll_loss(x.log_softmax(_class_axis(x)), _labels_for(x), weight=_class_weights_for(x)),
+           lambda x: _labels_loss_ref(x, _labels_for(x), _class_weights_for(x)), min_dims=1),
+    OpSpec("nll_loss[ignore_index, sum]",
+           lambda x: F.nll_loss(x.log_softmax(_class_axis(x)), _ignored_labels_for(x), "sum", ignore_index=-100),
+           lambda x: _labels_loss_ref(x, _ignored_labels_for(x), reduction="sum"), min_dims=1),
+    OpSpec("binary_cross_entropy_with_logits[pos_weight]",
+           lambda x: F.binary_cross_entropy_with_logits(x, _probabilities_for(x), pos_weight=_pos_weight_for(x)),
+           lambda x: ((1 - _probabilities_for(x)) * x + (1 + (_pos_weight_for(x) - 1) * _probabilities_for(x))
+                      * np.logaddexp(0, -x)).mean()),
+    OpSpec("binary_cross_entropy_with_logits[weight, none]",
+           lambda x: F.binary_cross_entropy_with_logits(x, _probabilities_for(x), "none",
+                                                        weight=0.5 + _probabilities_for(x)),
+           lambda x: (np.logaddexp(0, x) - _probabilities_for(x) * x) * (0.5 + _probabilities_for(x))),
+    OpSpec("kl_div", F.kl_div, lambda a, b: (b * (np.log(b) - a)).mean(), nargs=2, domain=(0.1, 2.0)),
+    OpSpec("kl_div[log_target, batchmean]", lambda a, b: F.kl_div(a, b, "batchmean", log_target=True),
+           lambda a, b: (np.exp(b) * (b - a)).sum() / a.shape[0], nargs=2, min_dims=1),
+    OpSpec("kl_div[sum]", lambda a, b: F.kl_div(a, b, "sum"), lambda a, b: (b * (np.log(b) - a)).sum(), nargs=2,
+           domain=(0.1, 2.0)),
+    # the kink-free grid: a - b is a multiple of 1/64, never beta = 0.3 or delta = 0.7 (nor 1/256 for l1)
+    OpSpec("smooth_l1_loss[beta=0.3]", lambda a, b: F.smooth_l1_loss(a, b, beta=0.3),
+           lambda a, b: (_huber_ref(a - b, 0.3) / 0.3).mean(), nargs=2, kinks=True),
+    # a 0-d x gets the target 1.0: x = 0 would sit on the kink at |x - t| = 1, so draw from the grid
+    OpSpec("smooth_l1_loss[sum]", lambda x: F.smooth_l1_loss(x, _probabilities_for(x), "sum"),
+           lambda x: _huber_ref(x - _probabilities_for(x), 1.0).sum(), kinks=True),
+    OpSpec("huber_loss[delta=0.7]", lambda a, b: F.huber_loss(a, b, delta=0.7),
+           lambda a, b: _huber_ref(a - b, 0.7).mean(), nargs=2, kinks=True),
+    OpSpec("huber_loss[none]", lambda x: F.huber_loss(x, _probabilities_for(x), "none"),
+           lambda x: _huber_ref(x - _probabilities_for(x), 1.0), kinks=True),
+    OpSpec("l1_loss", lambda a, b: F.l1_loss(a, b + 1 / 256), lambda a, b: np.abs(a - b - 1 / 256).mean(), nargs=2,
+           kinks=True),
     # ---- issue 16: loss rows go above this line
     # ---------------------------------------------------------------- activations (functional_activations.py)
     OpSpec("gelu", F.gelu, lambda x: x / 2 * (1 + _erf(np.asarray(x) * 0.5 ** 0.5)), domain=(-4.0, 4.0)),

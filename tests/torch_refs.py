@@ -14,6 +14,7 @@ from op_db import _class_axis, _dropout_ref, _labels_for, _last_axis_labels, _pr
 from op_db import _gather_index, _last_axis_mask, _mask_for, _scatter_index  # issue 16: masking, selection
 from op_db import _counts, _join  # issue 16: shape and creation
 from op_db import _attention_mask  # issue 16: normalisation and attention
+from op_db import _class_weights_for, _ignored_labels_for, _pos_weight_for  # issue 16: losses
 
 try:
     import torch
@@ -327,6 +328,33 @@ TORCH_REFS = {
     # no accuracy function in PyTorch itself: this is the idiom PyTorch code writes
     "accuracy": lambda x: (((x[..., 0] > 0.5) if x.shape[-1] == 1 else x.argmax(dim=-1))  # Keras' binary accuracy
                            == _const(_last_axis_labels, x)).float().mean(),
+    "cross_entropy[weight]": lambda x: F.cross_entropy(x, _const(_labels_for, x), weight=_const(_class_weights_for, x)),
+    "cross_entropy[ignore_index]": lambda x: F.cross_entropy(x, _const(_ignored_labels_for, x), ignore_index=-100),
+    "cross_entropy[label_smoothing]": lambda x: F.cross_entropy(x, _const(_labels_for, x), label_smoothing=0.2),
+    "cross_entropy[weight, ignore_index, label_smoothing, none]":
+        lambda x: F.cross_entropy(x, _const(_ignored_labels_for, x), weight=_const(_class_weights_for, x),
+                                  reduction="none", label_smoothing=0.2),
+    "cross_entropy[probabilities, weight, label_smoothing]":
+        lambda x: F.cross_entropy(x, _const(_probabilities_for, x), weight=_const(_class_weights_for, x),
+                                  label_smoothing=0.2),
+    "nll_loss[weight]": lambda x: F.nll_loss(x.log_softmax(dim=_class_axis(x)), _const(_labels_for, x),
+                                             weight=_const(_class_weights_for, x)),
+    "nll_loss[ignore_index, sum]": lambda x: F.nll_loss(x.log_softmax(dim=_class_axis(x)),
+                                                        _const(_ignored_labels_for, x), reduction="sum"),
+    "binary_cross_entropy_with_logits[pos_weight]":
+        lambda x: F.binary_cross_entropy_with_logits(x, _const(_probabilities_for, x),
+                                                     pos_weight=_const(_pos_weight_for, x)),
+    "binary_cross_entropy_with_logits[weight, none]":
+        lambda x: F.binary_cross_entropy_with_logits(x, _const(_probabilities_for, x), reduction="none",
+                                                     weight=0.5 + _const(_probabilities_for, x)),
+    "kl_div": lambda a, b: F.kl_div(a, b, reduction="mean"),
+    "kl_div[log_target, batchmean]": lambda a, b: F.kl_div(a, b, reduction="batchmean", log_target=True),
+    "kl_div[sum]": lambda a, b: F.kl_div(a, b, reduction="sum"),
+    "smooth_l1_loss[beta=0.3]": lambda a, b: F.smooth_l1_loss(a, b, beta=0.3),
+    "smooth_l1_loss[sum]": lambda x: F.smooth_l1_loss(x, _const(_probabilities_for, x), reduction="sum"),
+    "huber_loss[delta=0.7]": lambda a, b: F.huber_loss(a, b, delta=0.7),
+    "huber_loss[none]": lambda x: F.huber_loss(x, _const(_probabilities_for, x), reduction="none"),
+    "l1_loss": lambda a, b: F.l1_loss(a, b + 1 / 256),
     # ---- issue 16: loss refs go above this line
     "gelu": lambda x: F.gelu(x),
     "gelu[tanh]": lambda x: F.gelu(x, approximate="tanh"),

@@ -5,6 +5,7 @@ from .activations import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtan
 from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, Identity,
                      LeakyReLU, Linear, LogSoftmax, MaxPool2d, ReLU, Sigmoid, Softmax, Tanh)
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .losses import HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from .module import Module, ModuleList, Parameter, Sequential
 from .normalisation_attention import GroupNorm, LayerNorm, MultiheadAttention
 
@@ -14,4 +15,5 @@ __all__ = ["functional", "init", "keras", "Module", "Parameter", "Sequential", "
            "GELU", "SiLU", "ELU", "SELU", "CELU", "Mish", "Hardtanh", "ReLU6", "Hardswish", "Hardsigmoid", "Softsign",
            "LogSigmoid", "Softmin", "Softplus",
            "CrossEntropyLoss", "NLLLoss", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
-           "LayerNorm", "GroupNorm", "MultiheadAttention"]
+           "LayerNorm", "GroupNorm", "MultiheadAttention",
+           "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss"]

@@ -1,6 +1,7 @@
 """Layers and losses as functions of Tensors, with PyTorch's names and argument order: F.relu, ...
 Everything is reachable here; by job, linear is in functional_linear.py, convolution and pooling
-in functional_conv.py, the losses and one_hot in functional_losses.py, the activations beyond
+in functional_conv.py, the losses and one_hot in functional_losses.py
+(kl_div, l1, smooth l1 and huber in functional_losses_extra.py), the activations beyond
 relu, sigmoid, tanh and softmax (gelu, silu, elu, ...) in functional_activations.py, layer_norm,
 group_norm, normalize and scaled_dot_product_attention in functional_norm_attention.py."""
 from __future__ import annotations
@@ -19,13 +20,15 @@ from .functional_norm_attention import group_norm, layer_norm, normalize, scaled
 from .functional_losses import (REDUCTIONS, _labels, accuracy, binary_cross_entropy,
                                 binary_cross_entropy_with_logits, cross_entropy, l2_penalty, mse_loss,
                                 nll_loss, one_hot)
+from .functional_losses_extra import KL_REDUCTIONS, huber_loss, kl_div, l1_loss, smooth_l1_loss
 
 __all__ = ["linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "one_hot",
            "cross_entropy", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_norm", "embedding",
            "mse_loss", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "accuracy",
            "l2_penalty", "REDUCTIONS", "gelu", "silu", "elu", "selu", "celu", "mish", "hardtanh", "relu6",
            "hardswish", "hardsigmoid", "softsign", "logsigmoid", "softmin", "softplus",
-           "layer_norm", "group_norm", "normalize", "scaled_dot_product_attention"]
+           "layer_norm", "group_norm", "normalize", "scaled_dot_product_attention",
+           "kl_div", "l1_loss", "smooth_l1_loss", "huber_loss", "KL_REDUCTIONS"]
 
 _pair = functional_conv._pair  # layers.py checks Conv2d's sizes with F._pair
 

@@ -1,5 +1,6 @@
-"""The losses of nn.functional (cross_entropy with its fused op, nll, mse, binary cross-entropy),
-one_hot and the label checks they share, accuracy and the book's l2_penalty."""
+"""The losses of nn.functional (cross_entropy with its fused op, nll, mse, binary cross-entropy,
+with PyTorch's weight, ignore_index, label_smoothing and pos_weight), one_hot and the label checks
+they share, accuracy and the book's l2_penalty. kl_div, l1, smooth l1 and huber: functional_losses_extra.py."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -23,24 +24,38 @@ def one_hot(labels: Tensor | npt.ArrayLike, num_classes: int, dtype: npt.DTypeLi
     return Tensor(array_namespace(labels).eye(num_classes, dtype=dtype)[labels])  # row k of I is class k
 
 
-def cross_entropy(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "mean") -> Tensor:
+def cross_entropy(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "mean", *,
+                  weight: Tensor | npt.ArrayLike | None = None, ignore_index: int = -100,
+                  label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy of logits against `target`, as PyTorch's: the classes are on axis 1
     of an (N, C, d1, ...) input (the only axis of a (C,) one). `target` is integer labels of
     shape (N, d1, ...), or probabilities / one-hot rows of the input's shape, which get a
     gradient too. Both give the same value for the same classes. Stable for any logits;
-    `reduction` is mean, sum or none."""
+    `reduction` is mean, sum or none. As in PyTorch: `weight` (C,) scales each class's term
+    (mean then divides by the summed weights of the labels), labels equal to `ignore_index` add
+    nothing and are not counted, and `label_smoothing` e takes the target as (1 - e) of it plus
+    e / C on every class. The plain call stays on the fused op; the options build target rows for it."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if input.ndim == 0:
         raise ValueError("cross_entropy: logits need a class axis, got a 0-d tensor")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     logits, t = _classes_last(input), _target(target, input)
     shape = t._data.shape if isinstance(t, Tensor) else t.shape
+    w = None if weight is None else _class_weights(weight, logits, "cross_entropy")
     if t.dtype.kind in "iub":
         if shape != logits.shape[:-1]:
             raise ValueError(f"cross_entropy: integer labels of shape {shape} do not match logits of shape "
                              f"{input.shape} (classes on axis {int(input.ndim > 1)}; labels need shape "
                              f"{logits.shape[:-1]})")
-        t = _labels(t, logits.shape[-1], "cross_entropy")
+        t, ignored = _checked_labels(t, logits.shape[-1], "cross_entropy", ignore_index)
+        if w is None and not label_smoothing:  # the hot path: labels straight into the fused op
+            return SoftmaxCrossEntropy.apply(logits, t, reduction=reduction,
+                                             ignore_index=ignore_index if ignored else None)
+        rows, total_weight = _label_rows(t, logits, w, ignore_index, label_smoothing)
+        losses = SoftmaxCrossEntropy.apply(logits, rows, reduction="sum" if reduction == "mean" else reduction)
+        return _mean_over(losses, total_weight) if reduction == "mean" else losses
     elif shape == logits.shape[:-1]:
         raise TypeError(f"cross_entropy: labels must be integers, got {t.dtype}; for class "
                         f"probabilities give shape {input.shape}")
@@ -49,9 +64,49 @@ def cross_entropy(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str 
                          f"{input.shape}; integer labels need shape {logits.shape[:-1]} "
                          "(and an integer dtype)")
     else:
+        if ignore_index >= 0:
+            raise ValueError(f"cross_entropy: ignore_index ({ignore_index}) needs integer labels, not "
+                             "target probabilities")
         t = t.astype(logits.dtype)
         t = _classes_last(t if isinstance(t, Tensor) else Tensor._from_op(t))
+        if label_smoothing:
+            t = t * (1.0 - label_smoothing) + label_smoothing / logits.shape[-1]
+        if w is not None:
+            t = t * w
     return SoftmaxCrossEntropy.apply(logits, t, reduction=reduction)
+
+
+def _class_weights(weight, logits: Tensor, who: str):
+    """Per-class weights as a constant array of the logits' dtype and device (PyTorch gives them
+    no gradient either)."""
+    w = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
+    if w.shape != logits.shape[-1:]:
+        raise ValueError(f"{who}: weight of shape {w.shape} does not match {logits.shape[-1]} classes "
+                         f"(it needs shape {logits.shape[-1:]})")
+    return to_library_of(w, logits._data).astype(logits.dtype, copy=False)
+
+
+def _label_rows(labels, x: Tensor, w, ignore_index: int, label_smoothing: float = 0.0):
+    """Target rows standing for integer labels over x's last (class) axis, and the weight a mean
+    divides by: row_c = keep * w_c * ((1 - e) [c = label] + e / C), total = sum keep * w_label."""
+    xp, classes = array_namespace(labels), x.shape[-1]
+    keep = labels != ignore_index
+    safe = labels * keep  # an ignored label points at class 0; its row is zeroed below
+    rows = xp.eye(classes, dtype=x.dtype)[safe]
+    if label_smoothing:
+        rows = rows * x.dtype.type(1.0 - label_smoothing) + x.dtype.type(label_smoothing / classes)
+    if w is None:
+        return rows * keep[..., None], keep.sum().astype(x.dtype)
+    return rows * (w * keep[..., None]), (w[safe] * keep).sum()
+
+
+def _mean_over(total: Tensor, count) -> Tensor:
+    """total / count for a 0-d array count; nan when count is 0 (every target ignored), as in
+    PyTorch, with a zero gradient."""
+    xp = array_namespace(count)
+    empty = count == 0
+    scale = (1 / xp.where(empty, 1, count)).astype(total.dtype)
+    return total * scale + xp.where(empty, xp.nan, 0).astype(total.dtype)
 
 
 def _classes_last(x: Tensor) -> Tensor:
@@ -67,12 +122,7 @@ def _target(target, like: Tensor):
 
 
 def _labels(labels, num_classes: int, who: str) -> np.ndarray:
-    if isinstance(labels, Tensor):
-        labels = labels._data
-    elif not hasattr(labels, "shape"):
-        labels = np.asarray(labels)
-    if labels.dtype.kind not in "iu":
-        raise TypeError(f"{who}: labels must be integers, got {labels.dtype}")
+    labels = _label_array(labels, who)
     if not labels.size:
         return labels
     # one pass: seen as unsigned, a negative label is larger than any class
@@ -85,36 +135,78 @@ def _labels(labels, num_classes: int, who: str) -> np.ndarray:
     return labels
 
 
-def _out_of_range(labels, num_classes: int, who: str) -> str:
-    bad = labels[(labels < 0) | (labels >= num_classes)]
+def _label_array(labels, who: str):
+    if isinstance(labels, Tensor):
+        labels = labels._data
+    elif not hasattr(labels, "shape"):
+        labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{who}: labels must be integers, got {labels.dtype}")
+    return labels
+
+
+def _checked_labels(labels, num_classes: int, who: str, ignore_index: int):
+    """Labels in [0, num_classes) or equal to ignore_index, and whether any may be ignored: on
+    the CPU known at once (the range check already flags a negative ignore_index), on a GPU
+    assumed, as finding out would make the host wait."""
+    labels = _label_array(labels, who)
+    if not labels.size:
+        return labels, False
+    on_cpu, in_range = array_namespace(labels) is np, 0 <= ignore_index < num_classes
+    unsigned = labels.view(labels.dtype.str.replace("i", "u"))  # a negative label is larger than any class
+    if on_cpu and not in_range and unsigned.max() < num_classes:
+        return labels, False  # the common case, in one pass: nothing out of range, nothing ignored
+    bad = (unsigned >= num_classes) & (labels != ignore_index)
+    if not on_cpu:
+        check_later(bad.any(), lambda: _out_of_range(labels, num_classes, who, ignore_index), user_line())
+        return labels, True
+    if bad.any():
+        raise ValueError(_out_of_range(labels, num_classes, who, ignore_index))
+    return labels, bool((labels == ignore_index).any()) if in_range else True
+
+
+def _out_of_range(labels, num_classes: int, who: str, ignore_index: int | None = None) -> str:
+    bad = (labels < 0) | (labels >= num_classes)
+    bad = labels[bad if ignore_index is None else bad & (labels != ignore_index)]
+    ignored = "" if ignore_index is None else f", or ignore_index {ignore_index}"
     return (f"{who}: label {bad.flat[0]} is out of range for {num_classes} classes "
-            f"(labels must be in [0, {num_classes - 1}])")
+            f"(labels must be in [0, {num_classes - 1}]{ignored})")
 
 
 class SoftmaxCrossEntropy(Function):
     """loss = -sum_c t_c log softmax(x)_c over the last axis, reduced by `reduction`;
     dx = (softmax(x) * sum_c t_c - t) * g,  dt = -log softmax(x) * g  (t: target probabilities).
-    Integer labels t stand for one-hot rows: loss = log sum exp(x) - x[label]; they get no gradient."""
+    Integer labels t stand for one-hot rows: loss = log sum exp(x) - x[label]; they get no gradient.
+    With `ignore_index`, rows whose label equals it add nothing and are not counted in the mean."""
 
     # fused because it is the classifier's loss in one stable pass, with the gradient the book
     # derives (softmax minus target) instead of the backward of five separate ops
     @staticmethod
-    def forward(ctx, x: Array, t: Array, *, reduction: str) -> Array:
+    def forward(ctx, x: Array, t: Array, *, reduction: str, ignore_index: int | None = None) -> Array:
         xp = ctx.xp
         ctx.shift = x.max(axis=-1, keepdims=True)
         z = x - ctx.shift
         log_norm = xp.log(xp.exp(z).sum(axis=-1, keepdims=True))
         ctx.reduction, ctx.count = reduction, x.size // max(x.shape[-1], 1)  # 0 for an empty batch
+        ctx.keep = None
+        if ignore_index is not None:  # labels only: an O(rows) mask, no sync with a GPU
+            ctx.keep = (t != ignore_index).astype(x.dtype)
+            t = t * (t != ignore_index)  # ignored rows pick class 0, then count for nothing
+            ctx.count = ctx.keep.sum()
         ctx.save_for_backward(x, t)
         if t.dtype.kind in "iu":  # labels: pick one logit per row instead of building one-hot rows
             losses = (log_norm - xp.take_along_axis(z, t[..., None], axis=-1))[..., 0]
         else:
             losses = (t.sum(axis=-1, keepdims=True) * log_norm - (t * z).sum(axis=-1, keepdims=True))[..., 0]
+        if ctx.keep is not None:
+            losses = losses * ctx.keep
         if reduction == "none":
             return losses
         total = losses.sum()
         if reduction == "sum":
             return total
+        if ctx.keep is not None:  # the mean of nothing is nan, as in PyTorch
+            return xp.where(ctx.count > 0, total / xp.maximum(ctx.count, 1), xp.nan).astype(x.dtype)
         return total / x.dtype.type(ctx.count) if ctx.count else x.dtype.type("nan")  # the mean of nothing
 
     @staticmethod
@@ -126,7 +218,9 @@ class SoftmaxCrossEntropy(Function):
         if ctx.reduction == "none":
             g = g.reshape(g.shape + (1,))
         elif ctx.reduction == "mean":
-            g = g / max(ctx.count, 1)
+            g = g / (max(ctx.count, 1) if ctx.keep is None else array_namespace(t).maximum(ctx.count, 1))
+        if ctx.keep is not None:
+            g = g * ctx.keep[..., None]
         if t.dtype.kind in "iu":  # labels: their one-hot rows, a constant, are only needed here
             one_hot = t[..., None] == array_namespace(t).arange(x.shape[-1])  # labels are constant arrays
             return (e / e.sum(axis=-1, keepdims=True) - one_hot) * g, None
@@ -160,16 +254,27 @@ def mse_loss(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "me
     return _reduce(d * d, reduction, "mse_loss")
 
 
-def nll_loss(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "mean") -> Tensor:
+def nll_loss(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "mean", *,
+             weight: Tensor | npt.ArrayLike | None = None, ignore_index: int = -100) -> Tensor:
     """Negative log-likelihood of integer labels under log-probabilities, classes on axis 1 of
-    (N, C, d1, ...) as in PyTorch (the only axis of (C,))."""
+    (N, C, d1, ...) as in PyTorch (the only axis of (C,)): -w[label] * input[label] per row; labels
+    equal to `ignore_index` add nothing, and the mean divides by the summed weights of the rest."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"nll_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if input.ndim == 0:
+        raise ValueError("nll_loss: log-probabilities need a class axis, got a 0-d tensor")
     log_probs = _classes_last(input)
     labels = to_library_of(target._data if isinstance(target, Tensor) else np.asarray(target), input._data)
     if labels.shape != log_probs.shape[:-1]:
         raise ValueError(f"nll_loss: labels of shape {labels.shape} do not match log-probabilities "
                          f"of shape {input.shape} (labels need shape {log_probs.shape[:-1]})")
-    picked = (log_probs * one_hot(labels, log_probs.shape[-1], dtype=log_probs.dtype)).sum(axis=-1)
-    return _reduce(-picked, reduction, "nll_loss")
+    labels, ignored = _checked_labels(labels, log_probs.shape[-1], "nll_loss", ignore_index)
+    w = None if weight is None else _class_weights(weight, log_probs, "nll_loss")
+    rows, total_weight = _label_rows(labels, log_probs, w, ignore_index)
+    losses = -(log_probs * rows).sum(axis=-1)
+    if reduction == "mean" and (ignored or w is not None):
+        return _mean_over(losses.sum(), total_weight)
+    return _reduce(losses, reduction, "nll_loss")
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "mean") -> Tensor:
@@ -189,10 +294,34 @@ def _clipped_log(p: Tensor) -> Tensor:
     return p.clamp(min=float(np.finfo(p.dtype).tiny)).log().clamp(min=-100.0)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of sigmoid(x), computed stably as softplus(x) - t x."""
-    target = _same_shape(input, target, "binary_cross_entropy_with_logits")
-    return _reduce(input.softplus() - target * input, reduction, "binary_cross_entropy_with_logits")
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "mean", *,
+                                     weight: Tensor | npt.ArrayLike | None = None,
+                                     pos_weight: Tensor | npt.ArrayLike | None = None) -> Tensor:
+    """Binary cross-entropy of sigmoid(x), computed stably as softplus(x) - t x; with PyTorch's
+    `pos_weight` p (broadcast along the last axis, one per class) the positive term is scaled:
+    (1 - t) x + (1 + (p - 1) t) softplus(-x). `weight` scales each element's loss."""
+    who = "binary_cross_entropy_with_logits"
+    target = _same_shape(input, target, who)
+    if pos_weight is None:
+        losses = input.softplus() - target * input
+    else:
+        p = _broadcastable(pos_weight, input, "pos_weight", who)
+        losses = (1 - target) * input + (1 + (p - 1) * target) * (-input).softplus()
+    if weight is not None:
+        losses = losses * _broadcastable(weight, input, "weight", who)
+    return _reduce(losses, reduction, who)
+
+
+def _broadcastable(w, input: Tensor, name: str, who: str) -> Tensor:
+    """w as a Tensor (kept, so that it can get a gradient) that broadcasts to input's shape."""
+    w = w if isinstance(w, Tensor) else Tensor(to_library_of(np.asarray(w, dtype=input.dtype), input._data))
+    try:
+        fits = np.broadcast_shapes(w.shape, input.shape) == input.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{who}: {name} of shape {w.shape} does not broadcast to input of shape {input.shape}")
+    return w
 
 
 def accuracy(output: Tensor | npt.ArrayLike, labels: Tensor | npt.ArrayLike) -> float:
