@@ -211,18 +211,18 @@ class _RNNBase(Module):
         if x.shape[-1] != self.input_size:
             raise ValueError(f"{who}: input has {x.shape[-1]} features (shape {x.shape}), "
                              f"expected input_size={self.input_size}")
-        batched, directions = x.ndim == 3, 2 if self.bidirectional else 1
+        batched, directions, shape = x.ndim == 3, 2 if self.bidirectional else 1, x.shape
         x = x.unsqueeze(1) if not batched else x.transpose(0, 1) if self.batch_first else x
         steps, n = x.shape[0], x.shape[1]
         expected = (self.num_layers * directions, n, self.hidden_size)
+        given = expected if batched else expected[:1] + expected[2:]  # the shape a given state must have
         initial = []
         for s in states:
             if s is None:
-                s = zeros(expected, dtype=x.dtype, device=x.device)
-            elif s.shape != (expected if batched else expected[:1] + expected[2:]):
-                raise ValueError(f"{who}: expected a hidden state of shape "
-                                 f"{expected if batched else expected[:1] + expected[2:]} for input of shape "
-                                 f"{x.shape if batched else x.squeeze(1).shape}, got {s.shape}")
+                s = zeros(given, dtype=x.dtype, device=x.device)
+            elif s.shape != given:
+                raise ValueError(f"{who}: expected a hidden state of shape {given} for input of shape {shape}, "
+                                 f"got {s.shape}")
             initial.append(s if batched else s.unsqueeze(1))
         finals: list[State] = []
         for layer in range(self.num_layers):
