@@ -196,3 +196,15 @@ def test_wrong_sizes_give_clear_errors():
         nn.LSTM(3, 5, num_layers=0)
     with pytest.raises(NotImplementedError, match="LSTM: proj_size=2"):
         nn.LSTM(3, 5, proj_size=2)
+
+
+@pytest.mark.parametrize("name", ["LSTMCell", "GRUCell", "RNNCell"])
+def test_cells_have_second_derivatives(name):
+    cell = getattr(nn, name)(2, 3, generator=0, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    x = tg.Tensor(rng.standard_normal((2, 2)), requires_grad=True)
+    h = tg.Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+
+    def fn(x, h, w):  # w is cell.weight_hh, which the cell reads itself
+        return _flat(cell(x, (h, h * 0.5)) if name == "LSTMCell" else cell(x, h))
+    assert tg.gradgradcheck(fn, [x, h, cell.weight_hh])
