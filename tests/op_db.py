@@ -659,7 +659,6 @@ OP_DB: list[OpSpec] = [
     OpSpec("einsum[three operands]", lambda a, b, c: tg.einsum("i,ij,j->", a, b, c),
            lambda a, b, c: np.einsum("i,ij,j->", a, b, c), nargs=3,
            shapes=_shapes_of_dims(2).map(lambda s: ((s[0][0],), s[0], (s[0][1],)))),
-    # ---- issue 16: shape and creation rows go above this line
     # ---------------------------------------------------------------- in-place updates (recorded in the graph)
     OpSpec("add_", lambda a, b: a.clone().add_(b, alpha=2), lambda a, b: a + 2 * b, nargs=2),
     OpSpec("sub_", lambda a, b: a.clone().sub_(b), np.subtract, nargs=2),
@@ -760,7 +759,6 @@ OP_DB: list[OpSpec] = [
            lambda x: _huber_ref(x - _probabilities_for(x), 1.0), kinks=True),
     OpSpec("l1_loss", lambda a, b: F.l1_loss(a, b + 1 / 256), lambda a, b: np.abs(a - b - 1 / 256).mean(), nargs=2,
            kinks=True),
-    # ---- issue 16: loss rows go above this line
     # ---------------------------------------------------------------- activations (functional_activations.py)
     OpSpec("gelu", F.gelu, lambda x: x / 2 * (1 + _erf(np.asarray(x) * 0.5 ** 0.5)), domain=(-4.0, 4.0)),
     OpSpec("gelu[tanh]", lambda x: F.gelu(x, approximate="tanh"),
@@ -814,7 +812,6 @@ OP_DB: list[OpSpec] = [
     OpSpec("scaled_dot_product_attention[float mask]",
            lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
            lambda q, k, v, m: _attention_ref(q, k, v, add=m), nargs=4, shapes=_attention_shapes(True)),
-    # ---- issue 16: normalisation and attention rows go above this line
 ]
 
 # Public names that are not ops (no row needed), and operator methods named by their op.

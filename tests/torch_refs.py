@@ -297,7 +297,6 @@ TORCH_REFS = {
     "einsum[implicit matmul]": lambda a, b: torch.einsum("ij,jk", a, b),
     "einsum[ellipsis, broadcast batch]": lambda a, b: torch.einsum("...ij,...jk->...ik", a, b),
     "einsum[three operands]": lambda a, b, c: torch.einsum("i,ij,j->", a, b, c),
-    # ---- issue 16: shape and creation refs go above this line
     # ---------------------------------------------------------------- nn.functional
     "F.relu": lambda x: F.relu(x),
     "F.leaky_relu": lambda x: F.leaky_relu(x, 0.2),
@@ -355,7 +354,6 @@ TORCH_REFS = {
     "huber_loss[delta=0.7]": lambda a, b: F.huber_loss(a, b, delta=0.7),
     "huber_loss[none]": lambda x: F.huber_loss(x, _const(_probabilities_for, x), reduction="none"),
     "l1_loss": lambda a, b: F.l1_loss(a, b + 1 / 256),
-    # ---- issue 16: loss refs go above this line
     "gelu": lambda x: F.gelu(x),
     "gelu[tanh]": lambda x: F.gelu(x, approximate="tanh"),
     "silu": lambda x: F.silu(x),
@@ -387,7 +385,6 @@ TORCH_REFS = {
     "scaled_dot_product_attention[bool mask]":
         lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=torch.as_tensor(_attention_mask(q, k))),
     "scaled_dot_product_attention[float mask]": lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
-    # ---- issue 16: normalisation and attention refs go above this line
 }
 
 NO_TORCH_EQUIVALENT = {

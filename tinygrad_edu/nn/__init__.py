@@ -8,6 +8,7 @@ from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLo
 from .losses import HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from .module import Module, ModuleList, Parameter, Sequential
 from .normalisation_attention import GroupNorm, LayerNorm, MultiheadAttention
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = ["functional", "init", "keras", "Module", "Parameter", "Sequential", "ModuleList", "Linear", "Conv2d",
            "MaxPool2d", "AvgPool2d", "Flatten", "Dropout", "BatchNorm1d", "BatchNorm2d", "Embedding",
@@ -16,4 +17,5 @@ __all__ = ["functional", "init", "keras", "Module", "Parameter", "Sequential", "
            "LogSigmoid", "Softmin", "Softplus",
            "CrossEntropyLoss", "NLLLoss", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
            "LayerNorm", "GroupNorm", "MultiheadAttention",
-           "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss"]
+           "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss",
+           "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
