@@ -234,7 +234,7 @@ def _vectors(n):
 
 
 @st.composite
-def _attention_shapes(draw):
+def _query_key_shapes(draw):
     b, h, q, k, d = (draw(st.integers(1, 3)) for _ in range(5))
     return (b, h, q, d), (b, h, k, d)
 
@@ -651,7 +651,7 @@ OP_DB: list[OpSpec] = [
     OpSpec("einsum[batched matmul]", lambda a, b: tg.einsum("bij,bjk->bik", a, b),
            lambda a, b: np.einsum("bij,bjk->bik", a, b), nargs=2, shapes=_matmul_shapes(3, 3, ((2,), (2,)))),
     OpSpec("einsum[attention]", lambda q, k: tg.einsum("bhqd,bhkd->bhqk", q, k),
-           lambda q, k: np.einsum("bhqd,bhkd->bhqk", q, k), nargs=2, shapes=_attention_shapes()),
+           lambda q, k: np.einsum("bhqd,bhkd->bhqk", q, k), nargs=2, shapes=_query_key_shapes()),
     OpSpec("einsum[implicit matmul]", lambda a, b: tg.einsum("ij,jk", a, b), lambda a, b: np.einsum("ij,jk", a, b),
            nargs=2, shapes=_matmul_shapes(2, 2)),
     OpSpec("einsum[ellipsis, broadcast batch]", lambda a, b: tg.einsum("...ij,...jk->...ik", a, b),
