@@ -28,11 +28,11 @@ class Maths:
         a, b = self._true_pair(other)
         return a, (b if isinstance(b, type(a)) else a._from_op(b))
 
-    def _step(self, op: type, **settings: int) -> Tensor:
+    def _step(self, name: str, decimals: int = 0) -> Tensor:
         """A piecewise-constant op (gradient 0); integers are already whole, so they come back as a copy."""
         if self._data.dtype.kind in "biu":
             return self._from_op(self._data.copy())
-        return op.apply(self, **settings)
+        return ops.Step.apply(self, name=name, decimals=decimals)
 
     # ------------------------------------------------------------------ steps: gradient 0, as in PyTorch
 
@@ -40,15 +40,15 @@ class Maths:
         """-1, 0 or 1 by the sign of x (0 at 0); gradient 0."""
         if self._data.dtype.kind == "b":
             return self._from_op(self._data.copy())
-        return ops.Sign.apply(self)
+        return ops.Step.apply(self, name="sign")
 
     def round(self, *, decimals: int = 0) -> Tensor:
         """x rounded to `decimals` places, halves to even (as PyTorch and NumPy); gradient 0."""
-        return self._step(ops.Round, decimals=decimals)
+        return self._step("round", decimals)
 
-    def floor(self) -> Tensor: return self._step(ops.Floor)
-    def ceil(self) -> Tensor: return self._step(ops.Ceil)
-    def trunc(self) -> Tensor: return self._step(ops.Trunc)
+    def floor(self) -> Tensor: return self._step("floor")
+    def ceil(self) -> Tensor: return self._step("ceil")
+    def trunc(self) -> Tensor: return self._step("trunc")
 
     # ------------------------------------------------------------------ logs, powers, trigonometry
 

@@ -15,7 +15,7 @@ Everything else is written with these, or is one of the fused ops above.
 from .elementwise import (Abs, Add, Cast, Clone, Cos, Div, Exp, Log, Maximum, Mul, Neg, Pow, Relu, Sigmoid,
                           Sin, Softplus, Sub, Tanh, ToDevice, Where)
 from .linalg import Matmul
-from .maths import Acos, Acosh, Asin, Asinh, Atan, Atanh, Ceil, Floor, Fmod, Round, Sign, Trunc
+from .maths import Acos, Acosh, Asin, Asinh, Atan, Atanh, Fmod, Step
 from .movement import BroadcastTo, Concatenate, GetItem, IndexAdd, Pad, Reshape, SetItem, Transpose
 from .reductions import Max, Sum
 from .scans import Cumprod, Cumsum, LogCumsumExp, Prod
@@ -24,5 +24,5 @@ from .special import Erf
 __all__ = ["Abs", "Add", "Cast", "Clone", "Cos", "Div", "Exp", "Log", "Maximum", "Mul", "Neg", "Pow", "Relu",
            "Sigmoid", "Sin", "Softplus", "Sub", "Tanh", "ToDevice", "Where", "Matmul", "BroadcastTo",
            "Concatenate", "GetItem", "IndexAdd", "Pad", "Reshape", "SetItem", "Transpose", "Max", "Sum", "Erf",
-           "Acos", "Acosh", "Asin", "Asinh", "Atan", "Atanh", "Ceil", "Floor", "Fmod", "Round", "Sign", "Trunc",
+           "Acos", "Acosh", "Asin", "Asinh", "Atan", "Atanh", "Fmod", "Step",
            "Cumprod", "Cumsum", "LogCumsumExp", "Prod"]

@@ -9,61 +9,13 @@ from ..function import Function
 from .array import Array
 
 
-# primitive (each step): piecewise constant, so no composite of smooth ops gives its zero gradient
-class Sign(Function):
-    """y = sign(x);  dx = 0"""
+# primitive: piecewise constant, so no composite of smooth ops gives its zero gradient
+class Step(Function):
+    """y = sign(x), round(x, decimals), floor(x), ceil(x) or trunc(x), by `name`;  dx = 0"""
 
     @staticmethod
-    def forward(ctx, x: Array) -> Array:
-        return ctx.xp.sign(x)
-
-    @staticmethod
-    def backward(ctx, g: Array) -> Array:
-        return ctx.xp.zeros_like(g)
-
-
-class Round(Function):
-    """y = x rounded to `decimals` places, halves to even;  dx = 0"""
-
-    @staticmethod
-    def forward(ctx, x: Array, *, decimals: int = 0) -> Array:
-        return ctx.xp.round(x, decimals)
-
-    @staticmethod
-    def backward(ctx, g: Array) -> Array:
-        return ctx.xp.zeros_like(g)
-
-
-class Floor(Function):
-    """y = floor(x);  dx = 0"""
-
-    @staticmethod
-    def forward(ctx, x: Array) -> Array:
-        return ctx.xp.floor(x)
-
-    @staticmethod
-    def backward(ctx, g: Array) -> Array:
-        return ctx.xp.zeros_like(g)
-
-
-class Ceil(Function):
-    """y = ceil(x);  dx = 0"""
-
-    @staticmethod
-    def forward(ctx, x: Array) -> Array:
-        return ctx.xp.ceil(x)
-
-    @staticmethod
-    def backward(ctx, g: Array) -> Array:
-        return ctx.xp.zeros_like(g)
-
-
-class Trunc(Function):
-    """y = x rounded towards 0;  dx = 0"""
-
-    @staticmethod
-    def forward(ctx, x: Array) -> Array:
-        return ctx.xp.trunc(x)
+    def forward(ctx, x: Array, *, name: str, decimals: int = 0) -> Array:
+        return ctx.xp.round(x, decimals) if name == "round" else getattr(ctx.xp, name)(x)
 
     @staticmethod
     def backward(ctx, g: Array) -> Array:
