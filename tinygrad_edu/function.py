@@ -38,7 +38,7 @@ class Function:
     """
 
     __slots__ = ("next_functions", "generation", "out_shape", "out_dtype", "input_ids", "output_id", "ran_in",
-                 "saved_tensors", "saved_at", "xp", "__dict__")
+                 "walked", "saved_tensors", "saved_at", "xp", "__dict__")
     hooks = None  # functions of the output's gradient (Tensor.register_hook); set per op when used
     retained = None  # a weak reference to the output Tensor that asked to keep its gradient
 
@@ -70,7 +70,13 @@ class Function:
         """Run forward on the arrays inside the Tensor arguments; record the op if needed."""
         ctx = _new_object(cls)
         ctx.saved_tensors = ()
-        inputs, nodes, generation, record, recording, constants = [], [], 0, False, is_grad_enabled(), None
+        ctx.walked = None
+        inputs = []
+        nodes = []
+        generation = 0
+        record = False
+        recording = is_grad_enabled()
+        constants = None
         for a in args:
             if isinstance(a, Tensor):
                 inputs.append(a._data)

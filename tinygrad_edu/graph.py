@@ -26,16 +26,19 @@ def walk(roots: list[Node], stop: frozenset | set = frozenset()) -> list[Node]:
     """Every node reachable from the nodes `roots` (but not through the nodes in `stop`), each once,
     latest generation first: the order in which backward runs them. The one graph walker: the
     engine, viz and the tests use it."""
+    mark = object()  # this walk's: a node that carries it is in the heap or the order already
+    for node in (*roots, *stop):
+        node.walked = mark
     heap = [(-node.generation, i, node) for i, node in enumerate(roots)]
     heapify(heap)
-    seen, order = {None, *roots, *stop}, []  # None (an input that needs no gradient) counts as seen
+    order = []
     while heap:
         node = heappop(heap)[2]
         order.append(node)
         for next_node in node.next_functions:
-            if next_node not in seen:
-                seen.add(next_node)
-                heappush(heap, (-next_node.generation, len(seen), next_node))
+            if next_node is not None and next_node.walked is not mark:  # on the node: no table to grow
+                next_node.walked = mark
+                heappush(heap, (-next_node.generation, len(order) + len(heap), next_node))
     return order
 
 
@@ -63,14 +66,14 @@ class AccumulateGrad:
     keeps the leaf's shape and dtype, which Tensor.data and Module.to update when they replace
     the leaf's values."""
 
-    __slots__ = ("leaf", "ran_in", "out_shape", "out_dtype", "__weakref__")
+    __slots__ = ("leaf", "ran_in", "out_shape", "out_dtype", "walked", "__weakref__")
     generation = -1
     next_functions = ()
     retained = None
     hooks = property(lambda self: self.leaf._hooks)  # a leaf's hooks stay on the leaf
 
     def __init__(self, leaf: Tensor):
-        self.leaf = leaf
+        self.leaf, self.walked = leaf, None
         self.out_shape, self.out_dtype = leaf._data.shape, leaf._data.dtype
 
     @staticmethod
