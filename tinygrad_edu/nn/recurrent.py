@@ -99,22 +99,10 @@ class _CellBase(Module):
     def _run(self, x: Tensor, states: Sequence[Tensor | None]) -> State:
         """One step from (N, input_size) or unbatched (input_size,) inputs; missing states are zeros."""
         who = type(self).__name__
-        if x.ndim not in (1, 2):
-            raise ValueError(f"{who}: expected a 1-D (input_size,) or 2-D (batch, input_size) input, "
-                             f"got shape {x.shape}")
-        if x.shape[-1] != self.input_size:
-            raise ValueError(f"{who}: input has {x.shape[-1]} features (shape {x.shape}), "
-                             f"expected input_size={self.input_size}")
+        _check_input(who, x, (1, 2), "a 1-D (input_size,) or 2-D (batch, input_size) input", self.input_size)
         batched = x.ndim == 2
         expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
-        given = []
-        for s in states:
-            if s is None:
-                s = zeros(expected, dtype=x.dtype, device=x.device)
-            elif s.shape != expected:
-                raise ValueError(f"{who}: expected a hidden state of shape {expected} for input of shape "
-                                 f"{x.shape}, got {s.shape}")
-            given.append(s if batched else s.unsqueeze(0))
+        given = _checked_states(who, states, expected, x, x.shape, None if batched else 0)
         x = x if batched else x.unsqueeze(0)
         out = self._step(F.linear(x, self.weight_ih, self.bias_ih), tuple(given), self.weight_hh, self.bias_hh)
         return out if batched else tuple(s.squeeze(0) for s in out)
@@ -205,25 +193,13 @@ class _RNNBase(Module):
         """The whole sequence: x of shape (L, N, input_size), (N, L, input_size) with batch_first, or
         unbatched (L, input_size); each state (num_layers * directions, N, hidden_size), or None for zeros."""
         who = type(self).__name__
-        if x.ndim not in (2, 3):
-            raise ValueError(f"{who}: expected a 2-D unbatched (L, input_size) or 3-D batched input, "
-                             f"got shape {x.shape}")
-        if x.shape[-1] != self.input_size:
-            raise ValueError(f"{who}: input has {x.shape[-1]} features (shape {x.shape}), "
-                             f"expected input_size={self.input_size}")
+        _check_input(who, x, (2, 3), "a 2-D unbatched (L, input_size) or 3-D batched input", self.input_size)
         batched, directions, shape = x.ndim == 3, 2 if self.bidirectional else 1, x.shape
         x = x.unsqueeze(1) if not batched else x.transpose(0, 1) if self.batch_first else x
         steps, n = x.shape[0], x.shape[1]
         expected = (self.num_layers * directions, n, self.hidden_size)
         given = expected if batched else expected[:1] + expected[2:]  # the shape a given state must have
-        initial = []
-        for s in states:
-            if s is None:
-                s = zeros(given, dtype=x.dtype, device=x.device)
-            elif s.shape != given:
-                raise ValueError(f"{who}: expected a hidden state of shape {given} for input of shape {shape}, "
-                                 f"got {s.shape}")
-            initial.append(s if batched else s.unsqueeze(1))
+        initial = _checked_states(who, states, given, x, shape, None if batched else 1)
         finals: list[State] = []
         for layer in range(self.num_layers):
             outputs = []
@@ -303,3 +279,25 @@ class GRU(_RNNBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
         output, (h_n,) = self._run(input, [hx])
         return output, h_n
+
+
+def _check_input(who: str, x: Tensor, dims: tuple, described: str, input_size: int) -> None:
+    if x.ndim not in dims:
+        raise ValueError(f"{who}: expected {described}, got shape {x.shape}")
+    if x.shape[-1] != input_size:
+        raise ValueError(f"{who}: input has {x.shape[-1]} features (shape {x.shape}), expected input_size={input_size}")
+
+
+def _checked_states(who: str, states: Sequence[Tensor | None], shape: tuple, x: Tensor, input_shape: tuple,
+                    batch_axis: int | None) -> list[Tensor]:
+    """Each state checked against `shape` (zeros where None), with a batch axis of 1 added at
+    `batch_axis` for an unbatched input."""
+    checked = []
+    for s in states:
+        if s is None:
+            s = zeros(shape, dtype=x.dtype, device=x.device)
+        elif s.shape != shape:
+            raise ValueError(f"{who}: expected a hidden state of shape {shape} for input of shape {input_shape}, "
+                             f"got {s.shape}")
+        checked.append(s if batch_axis is None else s.unsqueeze(batch_axis))
+    return checked
