@@ -7,6 +7,8 @@ import os
 import sys
 from typing import Any
 
+import numpy as np
+
 from .device import array_namespace
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
@@ -21,6 +23,14 @@ def user_line() -> str:
         return "an unknown line"
     code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
     return f"{frame.f_code.co_filename}, line {frame.f_lineno}" + (f": {code}" if code else "")
+
+
+def broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Does an array of `shape` broadcast to exactly `target` (without growing it)?"""
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
 
 
 def broadcast_failure(shapes: list) -> str | None:

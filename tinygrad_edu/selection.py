@@ -12,6 +12,7 @@ import numpy as np
 
 from . import ops
 from .device import to_library_of
+from .diagnostics import broadcasts_to
 from .movement import normalise_axis
 
 if TYPE_CHECKING:
@@ -85,11 +86,7 @@ class Selection:
         """value where mask (bool, broadcast to this shape) is true, else this tensor; a 0-d Tensor
         value gets the gradient summed over the filled places."""
         m = _mask("masked_fill", self, mask)
-        try:
-            fits = np.broadcast_shapes(m.shape, self.shape) == self.shape
-        except ValueError:
-            fits = False
-        if not fits:
+        if not broadcasts_to(m.shape, self.shape):
             raise ValueError(f"masked_fill: mask of shape {m.shape} does not broadcast to the shape {self.shape}")
         if hasattr(value, "_data"):
             if value.ndim:

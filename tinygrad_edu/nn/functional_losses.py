@@ -8,10 +8,10 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from ..function import Function
 from ..device import array_namespace, to_library_of
 from ..device_checks import check_later
-from ..diagnostics import user_line
+from ..function import Function
+from ..diagnostics import broadcasts_to, user_line
 from ..ops.array import Array
 from ..tensor import Tensor
 
@@ -315,11 +315,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor | npt.ArrayLi
 def _broadcastable(w, input: Tensor, name: str, who: str) -> Tensor:
     """w as a Tensor (kept, so that it can get a gradient) that broadcasts to input's shape."""
     w = w if isinstance(w, Tensor) else Tensor(to_library_of(np.asarray(w, dtype=input.dtype), input._data))
-    try:
-        fits = np.broadcast_shapes(w.shape, input.shape) == input.shape
-    except ValueError:
-        fits = False
-    if not fits:
+    if not broadcasts_to(w.shape, input.shape):
         raise ValueError(f"{who}: {name} of shape {w.shape} does not broadcast to input of shape {input.shape}")
     return w
 
