@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy
 
-from .grad_mode import set_grad_enabled
+from .grad_mode import restore, set_enabled
 from .graph import walk
 from .graph_task import Backward
 from .hooks import run_hooks
@@ -36,8 +36,11 @@ def run_backward(roots: list[Tensor], root_grads: list[Array], retain_graph: boo
     `targets=None` the gradients accumulate into the `.grad` of leaves that require grad;
     otherwise the gradients reaching the Tensors `targets` are returned (None where unreached)."""
     run = Backward(create_graph, retain_graph, targets)
-    with set_grad_enabled(run.create_graph):  # under create_graph, the backward formulas are recorded
+    mode = set_enabled(run.create_graph)  # under create_graph, the backward formulas are recorded
+    try:
         backpropagate(run.first_gradients(roots, root_grads), run)
+    finally:
+        restore(mode)
     return run.results(targets)
 
 

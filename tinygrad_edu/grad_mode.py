@@ -16,7 +16,8 @@ from typing import Callable
 # from the default), and which the engine reads in one fast call per op.
 _flag = ContextVar("tinygrad_edu_grad_enabled", default=True)
 is_grad_enabled = _flag.get  # is_grad_enabled() -> bool
-set_enabled = _flag.set
+set_enabled = _flag.set  # set_enabled(mode) -> a token; restore(token) puts back the mode it replaced
+restore = _flag.reset
 
 
 class _GradMode:
