@@ -106,8 +106,8 @@ class Function:
             anomaly_mode.check_forward(ctx, inputs, y)
         if record and ctx.saved_tensors:  # to tell, under create_graph, which saved array is which
             ctx.input_ids, ctx.output_id, ctx.saved_at = tuple(map(id, inputs)), id(y), versions.clock
-        if type(y) is not numpy.ndarray:
-            y = Tensor._from_op(y)._data  # a NumPy scalar or a Python number becomes an array
+        if type(y) is not numpy.ndarray:  # a NumPy scalar (a full reduction's result) or a Python number
+            y = numpy.asarray(y) if isinstance(y, numpy.generic) else Tensor._from_op(y)._data
         if record:
             ctx.next_functions, ctx.generation, ctx.out_shape, ctx.out_dtype = nodes, generation, y.shape, y.dtype
             if constants:

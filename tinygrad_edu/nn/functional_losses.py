@@ -194,8 +194,9 @@ class SoftmaxCrossEntropy(Function):
             t = t * (t != ignore_index)  # ignored rows pick class 0, then count for nothing
             ctx.count = ctx.keep.sum()
         ctx.save_for_backward(x, t)
-        if t.dtype.kind in "iu":  # labels: pick one logit per row instead of building one-hot rows
-            losses = (log_norm - xp.take_along_axis(z, t[..., None], axis=-1))[..., 0]
+        if t.dtype.kind in "iu":  # labels: pick one logit per row (the book's z[arange(N), t]), no one-hot rows
+            rows = z.reshape(t.size, z.shape[-1])
+            losses = log_norm[..., 0] - rows[xp.arange(t.size), t.reshape(-1)].reshape(t.shape)
         else:
             losses = (t.sum(axis=-1, keepdims=True) * log_norm - (t * z).sum(axis=-1, keepdims=True))[..., 0]
         if ctx.keep is not None:
