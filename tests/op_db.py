@@ -322,6 +322,10 @@ def _huber_ref(d, delta):
     return np.where(np.abs(d) < delta, 0.5 * d * d, delta * (np.abs(d) - 0.5 * delta))
 
 
+# ANCHOR-WINDOWS-HELPERS (temporary)
+# ANCHOR-RESAMPLE-HELPERS (temporary)
+
+
 OP_DB: list[OpSpec] = [
     # ---------------------------------------------------------------- arithmetic operators
     OpSpec("add", lambda a, b: a + b, np.add, nargs=2, broadcast=True),
@@ -790,6 +794,8 @@ OP_DB: list[OpSpec] = [
     # beta * x > threshold at x > 0.5: a jump from log(1 + e) / 2 to 0.5, at a kink of the grid
     OpSpec("F.softplus[beta=2, threshold=1]", lambda x: F.softplus(x, beta=2, threshold=1),
            lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2), kinks=True),
+    # ANCHOR-WINDOWS-ROWS (conv and pool options; temporary, removed at merge)
+    # ANCHOR-RESAMPLE-ROWS (pad modes, interpolate, adaptive pooling; temporary, removed at merge)
     # ---------------------------------------------------------------- normalisation and attention
     # (functional_norm_attention.py); drawn from the kink-free grid so no slice's variance is near 0
     OpSpec("layer_norm", lambda x: F.layer_norm(x, x.shape[-1:]), _layer_norm_ref, min_dims=1, kinks=True),

@@ -52,6 +52,10 @@ def _embedding(w):
     return F.embedding(idx, w.flatten(1)).unflatten(-1, w.shape[1:])
 
 
+# ANCHOR-WINDOWS-REF-HELPERS (temporary)
+# ANCHOR-RESAMPLE-REF-HELPERS (temporary)
+
+
 TORCH_REFS = {
     # ---------------------------------------------------------------- arithmetic operators
     "add": lambda a, b: a + b,
@@ -385,6 +389,8 @@ TORCH_REFS = {
     "scaled_dot_product_attention[bool mask]":
         lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=torch.as_tensor(_attention_mask(q, k))),
     "scaled_dot_product_attention[float mask]": lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
+    # ANCHOR-WINDOWS-REFS (temporary)
+    # ANCHOR-RESAMPLE-REFS (temporary)
 }
 
 NO_TORCH_EQUIVALENT = {
