@@ -22,6 +22,16 @@ def test_prod_gradient_is_exact_with_zeros(a):
     np.testing.assert_allclose(ours, theirs)
 
 
+@pytest.mark.parametrize("a", [[2.0, 0.0, 3.0, -1.0], [0.0, 2.0, 0.0, 3.0], [0.0, 0.0, 0.0, 1.5], [1.5, 2.0, 3.0, 0.0]],
+                         ids=["one zero", "two zeros", "three zeros", "zero last"])
+def test_cumprod_gradient_is_exact_with_zeros_to_second_order(a):
+    a = np.array([a, np.roll(a, 1)])  # two slices, zeros in other places
+    ours, theirs = _grads(lambda x: x.cumprod(1), lambda t: t.cumprod(1), a, np.cos(np.arange(8.0)).reshape(2, 4))
+    np.testing.assert_allclose(ours, theirs)
+    assert tg.gradcheck(lambda x: x.cumprod(1), tg.tensor(a, requires_grad=True))
+    assert tg.gradgradcheck(lambda x: x.cumprod(1), tg.tensor(a, requires_grad=True))
+
+
 def test_sort_and_topk_ties_send_each_gradient_to_one_place():
     a, g = np.array([[1.0, 3.0, 3.0, 2.0]]), np.array([[0.5, -1.0, 2.0, 4.0]])
     ours, theirs = _grads(lambda x: x.sort(stable=True).values, lambda t: t.sort(stable=True).values, a, g)

@@ -125,7 +125,7 @@ def _check(fn, inputs: tuple, eps, atol, rtol, rng: np.random.Generator, who: st
             worst = (np.unravel_index(np.argmax(np.where(np.isfinite(error), error - tolerance, np.inf)), x.shape)
                      if x.ndim else ())
             raise GradcheckError(
-                f"{who}: input {i} (shape {x.shape}): {int(bad.sum())} of {x.size} gradient elements "
+                f"{who}: input {i} (shape {x.shape}): {int(bad.sum())} of {bad.size} gradient elements "
                 f"disagree; worst at index {tuple(int(k) for k in worst)}: analytic {a[worst]:.8g}, "
                 f"numerical {n[worst]:.8g}, error {error[worst]:.3g} > tolerance {tolerance[worst]:.3g} "
                 f"(atol={atol}, rtol={rtol}, eps={eps})")

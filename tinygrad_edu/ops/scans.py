@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy
 
+from ..device import array_namespace
 from ..function import Function
 from .array import Array
 from .movement import GetItem, Pad
@@ -60,22 +61,42 @@ class Cumsum(Function):
 
 
 class Cumprod(Function):
-    """y_i = prod_{j<=i} x_j;  dx_j = sum_{i>=j} g_i y_i / x_j  (exact where x has no zeros)"""
+    """y_i = prod_{j<=i} x_j;  dx_j = sum_{i>=j} g_i prod_{k<=i, k!=j} x_k, which is
+    sum_{i>=j} g_i y_i / x_j before a slice's first zero, L * sum_{i>=j} g_i prod_{j<k<=i} x_k at it
+    (L: the product before it) and 0 after it (every term holds that zero)"""
 
-    # primitive: exp(cumsum(log x)) fails for x <= 0. Where x_j = 0 the division gives inf or nan;
-    # PyTorch has a special path for zeros, this teaching version documents the limit instead
+    # primitive: exp(cumsum(log x)) fails for x <= 0, and the division alone gives inf or nan at a
+    # zero, where the true gradient is finite (PyTorch treats the first zero apart as well)
     @staticmethod
     def forward(ctx, x: Array, *, axis: int) -> Array:
         y = ctx.xp.cumprod(x, axis=axis)
-        ctx.axis = axis
+        seen = ctx.xp.cumsum(x == 0, axis=axis)  # zeros so far: 0 before the first, 1 from it on
+        ctx.axis, ctx.before, ctx.first = axis, seen == 0, (seen == 1) & (x == 0)
         ctx.save_for_backward(x, y)
         return y
 
     @staticmethod
     def backward(ctx, g: Array) -> Array:
         x, y = ctx.saved_tensors
-        with numpy.errstate(divide="ignore", invalid="ignore"):
-            return Cumsum.apply(g * y, axis=ctx.axis, reverse=True) / x
+        xp, axis, before, first = ctx.xp, ctx.axis, ctx.before, ctx.first
+        if hasattr(x, "grad_fn"):  # a Tensor: under create_graph, the form whose own gradient is exact
+            return _cumprod_grad_by_rows(x, g, axis, xp, array_namespace(before))
+        ahead = Cumsum.apply(g * y, axis=axis, reverse=True) / xp.where(before, x, 1.0)  # 1: never divide by 0
+        product_before = xp.where(before, x, 1.0).cumprod(axis=axis)  # at the first zero: L
+        after_first = xp.where(before | first, 1.0, x).cumprod(axis=axis)  # prod_{first<k<=i} x_k
+        at_first = product_before * (xp.where(before, 0.0, g * after_first)).sum(axis=axis, keepdims=True)
+        return xp.where(before, ahead, 0.0) + xp.where(first, at_first, 0.0)
+
+
+def _cumprod_grad_by_rows(x: Array, g: Array, axis: int, xp: Any, library: Any) -> Array:
+    """dx_j = sum_{i>=j} g_i prod_{k<=i, k!=j} x_k, one row per j (x_j set to 1 in row j): O(n^2)
+    work, but a polynomial in x with no division, so differentiable at zeros to any order
+    (PyTorch switches to an O(n^2) form for double backward too)."""
+    n = x.shape[axis]
+    rows = xp.where(library.eye(n, dtype=bool), 1.0, x.swapaxes(axis, -1)[..., None, :])  # (..., j, k)
+    upper = library.triu(library.ones((n, n), dtype=bool))  # i >= j
+    products = xp.where(upper, rows.cumprod(axis=-1), 0.0)  # (..., j, i)
+    return (products * g.swapaxes(axis, -1)[..., None, :]).sum(axis=-1).swapaxes(axis, -1)
 
 
 class Prod(Function):
