@@ -102,6 +102,20 @@ def test_bidirectional_and_bias_free_layers_match_pytorch(torch, kind, bias):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("options", [{}, {"bidirectional": True, "batch_first": True}], ids=["plain", "bidirectional"])
+@pytest.mark.parametrize("given_state", [False, True])
+@pytest.mark.filterwarnings("ignore:LSTM with projections")  # PyTorch's note on its own kernel choice
+def test_projected_lstm_matches_pytorch(torch, dtype, options, given_state):
+    theirs, ours = _twins(torch, "LSTM", {}, dtype, N_IN, HIDDEN, 2, proj_size=3, **options)
+    directions = 2 if options else 1
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((BATCH, SEQ, N_IN)).astype(dtype)
+    states = [rng.standard_normal((2 * directions, SEQ if not options else BATCH, size)).astype(dtype)
+              for size in (3, HIDDEN)]  # h has proj_size features, c hidden_size
+    _compare(torch, theirs, ours, [x] + (states if given_state else []), _sequence_call("LSTM", given_state), dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kind", list(CELLS))
 @pytest.mark.parametrize("batched", [True, False])
 @pytest.mark.parametrize("given_state", [False, True])
@@ -133,12 +147,16 @@ def test_a_cell_looped_over_time_is_the_one_layer_module():
     np.testing.assert_allclose(c_n[0].numpy(), c.numpy(), rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "LSTM-projected"])
 def test_gradient_through_time_passes_gradcheck(name):
-    module = getattr(nn, name)(2, 3, num_layers=2, generator=0, dtype=np.float64)
+    projected = name == "LSTM-projected"
+    name = name.split("-")[0]
+    options = {"proj_size": 2} if projected else {}
+    module = getattr(nn, name)(2, 3, num_layers=2, generator=0, dtype=np.float64, **options)
     rng = np.random.default_rng(0)
     x = tg.Tensor(rng.standard_normal((4, 2, 2)), requires_grad=True)
-    states = [tg.Tensor(rng.standard_normal((2, 2, 3)), requires_grad=True) for _ in range(2 if name == "LSTM" else 1)]
+    sizes = [2 if projected else 3, 3][:2 if name == "LSTM" else 1]
+    states = [tg.Tensor(rng.standard_normal((2, 2, size)), requires_grad=True) for size in sizes]
 
     def fn(x, *rest):
         out = module(x, tuple(rest[:2])) if name == "LSTM" else module(x, rest[0])
@@ -194,8 +212,10 @@ def test_wrong_sizes_give_clear_errors():
         nn.RNN(3, 5, nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="LSTM: num_layers must be a positive integer, got 0"):
         nn.LSTM(3, 5, num_layers=0)
-    with pytest.raises(NotImplementedError, match="LSTM: proj_size=2"):
-        nn.LSTM(3, 5, proj_size=2)
+    with pytest.raises(ValueError, match=r"LSTM: proj_size must be an integer in \[0, hidden_size=5\), got 5"):
+        nn.LSTM(3, 5, proj_size=5)
+    with pytest.raises(ValueError, match=r"LSTM: expected a hidden state of shape \(1, 2, 2\) .* got \(1, 2, 5\)"):
+        nn.LSTM(3, 5, proj_size=2)(tg.zeros(6, 2, 3), (tg.zeros(1, 2, 5), tg.zeros(1, 2, 5)))
 
 
 @pytest.mark.parametrize("name", ["LSTMCell", "GRUCell", "RNNCell"])

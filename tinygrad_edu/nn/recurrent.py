@@ -36,7 +36,8 @@ def lstm_step(gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> St
     """i, f, g, o = the four quarters of gi + h W_hh^T + b_hh (gi = x W_ih^T + b_ih);
     c' = sigmoid(f) * c + sigmoid(i) * tanh(g);  h' = sigmoid(o) * tanh(c')"""
     h, c = state
-    gates, n = gi + F.linear(h, w_hh, b_hh), h.shape[-1]
+    gates = gi + F.linear(h, w_hh, b_hh)
+    n = gates.shape[-1] // 4
     i, f, g, o = (gates[..., k * n:(k + 1) * n] for k in range(4))
     c = f.sigmoid() * c + i.sigmoid() * g.tanh()
     return o.sigmoid() * c.tanh(), c
@@ -102,7 +103,7 @@ class _CellBase(Module):
         _check_input(who, x, (1, 2), "a 1-D (input_size,) or 2-D (batch, input_size) input", self.input_size)
         batched = x.ndim == 2
         expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
-        given = _checked_states(who, states, expected, x, x.shape, None if batched else 0)
+        given = _checked_states(who, states, [expected] * len(states), x, x.shape, None if batched else 0)
         x = x if batched else x.unsqueeze(0)
         out = self._step(F.linear(x, self.weight_ih, self.bias_ih), tuple(given), self.weight_hh, self.bias_hh)
         return out if batched else tuple(s.squeeze(0) for s in out)
@@ -161,55 +162,67 @@ def _pair_state(who: str, hx: object) -> list[Tensor]:
 class _RNNBase(Module):
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int, bias: bool,
                  batch_first: bool, dropout: float, bidirectional: bool, generator: GeneratorLike,
-                 dtype: npt.DTypeLike):
+                 dtype: npt.DTypeLike, proj_size: int = 0):
         super().__init__()
         who = type(self).__name__
         _check_sizes(who, input_size, hidden_size, num_layers)
+        whole = isinstance(proj_size, (int, np.integer)) and not isinstance(proj_size, bool)
+        if not (whole and 0 <= proj_size < hidden_size):
+            raise ValueError(f"{who}: proj_size must be an integer in [0, hidden_size={hidden_size}), "
+                             f"got {proj_size!r}")
         if not 0.0 <= dropout <= 1.0:
             raise ValueError(f"{who}: dropout must be in [0, 1], got {dropout}")
         self.mode, self.input_size, self.hidden_size, self.num_layers = mode, input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, float(dropout), bidirectional
+        self.proj_size = int(proj_size)
+        h_size = proj_size or hidden_size  # the size of h (and of each step's output)
         self.generator = None if generator is None else get_generator(generator)  # for dropout, as nn.Dropout
         gates, self._step = _MODES[mode]
         rng = get_generator(generator)
         directions = 2 if bidirectional else 1
         for layer in range(num_layers):
             for suffix in ("", "_reverse")[:directions]:
-                n_in = input_size if layer == 0 else hidden_size * directions
+                n_in = input_size if layer == 0 else h_size * directions
                 name = f"_l{layer}{suffix}"
                 setattr(self, "weight_ih" + name, _new_weight((gates * hidden_size, n_in), hidden_size, rng, dtype))
-                setattr(self, "weight_hh" + name,
-                        _new_weight((gates * hidden_size, hidden_size), hidden_size, rng, dtype))
+                setattr(self, "weight_hh" + name, _new_weight((gates * hidden_size, h_size), hidden_size, rng, dtype))
                 if bias:
                     setattr(self, "bias_ih" + name, _new_weight((gates * hidden_size,), hidden_size, rng, dtype))
                     setattr(self, "bias_hh" + name, _new_weight((gates * hidden_size,), hidden_size, rng, dtype))
+                if proj_size:  # h = (o * tanh(c)) W_hr^T, PyTorch's projected LSTM
+                    setattr(self, "weight_hr" + name, _new_weight((proj_size, hidden_size), hidden_size, rng, dtype))
 
-    def _weights(self, name: str) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+    def _weights(self, name: str) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None, Tensor | None]:
         return (getattr(self, "weight_ih" + name), getattr(self, "weight_hh" + name),
                 getattr(self, "bias_ih" + name) if self.bias else None,
-                getattr(self, "bias_hh" + name) if self.bias else None)
+                getattr(self, "bias_hh" + name) if self.bias else None,
+                getattr(self, "weight_hr" + name) if self.proj_size else None)
 
     def _run(self, x: Tensor, states: Sequence[Tensor | None]) -> tuple[Tensor, State]:
         """The whole sequence: x of shape (L, N, input_size), (N, L, input_size) with batch_first, or
-        unbatched (L, input_size); each state (num_layers * directions, N, hidden_size), or None for zeros."""
+        unbatched (L, input_size); each state (num_layers * directions, N, hidden_size), or None for zeros
+        (h has proj_size features where the LSTM projects)."""
         who = type(self).__name__
         _check_input(who, x, (2, 3), "a 2-D unbatched (L, input_size) or 3-D batched input", self.input_size)
         batched, directions, shape = x.ndim == 3, 2 if self.bidirectional else 1, x.shape
         x = x.unsqueeze(1) if not batched else x.transpose(0, 1) if self.batch_first else x
         steps, n = x.shape[0], x.shape[1]
-        expected = (self.num_layers * directions, n, self.hidden_size)
-        given = expected if batched else expected[:1] + expected[2:]  # the shape a given state must have
-        initial = _checked_states(who, states, given, x, shape, None if batched else 1)
+        sizes = [self.proj_size or self.hidden_size, self.hidden_size][:len(states)]  # h's, then c's
+        expected = [(self.num_layers * directions, n, size) if batched else (self.num_layers * directions, size)
+                    for size in sizes]  # the shape a given state must have
+        initial = _checked_states(who, states, expected, x, shape, None if batched else 1)
         finals: list[State] = []
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(directions):
-                w_ih, w_hh, b_ih, b_hh = self._weights(f"_l{layer}" + ("_reverse" if direction else ""))
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(f"_l{layer}" + ("_reverse" if direction else ""))
                 gi = F.linear(x, w_ih, b_ih)  # the input projection of every step at once
                 state = tuple(s[layer * directions + direction] for s in initial)
                 ys: list[Tensor] = [gi] * steps
                 for t in (reversed(range(steps)) if direction else range(steps)):
                     state = self._step(gi[t], state, w_hh, b_hh)
+                    if w_hr is not None:
+                        state = (F.linear(state[0], w_hr),) + state[1:]
                     ys[t] = state[0]
                 outputs.append(stack(ys))
                 finals.append(state)
@@ -225,7 +238,7 @@ class _RNNBase(Module):
         text = f"{self.input_size}, {self.hidden_size}"
         for name, value, default in (("num_layers", self.num_layers, 1), ("bias", self.bias, True),
                                      ("batch_first", self.batch_first, False), ("dropout", self.dropout, 0.0),
-                                     ("bidirectional", self.bidirectional, False)):
+                                     ("bidirectional", self.bidirectional, False), ("proj_size", self.proj_size, 0)):
             text += f", {name}={value}" if value != default else ""
         return text
 
@@ -251,15 +264,14 @@ class RNN(_RNNBase):
 
 class LSTM(_RNNBase):
     """Long short-term memory (gates i, f, g, o), stacked num_layers deep:
-    forward(input, (h0, c0)=None) -> (output, (h_n, c_n))."""
+    forward(input, (h0, c0)=None) -> (output, (h_n, c_n)). With proj_size > 0, h is projected to
+    proj_size features after each step: h = (o * tanh(c)) W_hr^T, as in PyTorch."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
                  generator: GeneratorLike = None, dtype: npt.DTypeLike = DEFAULT_FLOAT):
-        if proj_size:
-            raise NotImplementedError(f"LSTM: proj_size={proj_size} (projected LSTMs) is not implemented; use 0")
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         generator, dtype)
+                         generator, dtype, proj_size)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
                 ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
@@ -288,12 +300,12 @@ def _check_input(who: str, x: Tensor, dims: tuple, described: str, input_size: i
         raise ValueError(f"{who}: input has {x.shape[-1]} features (shape {x.shape}), expected input_size={input_size}")
 
 
-def _checked_states(who: str, states: Sequence[Tensor | None], shape: tuple, x: Tensor, input_shape: tuple,
-                    batch_axis: int | None) -> list[Tensor]:
-    """Each state checked against `shape` (zeros where None), with a batch axis of 1 added at
-    `batch_axis` for an unbatched input."""
+def _checked_states(who: str, states: Sequence[Tensor | None], shapes: Sequence[tuple], x: Tensor,
+                    input_shape: tuple, batch_axis: int | None) -> list[Tensor]:
+    """Each state checked against its shape in `shapes` (zeros where None), with a batch axis of 1
+    added at `batch_axis` for an unbatched input."""
     checked = []
-    for s in states:
+    for s, shape in zip(states, shapes):
         if s is None:
             s = zeros(shape, dtype=x.dtype, device=x.device)
         elif s.shape != shape:
