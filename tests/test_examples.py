@@ -1,6 +1,7 @@
 """Every example runs end to end in its fast mode, and says what the lecture says."""
 import importlib
 import os
+import re
 import sys
 
 import numpy as np
@@ -101,3 +102,15 @@ def test_ex14_newton_beats_gradient_descent(tmp_path):
     r = run("ex14_second_derivatives", tmp_path)
     assert r["newton_steps"] == 7 and r["descent_steps"] > 100
     assert r["newton"][:3] == pytest.approx([2.0, 1.4545454545, 1.1510467894])  # DeZero's step 33
+
+
+def test_ex15_lstm_learns_the_sine_wave(tmp_path, capsys):
+    r = run("ex15_lstm_sine_wave", tmp_path)
+    printed = capsys.readouterr().out
+    first, last = map(float, re.search(r"training loss ([\d.]+) -> ([\d.]+)", printed).groups())
+    mse, baseline = map(float, re.search(r"the next \d+: MSE ([\d.]+); baseline x_\(t\+1\) = x_t: MSE ([\d.]+)",
+                                         printed).groups())
+    assert last < first / 10 and (first, last) == pytest.approx((r["losses"][0], r["losses"][-1]), abs=1e-5)
+    assert mse < baseline / 10 and r["mse"] < r["baseline"] / 10  # fast mode: about 380 times lower
+    assert r["free_mse"] < r["held_mse"]  # fed its own predictions, it still follows the wave
+    assert (tmp_path / "ex15_loss_curve.png").exists() and (tmp_path / "ex15_predictions.png").exists()
