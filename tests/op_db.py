@@ -371,14 +371,15 @@ def _interpolate_ref(x, size=None, scale_factor=None, mode="nearest", align_corn
     return x
 
 
-def _adaptive_avg_ref(x, output_size, spatial):
-    """Mean over [floor(i n / out), ceil((i + 1) n / out)) on each of the last `spatial` axes."""
+def _adaptive_avg_ref(x, output_size, spatial, reduce=np.mean):
+    """Mean (or `reduce`) over [floor(i n / out), ceil((i + 1) n / out)) on each of the last `spatial` axes."""
     sizes = (output_size,) * spatial if isinstance(output_size, int) or output_size is None else output_size
     for k in range(spatial):
         axis = x.ndim - spatial + k
         n = x.shape[axis]
         n_out = n if sizes[k] is None else sizes[k]
-        windows = [np.take(x, range(i * n // n_out, -(-(i + 1) * n // n_out)), axis).mean(axis) for i in range(n_out)]
+        windows = [reduce(np.take(x, range(i * n // n_out, -(-(i + 1) * n // n_out)), axis), axis)
+                   for i in range(n_out)]
         x = np.stack(windows, axis)
     return x
 
@@ -893,6 +894,10 @@ OP_DB: list[OpSpec] = [
            lambda x: _adaptive_avg_ref(x, 4, 2), shapes=_resample_shapes(2, batch=False)),
     OpSpec("adaptive_avg_pool2d[(None, 2)]", lambda x: F.adaptive_avg_pool2d(x, (None, 2)),
            lambda x: _adaptive_avg_ref(x, (None, 2), 2), shapes=_resample_shapes(2)),
+    OpSpec("adaptive_max_pool2d", lambda x: F.adaptive_max_pool2d(x, (2, 3)),
+           lambda x: _adaptive_avg_ref(x, (2, 3), 2, np.max), kinks=True, shapes=_resample_shapes(2)),
+    OpSpec("adaptive_max_pool2d[(None, 4), no batch]", lambda x: F.adaptive_max_pool2d(x, (None, 4)),
+           lambda x: _adaptive_avg_ref(x, (None, 4), 2, np.max), kinks=True, shapes=_resample_shapes(2, batch=False)),
     # ---------------------------------------------------------------- normalisation and attention
     # (functional_norm_attention.py); drawn from the kink-free grid so no slice's variance is near 0
     OpSpec("layer_norm", lambda x: F.layer_norm(x, x.shape[-1:]), _layer_norm_ref, min_dims=1, kinks=True),

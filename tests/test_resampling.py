@@ -16,6 +16,8 @@ LAYERS = [
     (lambda m: m.AdaptiveAvgPool2d((2, 3)), (2, 3, 5, 4)),
     (lambda m: m.AdaptiveAvgPool2d((None, 2)), (3, 5, 5)),
     (lambda m: m.AdaptiveAvgPool2d(1), (2, 2, 3, 3)),
+    (lambda m: m.AdaptiveMaxPool2d((3, 2)), (2, 3, 5, 4)),
+    (lambda m: m.AdaptiveMaxPool2d(4), (3, 5, 6)),
     (lambda m: m.Upsample(scale_factor=2), (1, 2, 3, 4)),
     (lambda m: m.Upsample(size=(5, 3), mode="bilinear"), (2, 1, 3, 4)),
     (lambda m: m.Upsample(scale_factor=1.5, mode="bilinear", align_corners=True), (1, 2, 3, 4)),
@@ -47,8 +49,8 @@ def test_layer_matches_torch(make, shape, dtype):
 
 
 def test_layers_hold_no_parameters_and_export_from_nn():
-    for name in ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "Upsample", "ReflectionPad2d", "ReplicationPad2d",
-                 "ZeroPad2d", "ConstantPad2d"]:
+    for name in ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample", "ReflectionPad2d",
+                 "ReplicationPad2d", "ZeroPad2d", "ConstantPad2d"]:
         assert name in nn.__all__
     assert list(nn.Upsample(scale_factor=2).parameters()) == []
 
@@ -84,11 +86,13 @@ ERRORS = [
     (lambda: F.adaptive_avg_pool2d(_x(4), 2), r"adaptive_avg_pool2d: needs a 3-D or 4-D input.*\(4,\)"),
     (lambda: F.adaptive_avg_pool2d(_x(1, 2, 3), (2, 2, 2)), r"output_size \(2, 2, 2\) must be 2 positive"),
     (lambda: F.adaptive_avg_pool1d(_x(1, 2, 3, 4), 2), r"adaptive_avg_pool1d: needs a 2-D or 3-D input"),
+    (lambda: F.adaptive_max_pool2d(_x(1, 2, 3), 2, return_indices=True), r"adaptive_max_pool2d: return_indices"),
+    (lambda: F.adaptive_max_pool2d(_x(2, 0, 3), 2), r"adaptive_max_pool2d: needs .* got shape \(2, 0, 3\)"),
     (lambda: nn.ZeroPad2d((1, 2)), r"ZeroPad2d: padding must be an int or \(left, right, top, bottom\)"),
 ]
 
 
 @pytest.mark.parametrize("call, message", ERRORS, ids=[e[1] for e in ERRORS])
 def test_errors_name_the_op_the_mode_and_the_shapes(call, message):
-    with pytest.raises((ValueError, TypeError), match=message):
+    with pytest.raises((ValueError, TypeError, NotImplementedError), match=message):
         call()

@@ -410,6 +410,8 @@ TORCH_REFS = {
     "adaptive_avg_pool2d": lambda x: F.adaptive_avg_pool2d(x, (2, 3)),
     "adaptive_avg_pool2d[int, no batch]": lambda x: F.adaptive_avg_pool2d(x, 4),
     "adaptive_avg_pool2d[(None, 2)]": lambda x: F.adaptive_avg_pool2d(x, (None, 2)),
+    "adaptive_max_pool2d": lambda x: F.adaptive_max_pool2d(x, (2, 3)),
+    "adaptive_max_pool2d[(None, 4), no batch]": lambda x: F.adaptive_max_pool2d(x, (None, 4)),
 }
 
 NO_TORCH_EQUIVALENT = {

@@ -1,7 +1,8 @@
 """Resampling with PyTorch's names and arguments: F.pad (constant, reflect, replicate, circular),
-F.interpolate (nearest, linear, bilinear), F.adaptive_avg_pool1d/2d. Each is a composite: a pad
+F.interpolate (nearest, linear, bilinear), F.adaptive_avg_pool1d/2d, F.adaptive_max_pool2d. Each is a composite: a pad
 mode gathers with one integer index array per padded axis (repeats add up in the gradient),
-linear interpolation and adaptive averaging multiply by one small matrix per spatial axis, so
+linear interpolation and adaptive averaging multiply by one small matrix per spatial axis (adaptive
+max gathers each window with a (out, window) index array and takes the max), so
 there is no backward of its own and no Python loop over elements."""
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 from ..device import to_library_of
 from ..tensor import Tensor
 
-__all__ = ["pad", "interpolate", "adaptive_avg_pool1d", "adaptive_avg_pool2d"]
+__all__ = ["pad", "interpolate", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
 INTERPOLATE_MODES = {"nearest": None, "linear": 3, "bilinear": 4}  # mode -> the input's rank it needs
@@ -207,12 +208,26 @@ def _adaptive_sizes(who: str, x: Tensor, output_size: int | None | Sequence[int 
     return tuple(n if s is None else int(s) for s, n in zip(sizes, x.shape[x.ndim - k:]))
 
 
-def _adaptive_avg_pool(who: str, x: Tensor, output_size, k: int) -> Tensor:
+def _adaptive_windows(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, k) indices of the windows [start, end) of _adaptive_matrix, k the longest; a shorter
+    window repeats its last index (a repeat ties with itself, and its gradient shares add back up)."""
+    i = np.arange(n_out)
+    start, end = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+    return np.minimum(start[:, None] + np.arange(int((end - start).max())), end[:, None] - 1)
+
+
+def _adaptive_checked(who: str, x: Tensor, output_size, k: int) -> tuple[int, ...]:
+    """The output sizes of the last k axes, after checking x is (N, C, *k) or (C, *k) and not empty there."""
     if x.ndim not in (k + 1, k + 2) or 0 in x.shape[x.ndim - k:]:
         raise ValueError(f"{who}: needs a {k + 1}-D or {k + 2}-D input with non-empty spatial axes, "
                          f"got shape {x.shape}")
+    return _adaptive_sizes(who, x, output_size, k)
+
+
+def _adaptive_avg_pool(who: str, x: Tensor, output_size, k: int) -> Tensor:
+    sizes = _adaptive_checked(who, x, output_size, k)
     y = x._floating()
-    for axis, n_out in zip(range(x.ndim - k, x.ndim), _adaptive_sizes(who, x, output_size, k)):
+    for axis, n_out in zip(range(x.ndim - k, x.ndim), sizes):
         y = _times(y, axis, _adaptive_matrix(x.shape[axis], n_out))
     return y
 
@@ -226,3 +241,15 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | None | Sequence[int | 
     """Input (N, C, H, W) or (C, H, W) to (..., oh, ow): the mean over windows [start, end) on each
     axis (see _adaptive_matrix); an int is (n, n), and None keeps that axis' size."""
     return _adaptive_avg_pool("adaptive_avg_pool2d", input, output_size, 2)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: int | None | Sequence[int | None],
+                        return_indices: bool = False) -> Tensor:
+    """Input (N, C, H, W) or (C, H, W) to (..., oh, ow): the max over the windows of
+    adaptive_avg_pool2d, gathered as (..., oh, kh, ow, kw); tied maxima share the gradient evenly."""
+    if return_indices:
+        raise NotImplementedError("adaptive_max_pool2d: return_indices=True is not supported; use the values")
+    oh, ow = _adaptive_checked("adaptive_max_pool2d", input, output_size, 2)
+    h, w = input.shape[-2:]
+    y = _along(input, input.ndim - 2, _adaptive_windows(h, oh))
+    return _along(y, y.ndim - 1, _adaptive_windows(w, ow)).max(axis=(-3, -1))

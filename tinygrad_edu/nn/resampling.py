@@ -1,4 +1,4 @@
-"""Resampling layers as Modules, as PyTorch's: adaptive average pooling, Upsample and the 2-D
+"""Resampling layers as Modules, as PyTorch's: adaptive average and max pooling, Upsample and the 2-D
 pads. Each holds no parameters and calls nn.functional (functional_resample.py) in forward."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 
-__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "Upsample", "ReflectionPad2d", "ReplicationPad2d",
-           "ZeroPad2d", "ConstantPad2d"]
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample", "ReflectionPad2d",
+           "ReplicationPad2d", "ZeroPad2d", "ConstantPad2d"]
 
 
 class AdaptiveAvgPool1d(Module):
@@ -36,6 +36,21 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size!r}"
+
+
+class AdaptiveMaxPool2d(Module):
+    """(N, C, H, W) or (C, H, W) to output_size by the max over AdaptiveAvgPool2d's windows
+    (return_indices is not supported)."""
+
+    def __init__(self, output_size: int | None | Sequence[int | None]):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_max_pool2d(x, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size!r}"
