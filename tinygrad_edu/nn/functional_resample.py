@@ -1,9 +1,9 @@
 """Resampling with PyTorch's names and arguments: F.pad (constant, reflect, replicate, circular),
-F.interpolate (nearest, linear, bilinear), F.adaptive_avg_pool1d/2d, F.adaptive_max_pool2d. Each is a composite: a pad
-mode gathers with one integer index array per padded axis (repeats add up in the gradient),
-linear interpolation and adaptive averaging multiply by one small matrix per spatial axis (adaptive
-max gathers each window with a (out, window) index array and takes the max), so
-there is no backward of its own and no Python loop over elements."""
+F.interpolate (nearest, linear, bilinear), F.adaptive_avg_pool1d/2d and F.adaptive_max_pool2d.
+Each is a composite, so there is no backward of its own and no Python loop over elements: a pad
+mode gathers with one integer index array per padded axis (repeats add up in the gradient); linear
+interpolation and adaptive averaging multiply by one small matrix per spatial axis; adaptive max
+gathers each window with an (out, window) index array and takes the max."""
 from __future__ import annotations
 
 import math
