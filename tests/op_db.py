@@ -324,6 +324,64 @@ def _huber_ref(d, delta):
 
 # ANCHOR-WINDOWS-HELPERS (temporary)
 # ANCHOR-RESAMPLE-HELPERS (temporary)
+def _resample_shapes(spatial: int, min_side: int = 1, batch: bool = True):
+    """(N, C, *spatial) shapes (or (C, *spatial) without batch), each spatial side min_side..6."""
+    lead = (st.integers(1, 2),) * (2 if batch else 1)
+    return st.tuples(*lead, *(st.integers(min_side, 6),) * spatial).map(lambda s: (s,))
+
+
+_NP_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _pad_ref(x, pad, mode="constant", value=0.0):
+    """PyTorch's pad tuple (last axis first) through np.pad; negative constant pads crop afterwards."""
+    widths = [(0, 0)] * x.ndim
+    crop = [slice(None)] * x.ndim
+    for k in range(len(pad) // 2):
+        before, after = pad[2 * k], pad[2 * k + 1]
+        widths[x.ndim - 1 - k] = (max(before, 0), max(after, 0))
+        n = x.shape[x.ndim - 1 - k] + max(before, 0) + max(after, 0)
+        crop[x.ndim - 1 - k] = slice(max(-before, 0), n - max(-after, 0))
+    extra = {"constant_values": value} if mode == "constant" else {}
+    return np.pad(x, widths, mode=_NP_PAD_MODES[mode], **extra)[tuple(crop)]
+
+
+def _interpolate_ref(x, size=None, scale_factor=None, mode="nearest", align_corners=False):
+    """One spatial axis at a time, one output position at a time, as PyTorch's kernels read."""
+    spatial = x.ndim - 2
+    sizes = (size,) * spatial if isinstance(size, int) else size
+    scales = (scale_factor,) * spatial if isinstance(scale_factor, (int, float)) else scale_factor
+    for k in range(spatial):
+        axis, n_in = 2 + k, x.shape[2 + k]
+        n_out = sizes[k] if sizes is not None else int(np.floor(n_in * scales[k]))
+        step = 1 / scales[k] if scales is not None else n_in / n_out
+        out = []
+        for j in range(n_out):
+            if mode == "nearest":
+                out.append(np.take(x, min(int(np.floor(j * step)), n_in - 1), axis))
+                continue
+            if align_corners:
+                src = j * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+            else:
+                src = max((j + 0.5) * step - 0.5, 0.0)
+            lo = int(src)
+            hi = min(lo + 1, n_in - 1)
+            out.append((1 - (src - lo)) * np.take(x, lo, axis) + (src - lo) * np.take(x, hi, axis))
+        x = np.stack(out, axis)
+    return x
+
+
+def _adaptive_avg_ref(x, output_size, spatial, reduce=np.mean):
+    """Mean (or `reduce`) over [floor(i n / out), ceil((i + 1) n / out)) on each of the last `spatial` axes."""
+    sizes = (output_size,) * spatial if isinstance(output_size, int) or output_size is None else output_size
+    for k in range(spatial):
+        axis = x.ndim - spatial + k
+        n = x.shape[axis]
+        n_out = n if sizes[k] is None else sizes[k]
+        windows = [reduce(np.take(x, range(i * n // n_out, -(-(i + 1) * n // n_out)), axis), axis)
+                   for i in range(n_out)]
+        x = np.stack(windows, axis)
+    return x
 
 
 OP_DB: list[OpSpec] = [
@@ -796,6 +854,50 @@ OP_DB: list[OpSpec] = [
            lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2), kinks=True),
     # ANCHOR-WINDOWS-ROWS (conv and pool options; temporary, removed at merge)
     # ANCHOR-RESAMPLE-ROWS (pad modes, interpolate, adaptive pooling; temporary, removed at merge)
+    # ---------------------------------------------------------------- resampling (functional_resample.py)
+    OpSpec("pad[F.pad, constant (1, 2, 0, 1), value 0.5]", lambda x: F.pad(x, (1, 2, 0, 1), value=0.5),
+           lambda x: _pad_ref(x, (1, 2, 0, 1), value=0.5), shapes=_with_min_side(1, 2)),
+    OpSpec("pad[F.pad, constant, negative crops]", lambda x: F.pad(x, (-1, 2, 1, -1)),
+           lambda x: _pad_ref(x, (-1, 2, 1, -1)), shapes=_with_min_side(2, 2)),
+    OpSpec("pad[F.pad, reflect]", lambda x: F.pad(x, (2, 1), mode="reflect"),
+           lambda x: _pad_ref(x, (2, 1), "reflect"), shapes=_resample_shapes(1, 3)),
+    OpSpec("pad[F.pad, reflect, 2-D]", lambda x: F.pad(x, (1, 2, 2, 1), mode="reflect"),
+           lambda x: _pad_ref(x, (1, 2, 2, 1), "reflect"), shapes=_resample_shapes(2, 3)),
+    OpSpec("pad[F.pad, replicate, no batch]", lambda x: F.pad(x, (2, 0, 1, 3), mode="replicate"),
+           lambda x: _pad_ref(x, (2, 0, 1, 3), "replicate"), shapes=_resample_shapes(2, batch=False)),
+    OpSpec("pad[F.pad, replicate, 3-D]", lambda x: F.pad(x, (1, 0, 0, 1, 1, 1), mode="replicate"),
+           lambda x: _pad_ref(x, (1, 0, 0, 1, 1, 1), "replicate"), shapes=_resample_shapes(3, batch=False)),
+    OpSpec("pad[F.pad, circular]", lambda x: F.pad(x, (1, 2, 2, 0), mode="circular"),
+           lambda x: _pad_ref(x, (1, 2, 2, 0), "circular"), shapes=_resample_shapes(2, 2)),
+    OpSpec("interpolate", lambda x: F.interpolate(x, size=5), lambda x: _interpolate_ref(x, 5),
+           shapes=_resample_shapes(1)),
+    OpSpec("interpolate[nearest, scale_factor (1.5, 0.5)]", lambda x: F.interpolate(x, scale_factor=(1.5, 0.5)),
+           lambda x: _interpolate_ref(x, scale_factor=(1.5, 0.5)), shapes=_resample_shapes(2, 2)),
+    OpSpec("interpolate[linear]", lambda x: F.interpolate(x, size=5, mode="linear"),
+           lambda x: _interpolate_ref(x, 5, mode="linear"), shapes=_resample_shapes(1)),
+    OpSpec("interpolate[linear, align_corners, scale_factor 2.5]",
+           lambda x: F.interpolate(x, scale_factor=2.5, mode="linear", align_corners=True),
+           lambda x: _interpolate_ref(x, scale_factor=2.5, mode="linear", align_corners=True),
+           shapes=_resample_shapes(1)),
+    OpSpec("interpolate[bilinear]", lambda x: F.interpolate(x, size=(3, 5), mode="bilinear"),
+           lambda x: _interpolate_ref(x, (3, 5), mode="bilinear"), shapes=_resample_shapes(2)),
+    OpSpec("interpolate[bilinear, align_corners]",
+           lambda x: F.interpolate(x, size=4, mode="bilinear", align_corners=True),
+           lambda x: _interpolate_ref(x, 4, mode="bilinear", align_corners=True), shapes=_resample_shapes(2)),
+    OpSpec("interpolate[bilinear, scale_factor 0.5]", lambda x: F.interpolate(x, scale_factor=0.5, mode="bilinear"),
+           lambda x: _interpolate_ref(x, scale_factor=0.5, mode="bilinear"), shapes=_resample_shapes(2, 2)),
+    OpSpec("adaptive_avg_pool1d", lambda x: F.adaptive_avg_pool1d(x, 3), lambda x: _adaptive_avg_ref(x, 3, 1),
+           shapes=_resample_shapes(1)),
+    OpSpec("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (2, 3)), lambda x: _adaptive_avg_ref(x, (2, 3), 2),
+           shapes=_resample_shapes(2)),
+    OpSpec("adaptive_avg_pool2d[int, no batch]", lambda x: F.adaptive_avg_pool2d(x, 4),
+           lambda x: _adaptive_avg_ref(x, 4, 2), shapes=_resample_shapes(2, batch=False)),
+    OpSpec("adaptive_avg_pool2d[(None, 2)]", lambda x: F.adaptive_avg_pool2d(x, (None, 2)),
+           lambda x: _adaptive_avg_ref(x, (None, 2), 2), shapes=_resample_shapes(2)),
+    OpSpec("adaptive_max_pool2d", lambda x: F.adaptive_max_pool2d(x, (2, 3)),
+           lambda x: _adaptive_avg_ref(x, (2, 3), 2, np.max), kinks=True, shapes=_resample_shapes(2)),
+    OpSpec("adaptive_max_pool2d[(None, 4), no batch]", lambda x: F.adaptive_max_pool2d(x, (None, 4)),
+           lambda x: _adaptive_avg_ref(x, (None, 4), 2, np.max), kinks=True, shapes=_resample_shapes(2, batch=False)),
     # ---------------------------------------------------------------- normalisation and attention
     # (functional_norm_attention.py); drawn from the kink-free grid so no slice's variance is near 0
     OpSpec("layer_norm", lambda x: F.layer_norm(x, x.shape[-1:]), _layer_norm_ref, min_dims=1, kinks=True),

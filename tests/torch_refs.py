@@ -391,6 +391,27 @@ TORCH_REFS = {
     "scaled_dot_product_attention[float mask]": lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
     # ANCHOR-WINDOWS-REFS (temporary)
     # ANCHOR-RESAMPLE-REFS (temporary)
+    "pad[F.pad, constant (1, 2, 0, 1), value 0.5]": lambda x: F.pad(x, (1, 2, 0, 1), value=0.5),
+    "pad[F.pad, constant, negative crops]": lambda x: F.pad(x, (-1, 2, 1, -1)),
+    "pad[F.pad, reflect]": lambda x: F.pad(x, (2, 1), mode="reflect"),
+    "pad[F.pad, reflect, 2-D]": lambda x: F.pad(x, (1, 2, 2, 1), mode="reflect"),
+    "pad[F.pad, replicate, no batch]": lambda x: F.pad(x, (2, 0, 1, 3), mode="replicate"),
+    "pad[F.pad, replicate, 3-D]": lambda x: F.pad(x, (1, 0, 0, 1, 1, 1), mode="replicate"),
+    "pad[F.pad, circular]": lambda x: F.pad(x, (1, 2, 2, 0), mode="circular"),
+    "interpolate": lambda x: F.interpolate(x, size=5),
+    "interpolate[nearest, scale_factor (1.5, 0.5)]": lambda x: F.interpolate(x, scale_factor=(1.5, 0.5)),
+    "interpolate[linear]": lambda x: F.interpolate(x, size=5, mode="linear"),
+    "interpolate[linear, align_corners, scale_factor 2.5]":
+        lambda x: F.interpolate(x, scale_factor=2.5, mode="linear", align_corners=True),
+    "interpolate[bilinear]": lambda x: F.interpolate(x, size=(3, 5), mode="bilinear"),
+    "interpolate[bilinear, align_corners]": lambda x: F.interpolate(x, size=4, mode="bilinear", align_corners=True),
+    "interpolate[bilinear, scale_factor 0.5]": lambda x: F.interpolate(x, scale_factor=0.5, mode="bilinear"),
+    "adaptive_avg_pool1d": lambda x: F.adaptive_avg_pool1d(x, 3),
+    "adaptive_avg_pool2d": lambda x: F.adaptive_avg_pool2d(x, (2, 3)),
+    "adaptive_avg_pool2d[int, no batch]": lambda x: F.adaptive_avg_pool2d(x, 4),
+    "adaptive_avg_pool2d[(None, 2)]": lambda x: F.adaptive_avg_pool2d(x, (None, 2)),
+    "adaptive_max_pool2d": lambda x: F.adaptive_max_pool2d(x, (2, 3)),
+    "adaptive_max_pool2d[(None, 4), no batch]": lambda x: F.adaptive_max_pool2d(x, (None, 4)),
 }
 
 NO_TORCH_EQUIVALENT = {

@@ -8,6 +8,8 @@ from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLo
 from .losses import HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from .module import Module, ModuleList, Parameter, Sequential
 from .normalisation_attention import GroupNorm, LayerNorm, MultiheadAttention
+from .resampling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, ConstantPad2d, ReflectionPad2d,
+                         ReplicationPad2d, Upsample, ZeroPad2d)
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = ["functional", "init", "keras", "Module", "Parameter", "Sequential", "ModuleList", "Linear", "Conv2d",
@@ -18,4 +20,6 @@ __all__ = ["functional", "init", "keras", "Module", "Parameter", "Sequential", "
            "CrossEntropyLoss", "NLLLoss", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
            "LayerNorm", "GroupNorm", "MultiheadAttention",
            "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss",
-           "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+           "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
+           "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample", "ReflectionPad2d",
+           "ReplicationPad2d", "ZeroPad2d", "ConstantPad2d"]

@@ -3,7 +3,8 @@ Everything is reachable here; by job, linear is in functional_linear.py, convolu
 in functional_conv.py, the losses and one_hot in functional_losses.py
 (kl_div, l1, smooth l1 and huber in functional_losses_extra.py), the activations beyond
 relu, sigmoid, tanh and softmax (gelu, silu, elu, ...) in functional_activations.py, layer_norm,
-group_norm, normalize and scaled_dot_product_attention in functional_norm_attention.py."""
+group_norm, normalize and scaled_dot_product_attention in functional_norm_attention.py, pad,
+interpolate and adaptive pooling in functional_resample.py."""
 from __future__ import annotations
 
 import numpy.typing as npt
@@ -17,6 +18,7 @@ from .functional_activations import (celu, elu, gelu, hardsigmoid, hardswish, ha
 from .functional_conv import avg_pool2d, conv2d, max_pool2d
 from .functional_linear import linear
 from .functional_norm_attention import group_norm, layer_norm, normalize, scaled_dot_product_attention
+from .functional_resample import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate, pad
 from .functional_losses import (REDUCTIONS, _labels, accuracy, binary_cross_entropy,
                                 binary_cross_entropy_with_logits, cross_entropy, l2_penalty, mse_loss,
                                 nll_loss, one_hot)
@@ -28,7 +30,8 @@ __all__ = ["linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_so
            "l2_penalty", "REDUCTIONS", "gelu", "silu", "elu", "selu", "celu", "mish", "hardtanh", "relu6",
            "hardswish", "hardsigmoid", "softsign", "logsigmoid", "softmin", "softplus",
            "layer_norm", "group_norm", "normalize", "scaled_dot_product_attention",
-           "kl_div", "l1_loss", "smooth_l1_loss", "huber_loss", "KL_REDUCTIONS"]
+           "kl_div", "l1_loss", "smooth_l1_loss", "huber_loss", "KL_REDUCTIONS",
+           "pad", "interpolate", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 
 _pair = functional_conv._pair  # layers.py checks Conv2d's sizes with F._pair
 
