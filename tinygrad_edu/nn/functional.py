@@ -11,7 +11,6 @@ import numpy.typing as npt
 from ..creation import GeneratorLike, get_generator
 from ..device import to_library_of
 from ..tensor import Tensor
-from . import functional_conv
 from .functional_activations import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, relu6,
                                      selu, silu, softmin, softplus, softsign)
 from .functional_conv import conv1d, conv2d, conv_transpose2d
@@ -31,8 +30,6 @@ __all__ = ["linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_so
            "hardswish", "hardsigmoid", "softsign", "logsigmoid", "softmin", "softplus",
            "layer_norm", "group_norm", "normalize", "scaled_dot_product_attention",
            "kl_div", "l1_loss", "smooth_l1_loss", "huber_loss", "KL_REDUCTIONS"]
-
-_pair = functional_conv._pair  # layers.py checks Conv2d's sizes with F._pair
 
 
 # ---------------------------------------------------------------------- activations (PyTorch's F.relu, ...)
