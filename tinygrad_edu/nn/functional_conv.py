@@ -150,7 +150,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 # where slicing and stacking would make kh * kw ops per convolution and as many backward nodes
 class Im2col(Function):
     """y[n, i, j, (c, a, b)] = x[n, c, i*sh + a*dh, j*sw + b*dw]: each (dilated) kh x kw window of
-    x (N, C, H, W) as one row, so that a convolution is one matrix product;  dx = Col2im(g)"""
+    x (N, C, H, W) as one row, so that a convolution is one matrix product (`count` keeps the first
+    out_h x out_w windows: pooling's ceil_mode, Col2im's backward);  dx = Col2im(g)"""
 
     @staticmethod
     def forward(ctx, x: Array, *, kernel: tuple[int, int], stride: tuple[int, int],
