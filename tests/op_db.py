@@ -323,6 +323,117 @@ def _huber_ref(d, delta):
 
 
 # ANCHOR-WINDOWS-HELPERS (temporary)
+def _two(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+@st.composite
+def _conv_options_shapes(draw, groups=1, dilation=(1, 1), padding=(0, 0), spatial=2, bias=True):
+    """x (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,), the dilated kernel fitting the padded
+    input; spatial=1 drops the height axis (conv1d)."""
+    n, c, o = draw(st.integers(1, 2)), groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    ks = [draw(st.integers(1, 3)) for _ in range(spatial)]
+    sides = [draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), 6))
+             for k, d, p in zip(ks, dilation[-spatial:], padding[-spatial:])]
+    return ((n, c, *sides), (o, c // groups, *ks)) + (((o,),) if bias else ())
+
+
+def _conv_options_ref(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """Loops over output places: y[n, o, i, j] = b[o] + sum over o's group of w times the dilated
+    window; padding an int, a pair, or 'same' (the odd pixel at the end)."""
+    (kh, kw), (sh, sw), (dh, dw) = w.shape[2:], _two(stride), _two(dilation)
+    if padding == "same":
+        pads = tuple((t // 2, t - t // 2) for t in (dh * (kh - 1), dw * (kw - 1)))
+    else:
+        pads = tuple((p, p) for p in _two(padding))
+    x = np.pad(x, ((0, 0), (0, 0)) + pads)
+    oh, ow = (x.shape[2] - dh * (kh - 1) - 1) // sh + 1, (x.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    cg, og = w.shape[1], w.shape[0] // groups
+    out = np.zeros((x.shape[0], w.shape[0], oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, :, i * sh:i * sh + dh * (kh - 1) + 1:dh, j * sw:j * sw + dw * (kw - 1) + 1:dw]
+            for g in range(groups):
+                out[:, g * og:(g + 1) * og, i, j] = np.tensordot(patch[:, g * cg:(g + 1) * cg], w[g * og:(g + 1) * og],
+                                                                 axes=([1, 2, 3], [1, 2, 3]))
+    return out if b is None else out + b[:, None, None]
+
+
+def _conv1d_ref(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    padding = padding if isinstance(padding, str) else (0, padding)
+    return _conv_options_ref(x[:, :, None], w[:, :, None], b, (1, stride), padding, (1, dilation), groups)[:, :, 0]
+
+
+@st.composite
+def _conv_transpose_shapes(draw, groups=1, min_kernel=1):
+    """x (N, C, H, W), weight (C, O/groups, kh, kw), bias (O,)."""
+    n, c, o = draw(st.integers(1, 2)), groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(min_kernel, 3)), draw(st.integers(min_kernel, 3))
+    h, w = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return (n, c, h, w), (c, o // groups, kh, kw), (o,)
+
+
+def _conv_transpose_ref(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Loops over input places: each x[n, c, i, j] * w[c] added into its (dilated) window, then
+    `padding` cropped from every side."""
+    (kh, kw), (sh, sw), (dh, dw) = w.shape[2:], _two(stride), _two(dilation)
+    (ph, pw), (oph, opw) = _two(padding), _two(output_padding)
+    n, c, h, wd = x.shape
+    cg, og = c // groups, w.shape[1]
+    full = ((h - 1) * sh + dh * (kh - 1) + 1 + oph, (wd - 1) * sw + dw * (kw - 1) + 1 + opw)
+    out = np.zeros((n, og * groups) + full)
+    for i in range(h):
+        for j in range(wd):
+            for g in range(groups):
+                part = np.tensordot(x[:, g * cg:(g + 1) * cg, i, j], w[g * cg:(g + 1) * cg], axes=(1, 0))
+                out[:, g * og:(g + 1) * og, i * sh:i * sh + dh * (kh - 1) + 1:dh,
+                    j * sw:j * sw + dw * (kw - 1) + 1:dw] += part
+    out = out[:, :, ph:full[0] - ph, pw:full[1] - pw]
+    return out if b is None else out + b[:, None, None]
+
+
+def _pool_side(n, k, s, p, d, ceil_mode):
+    top = n + 2 * p - d * (k - 1) - 1
+    out = (-(-top // s) if ceil_mode else top // s) + 1
+    return out - 1 if ceil_mode and (out - 1) * s >= n + p else out
+
+
+def _pool_options_ref(x, kernel, stride=None, padding=0, dilation=1, ceil_mode=False, kind="max",
+                      count_include_pad=True, divisor_override=None, indices=False):
+    """PyTorch's pooling, one output place at a time: max over the window's places inside the
+    input (and the flat place i*W + j of the first maximum), or the window's sum over PyTorch's divisor."""
+    (kh, kw), (ph, pw), (dh, dw) = _two(kernel), _two(padding), _two(dilation)
+    sh, sw = _two(kernel if stride is None else stride)
+    H, W = x.shape[2:]
+    oh, ow = _pool_side(H, kh, sh, ph, dh, ceil_mode), _pool_side(W, kw, sw, pw, dw, ceil_mode)
+    out = np.zeros(x.shape[:2] + (oh, ow), dtype=np.int64 if indices else float)
+    for i in range(oh):
+        for j in range(ow):
+            if kind == "max":
+                rows = [r for r in range(i * sh - ph, i * sh - ph + dh * (kh - 1) + 1, dh) if 0 <= r < H]
+                cols = [q for q in range(j * sw - pw, j * sw - pw + dw * (kw - 1) + 1, dw) if 0 <= q < W]
+                window = x[:, :, rows][:, :, :, cols].reshape(x.shape[:2] + (-1,))
+                places = np.array([r * W + q for r in rows for q in cols])
+                out[:, :, i, j] = places[window.argmax(-1)] if indices else window.max(-1)
+            else:
+                hs, ws = i * sh - ph, j * sw - pw
+                he, we = min(hs + kh, H + ph), min(ws + kw, W + pw)
+                size = (he - hs) * (we - ws)
+                hs, ws, he, we = max(hs, 0), max(ws, 0), min(he, H), min(we, W)
+                divisor = divisor_override or (size if count_include_pad else (he - hs) * (we - ws))
+                out[:, :, i, j] = x[:, :, hs:he, ws:we].sum(axis=(2, 3)) / divisor
+    return out
+
+
+def _pool1d_ref(x, kernel, stride=None, padding=0, dilation=1, ceil_mode=False, kind="max", count_include_pad=True):
+    return _pool_options_ref(x[:, :, None], (1, kernel), None if stride is None else (1, stride), (0, padding),
+                             (1, dilation), ceil_mode, kind, count_include_pad)[:, :, 0]
+
+
+def _signal_shapes(min_side=1):
+    return st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(min_side, 6)).map(lambda s: (s,))
+
+
 # ANCHOR-RESAMPLE-HELPERS (temporary)
 def _resample_shapes(spatial: int, min_side: int = 1, batch: bool = True):
     """(N, C, *spatial) shapes (or (C, *spatial) without batch), each spatial side min_side..6."""
@@ -853,6 +964,62 @@ OP_DB: list[OpSpec] = [
     OpSpec("F.softplus[beta=2, threshold=1]", lambda x: F.softplus(x, beta=2, threshold=1),
            lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2), kinks=True),
     # ANCHOR-WINDOWS-ROWS (conv and pool options; temporary, removed at merge)
+    OpSpec("conv2d[dilation 2]", lambda x, w, b: F.conv2d(x, w, b, dilation=2),
+           lambda x, w, b: _conv_options_ref(x, w, b, dilation=2), nargs=3, shapes=_conv_options_shapes(1, (2, 2))),
+    OpSpec("conv2d[groups 2, stride 2, padding 1]", lambda x, w, b: F.conv2d(x, w, b, 2, 1, groups=2),
+           lambda x, w, b: _conv_options_ref(x, w, b, 2, 1, groups=2), nargs=3,
+           shapes=_conv_options_shapes(2, padding=(1, 1))),
+    OpSpec("conv2d[padding same, dilation (1, 2), groups 2]",
+           lambda x, w, b: F.conv2d(x, w, b, padding="same", dilation=(1, 2), groups=2),
+           lambda x, w, b: _conv_options_ref(x, w, b, padding="same", dilation=(1, 2), groups=2), nargs=3,
+           shapes=_conv_options_shapes(2, (1, 2), (3, 3))),
+    OpSpec("conv2d[padding valid, no bias]", lambda x, w: F.conv2d(x, w, padding="valid"), _conv_options_ref,
+           nargs=2, shapes=_conv_options_shapes(bias=False)),
+    OpSpec("conv1d", F.conv1d, _conv1d_ref, nargs=3, shapes=_conv_options_shapes(spatial=1)),
+    OpSpec("conv1d[stride 2, padding 1, dilation 2, groups 2]", lambda x, w, b: F.conv1d(x, w, b, 2, 1, 2, 2),
+           lambda x, w, b: _conv1d_ref(x, w, b, 2, 1, 2, 2), nargs=3,
+           shapes=_conv_options_shapes(2, (1, 2), (0, 1), spatial=1)),
+    OpSpec("conv1d[padding same, no bias]", lambda x, w: F.conv1d(x, w, padding="same"),
+           lambda x, w: _conv1d_ref(x, w, padding="same"), nargs=2, shapes=_conv_options_shapes(spatial=1, bias=False)),
+    OpSpec("conv_transpose2d", F.conv_transpose2d, _conv_transpose_ref, nargs=3, shapes=_conv_transpose_shapes()),
+    OpSpec("conv_transpose2d[stride 2, padding 1, output_padding 1]",
+           lambda x, w, b: F.conv_transpose2d(x, w, b, 2, 1, 1),
+           lambda x, w, b: _conv_transpose_ref(x, w, b, 2, 1, 1), nargs=3, shapes=_conv_transpose_shapes(1, 2)),
+    OpSpec("conv_transpose2d[stride (2, 1), output_padding 1, groups 2, dilation 2]",
+           lambda x, w, b: F.conv_transpose2d(x, w, b, (2, 1), 0, 1, 2, 2),
+           lambda x, w, b: _conv_transpose_ref(x, w, b, (2, 1), 0, 1, 2, 2), nargs=3, shapes=_conv_transpose_shapes(2)),
+    OpSpec("max_pool2d[stride 1, dilation 2]", lambda x: F.max_pool2d(x, 2, 1, dilation=2),
+           lambda x: _pool_options_ref(x, 2, 1, dilation=2), kinks=True, shapes=_image_shapes(3)),
+    OpSpec("max_pool2d[kernel 3, stride 2, padding 1, ceil_mode]", lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True),
+           lambda x: _pool_options_ref(x, 3, 2, 1, ceil_mode=True), kinks=True, shapes=_image_shapes(1)),
+    OpSpec("max_pool2d[return_indices: values]", lambda x: F.max_pool2d(x, (2, 3), 1, return_indices=True)[0],
+           lambda x: _pool_options_ref(x, (2, 3), 1), kinks=True, shapes=_image_shapes(3)),
+    OpSpec("max_pool2d[return_indices: indices, ceil_mode, padding 1]",
+           lambda x: F.max_pool2d(x, 2, padding=1, ceil_mode=True, return_indices=True)[1],
+           lambda x: _pool_options_ref(x, 2, padding=1, ceil_mode=True, indices=True), kinks=True,
+           differentiable=False, shapes=_image_shapes(1)),
+    OpSpec("avg_pool2d[kernel 3, stride 2, padding 1, ceil_mode]", lambda x: F.avg_pool2d(x, 3, 2, 1, True),
+           lambda x: _pool_options_ref(x, 3, 2, 1, ceil_mode=True, kind="avg"), shapes=_image_shapes(1)),
+    OpSpec("avg_pool2d[kernel 3, stride 2, padding 1, ceil_mode, count_include_pad=False]",
+           lambda x: F.avg_pool2d(x, 3, 2, 1, True, False),
+           lambda x: _pool_options_ref(x, 3, 2, 1, ceil_mode=True, kind="avg", count_include_pad=False),
+           shapes=_image_shapes(1)),
+    OpSpec("avg_pool2d[stride 1, divisor_override 3]", lambda x: F.avg_pool2d(x, 2, 1, divisor_override=3),
+           lambda x: _pool_options_ref(x, 2, 1, kind="avg", divisor_override=3), shapes=_image_shapes()),
+    OpSpec("max_pool1d", lambda x: F.max_pool1d(x, 2), lambda x: _pool1d_ref(x, 2), kinks=True,
+           shapes=_signal_shapes(2)),
+    OpSpec("max_pool1d[kernel 3, stride 2, padding 1, dilation 2, ceil_mode]",
+           lambda x: F.max_pool1d(x, 3, 2, 1, 2, True), lambda x: _pool1d_ref(x, 3, 2, 1, 2, True), kinks=True,
+           shapes=_signal_shapes(2)),
+    OpSpec("max_pool1d[return_indices: indices]", lambda x: F.max_pool1d(x, 2, 1, return_indices=True)[1],
+           lambda x: _pool_options_ref(x[:, :, None], (1, 2), 1, indices=True)[:, :, 0], kinks=True,
+           differentiable=False, shapes=_signal_shapes(2)),
+    OpSpec("avg_pool1d", lambda x: F.avg_pool1d(x, 2), lambda x: _pool1d_ref(x, 2, kind="avg"),
+           shapes=_signal_shapes(2)),
+    OpSpec("avg_pool1d[kernel 3, stride 2, padding 1, ceil_mode, count_include_pad=False]",
+           lambda x: F.avg_pool1d(x, 3, 2, 1, True, False),
+           lambda x: _pool1d_ref(x, 3, 2, 1, ceil_mode=True, kind="avg", count_include_pad=False),
+           shapes=_signal_shapes(1)),
     # ANCHOR-RESAMPLE-ROWS (pad modes, interpolate, adaptive pooling; temporary, removed at merge)
     # ---------------------------------------------------------------- resampling (functional_resample.py)
     OpSpec("pad[F.pad, constant (1, 2, 0, 1), value 0.5]", lambda x: F.pad(x, (1, 2, 0, 1), value=0.5),

@@ -390,6 +390,33 @@ TORCH_REFS = {
         lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=torch.as_tensor(_attention_mask(q, k))),
     "scaled_dot_product_attention[float mask]": lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
     # ANCHOR-WINDOWS-REFS (temporary)
+    "conv2d[dilation 2]": lambda x, w, b: F.conv2d(x, w, b, dilation=2),
+    "conv2d[groups 2, stride 2, padding 1]": lambda x, w, b: F.conv2d(x, w, b, 2, 1, groups=2),
+    "conv2d[padding same, dilation (1, 2), groups 2]":
+        lambda x, w, b: F.conv2d(x, w, b, padding="same", dilation=(1, 2), groups=2),
+    "conv2d[padding valid, no bias]": lambda x, w: F.conv2d(x, w, padding="valid"),
+    "conv1d": lambda x, w, b: F.conv1d(x, w, b),
+    "conv1d[stride 2, padding 1, dilation 2, groups 2]": lambda x, w, b: F.conv1d(x, w, b, 2, 1, 2, 2),
+    "conv1d[padding same, no bias]": lambda x, w: F.conv1d(x, w, padding="same"),
+    "conv_transpose2d": lambda x, w, b: F.conv_transpose2d(x, w, b),
+    "conv_transpose2d[stride 2, padding 1, output_padding 1]": lambda x, w, b: F.conv_transpose2d(x, w, b, 2, 1, 1),
+    "conv_transpose2d[stride (2, 1), output_padding 1, groups 2, dilation 2]":
+        lambda x, w, b: F.conv_transpose2d(x, w, b, (2, 1), 0, 1, 2, 2),
+    "max_pool2d[stride 1, dilation 2]": lambda x: F.max_pool2d(x, 2, 1, dilation=2),
+    "max_pool2d[kernel 3, stride 2, padding 1, ceil_mode]": lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True),
+    "max_pool2d[return_indices: values]": lambda x: F.max_pool2d(x, (2, 3), 1, return_indices=True)[0],
+    "max_pool2d[return_indices: indices, ceil_mode, padding 1]":
+        lambda x: F.max_pool2d(x, 2, padding=1, ceil_mode=True, return_indices=True)[1],
+    "avg_pool2d[kernel 3, stride 2, padding 1, ceil_mode]": lambda x: F.avg_pool2d(x, 3, 2, 1, True),
+    "avg_pool2d[kernel 3, stride 2, padding 1, ceil_mode, count_include_pad=False]":
+        lambda x: F.avg_pool2d(x, 3, 2, 1, True, False),
+    "avg_pool2d[stride 1, divisor_override 3]": lambda x: F.avg_pool2d(x, 2, 1, divisor_override=3),
+    "max_pool1d": lambda x: F.max_pool1d(x, 2),
+    "max_pool1d[kernel 3, stride 2, padding 1, dilation 2, ceil_mode]": lambda x: F.max_pool1d(x, 3, 2, 1, 2, True),
+    "max_pool1d[return_indices: indices]": lambda x: F.max_pool1d(x, 2, 1, return_indices=True)[1],
+    "avg_pool1d": lambda x: F.avg_pool1d(x, 2),
+    "avg_pool1d[kernel 3, stride 2, padding 1, ceil_mode, count_include_pad=False]":
+        lambda x: F.avg_pool1d(x, 3, 2, 1, True, False),
     # ANCHOR-RESAMPLE-REFS (temporary)
     "pad[F.pad, constant (1, 2, 0, 1), value 0.5]": lambda x: F.pad(x, (1, 2, 0, 1), value=0.5),
     "pad[F.pad, constant, negative crops]": lambda x: F.pad(x, (-1, 2, 1, -1)),

@@ -2,8 +2,9 @@
 from . import functional, init, keras
 from .activations import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, ReLU6, SiLU,
                           Softmin, Softplus, Softsign)
-from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, Identity,
-                     LeakyReLU, Linear, LogSoftmax, MaxPool2d, ReLU, Sigmoid, Softmax, Tanh)
+from .conv_layers import AvgPool1d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool1d, MaxPool2d
+from .layers import (BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten, Identity, LeakyReLU, Linear, LogSoftmax,
+                     ReLU, Sigmoid, Softmax, Tanh)
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .losses import HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from .module import Module, ModuleList, Parameter, Sequential
@@ -13,7 +14,8 @@ from .resampling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = ["functional", "init", "keras", "Module", "Parameter", "Sequential", "ModuleList", "Linear", "Conv2d",
-           "MaxPool2d", "AvgPool2d", "Flatten", "Dropout", "BatchNorm1d", "BatchNorm2d", "Embedding",
+           "MaxPool2d", "AvgPool2d", "Conv1d", "ConvTranspose2d", "MaxPool1d", "AvgPool1d", "Flatten", "Dropout",
+           "BatchNorm1d", "BatchNorm2d", "Embedding",
            "Identity", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
            "GELU", "SiLU", "ELU", "SELU", "CELU", "Mish", "Hardtanh", "ReLU6", "Hardswish", "Hardsigmoid", "Softsign",
            "LogSigmoid", "Softmin", "Softplus",

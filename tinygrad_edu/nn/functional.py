@@ -1,6 +1,6 @@
 """Layers and losses as functions of Tensors, with PyTorch's names and argument order: F.relu, ...
-Everything is reachable here; by job, linear is in functional_linear.py, convolution and pooling
-in functional_conv.py, the losses and one_hot in functional_losses.py
+Everything is reachable here; by job, linear is in functional_linear.py, convolution in
+functional_conv.py, pooling in functional_pool.py, the losses and one_hot in functional_losses.py
 (kl_div, l1, smooth l1 and huber in functional_losses_extra.py), the activations beyond
 relu, sigmoid, tanh and softmax (gelu, silu, elu, ...) in functional_activations.py, layer_norm,
 group_norm, normalize and scaled_dot_product_attention in functional_norm_attention.py, pad,
@@ -12,10 +12,10 @@ import numpy.typing as npt
 from ..creation import GeneratorLike, get_generator
 from ..device import to_library_of
 from ..tensor import Tensor
-from . import functional_conv
 from .functional_activations import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, relu6,
                                      selu, silu, softmin, softplus, softsign)
-from .functional_conv import avg_pool2d, conv2d, max_pool2d
+from .functional_conv import conv1d, conv2d, conv_transpose2d
+from .functional_pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .functional_linear import linear
 from .functional_norm_attention import group_norm, layer_norm, normalize, scaled_dot_product_attention
 from .functional_resample import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool2d, interpolate, pad
@@ -25,15 +25,14 @@ from .functional_losses import (REDUCTIONS, _labels, accuracy, binary_cross_entr
 from .functional_losses_extra import KL_REDUCTIONS, huber_loss, kl_div, l1_loss, smooth_l1_loss
 
 __all__ = ["linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "one_hot",
-           "cross_entropy", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_norm", "embedding",
+           "cross_entropy", "conv2d", "max_pool2d", "avg_pool2d", "conv1d", "conv_transpose2d",
+           "max_pool1d", "avg_pool1d", "dropout", "batch_norm", "embedding",
            "mse_loss", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "accuracy",
            "l2_penalty", "REDUCTIONS", "gelu", "silu", "elu", "selu", "celu", "mish", "hardtanh", "relu6",
            "hardswish", "hardsigmoid", "softsign", "logsigmoid", "softmin", "softplus",
            "layer_norm", "group_norm", "normalize", "scaled_dot_product_attention",
            "kl_div", "l1_loss", "smooth_l1_loss", "huber_loss", "KL_REDUCTIONS",
            "pad", "interpolate", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
-
-_pair = functional_conv._pair  # layers.py checks Conv2d's sizes with F._pair
 
 
 # ---------------------------------------------------------------------- activations (PyTorch's F.relu, ...)

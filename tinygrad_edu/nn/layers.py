@@ -1,4 +1,5 @@
-"""Layers as Modules: each holds its parameters and calls nn.functional in forward."""
+"""Layers as Modules: each holds its parameters and calls nn.functional in forward (convolution and
+pooling layers are in conv_layers.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -31,52 +32,6 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
-
-
-class Conv2d(Module):
-    """2-D convolution over (N, C, H, W) inputs; weight (out_channels, in_channels, kh, kw)."""
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
-                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, bias: bool = True,
-                 init: initializers.InitLike = "default", generator: GeneratorLike = None,
-                 dtype: npt.DTypeLike = DEFAULT_FLOAT):
-        super().__init__()
-        kh, kw = F._pair(kernel_size, "Conv2d")
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.padding = (kh, kw), F._pair(stride, "Conv2d"), F._pair(padding, "Conv2d")
-        self.weight = Parameter(np.zeros((out_channels, in_channels, kh, kw), dtype=dtype))
-        self.bias = Parameter(np.zeros(out_channels, dtype=dtype)) if bias else None
-        initializers.initialize(self.weight, self.bias, init, get_generator(generator))
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}")
-
-
-class _Pool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding}"
-
-
-class MaxPool2d(_Pool2d):
-    """Largest value of each window; the stride defaults to the kernel size."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-
-class AvgPool2d(_Pool2d):
-    """Mean of each window; the stride defaults to the kernel size."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
 
 
 class Flatten(Module):

@@ -3,7 +3,8 @@ elementwise.py, maths.py, special.py, reductions.py, scans.py, linalg.py, moveme
 `ops.Sum`, ... are all reachable from here. The fused ops (what could be composed, kept whole for a
 stated reason) live next to their users: LogSoftmax by Tensor.log_softmax (tinygrad_edu/reductions.py),
 LinearOp by F.linear (nn/functional_linear.py), SoftmaxCrossEntropy by F.cross_entropy
-(nn/functional_losses.py), Im2col and Col2im by conv2d and pooling (nn/functional_conv.py).
+(nn/functional_losses.py), Im2col and Col2im by the convolutions (nn/functional_conv.py) and pooling
+(nn/functional_pool.py).
 
 Forward gets arrays and uses `ctx.xp` (NumPy or CuPy); settings such as an axis are keyword-only,
 so that backward returns one gradient per positional input and nothing else. Backward gets the
