@@ -322,7 +322,7 @@ def _huber_ref(d, delta):
     return np.where(np.abs(d) < delta, 0.5 * d * d, delta * (np.abs(d) - 0.5 * delta))
 
 
-# ANCHOR-WINDOWS-HELPERS (temporary)
+# NumPy references for convolution and pooling with options (loops over output places: fine in a test)
 def _two(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
@@ -434,7 +434,7 @@ def _signal_shapes(min_side=1):
     return st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(min_side, 6)).map(lambda s: (s,))
 
 
-# ANCHOR-RESAMPLE-HELPERS (temporary)
+# NumPy references for pad modes, interpolation and adaptive pooling
 def _resample_shapes(spatial: int, min_side: int = 1, batch: bool = True):
     """(N, C, *spatial) shapes (or (C, *spatial) without batch), each spatial side min_side..6."""
     lead = (st.integers(1, 2),) * (2 if batch else 1)
@@ -963,7 +963,8 @@ OP_DB: list[OpSpec] = [
     # beta * x > threshold at x > 0.5: a jump from log(1 + e) / 2 to 0.5, at a kink of the grid
     OpSpec("F.softplus[beta=2, threshold=1]", lambda x: F.softplus(x, beta=2, threshold=1),
            lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2), kinks=True),
-    # ANCHOR-WINDOWS-ROWS (conv and pool options; temporary, removed at merge)
+    # ---------------------------------------------------------------- convolution and pooling options
+    # (functional_conv.py, functional_pool.py)
     OpSpec("conv2d[dilation 2]", lambda x, w, b: F.conv2d(x, w, b, dilation=2),
            lambda x, w, b: _conv_options_ref(x, w, b, dilation=2), nargs=3, shapes=_conv_options_shapes(1, (2, 2))),
     OpSpec("conv2d[groups 2, stride 2, padding 1]", lambda x, w, b: F.conv2d(x, w, b, 2, 1, groups=2),
@@ -1020,7 +1021,7 @@ OP_DB: list[OpSpec] = [
            lambda x: F.avg_pool1d(x, 3, 2, 1, True, False),
            lambda x: _pool1d_ref(x, 3, 2, 1, ceil_mode=True, kind="avg", count_include_pad=False),
            shapes=_signal_shapes(1)),
-    # ANCHOR-RESAMPLE-ROWS (pad modes, interpolate, adaptive pooling; temporary, removed at merge)
+    # ---------------------------------------------------------------- resampling (functional_resample.py)
     # ---------------------------------------------------------------- resampling (functional_resample.py)
     OpSpec("pad[F.pad, constant (1, 2, 0, 1), value 0.5]", lambda x: F.pad(x, (1, 2, 0, 1), value=0.5),
            lambda x: _pad_ref(x, (1, 2, 0, 1), value=0.5), shapes=_with_min_side(1, 2)),

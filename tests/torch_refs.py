@@ -52,10 +52,6 @@ def _embedding(w):
     return F.embedding(idx, w.flatten(1)).unflatten(-1, w.shape[1:])
 
 
-# ANCHOR-WINDOWS-REF-HELPERS (temporary)
-# ANCHOR-RESAMPLE-REF-HELPERS (temporary)
-
-
 TORCH_REFS = {
     # ---------------------------------------------------------------- arithmetic operators
     "add": lambda a, b: a + b,
@@ -389,7 +385,7 @@ TORCH_REFS = {
     "scaled_dot_product_attention[bool mask]":
         lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=torch.as_tensor(_attention_mask(q, k))),
     "scaled_dot_product_attention[float mask]": lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
-    # ANCHOR-WINDOWS-REFS (temporary)
+    # ---------------------------------------------------------------- convolution and pooling options
     "conv2d[dilation 2]": lambda x, w, b: F.conv2d(x, w, b, dilation=2),
     "conv2d[groups 2, stride 2, padding 1]": lambda x, w, b: F.conv2d(x, w, b, 2, 1, groups=2),
     "conv2d[padding same, dilation (1, 2), groups 2]":
@@ -417,7 +413,7 @@ TORCH_REFS = {
     "avg_pool1d": lambda x: F.avg_pool1d(x, 2),
     "avg_pool1d[kernel 3, stride 2, padding 1, ceil_mode, count_include_pad=False]":
         lambda x: F.avg_pool1d(x, 3, 2, 1, True, False),
-    # ANCHOR-RESAMPLE-REFS (temporary)
+    # ---------------------------------------------------------------- resampling
     "pad[F.pad, constant (1, 2, 0, 1), value 0.5]": lambda x: F.pad(x, (1, 2, 0, 1), value=0.5),
     "pad[F.pad, constant, negative crops]": lambda x: F.pad(x, (-1, 2, 1, -1)),
     "pad[F.pad, reflect]": lambda x: F.pad(x, (2, 1), mode="reflect"),
