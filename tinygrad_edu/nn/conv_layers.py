@@ -23,9 +23,10 @@ class _ConvNd(Module):
     spatial: int
     transposed = False
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Size, stride: Size, padding: Size | str,
-                 dilation: Size, groups: int, bias: bool, padding_mode: str, init: initializers.InitLike,
-                 generator: GeneratorLike, dtype: npt.DTypeLike):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Size, stride: Size = 1,
+                 padding: Size | str = 0, dilation: Size = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", init: initializers.InitLike = "default", generator: GeneratorLike = None,
+                 dtype: npt.DTypeLike = DEFAULT_FLOAT):
         super().__init__()
         who, n = type(self).__name__, self.spatial
         if padding_mode != "zeros":
@@ -55,14 +56,7 @@ class _ConvNd(Module):
 class Conv1d(_ConvNd):
     """1-D convolution over (N, C, L) inputs; weight (out_channels, in_channels/groups, k)."""
 
-    spatial = 1
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Size, stride: Size = 1,
-                 padding: Size | str = 0, dilation: Size = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", init: initializers.InitLike = "default", generator: GeneratorLike = None,
-                 dtype: npt.DTypeLike = DEFAULT_FLOAT):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, init, generator, dtype)
+    spatial = 1  # arguments: _ConvNd's, in PyTorch's order
 
     def forward(self, x: Tensor) -> Tensor:
         return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
@@ -71,14 +65,7 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     """2-D convolution over (N, C, H, W) inputs; weight (out_channels, in_channels/groups, kh, kw)."""
 
-    spatial = 2
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Size, stride: Size = 1,
-                 padding: Size | str = 0, dilation: Size = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", init: initializers.InitLike = "default", generator: GeneratorLike = None,
-                 dtype: npt.DTypeLike = DEFAULT_FLOAT):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, init, generator, dtype)
+    spatial = 2  # arguments: _ConvNd's, in PyTorch's order
 
     def forward(self, x: Tensor) -> Tensor:
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

@@ -12,48 +12,38 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsam
            "ReplicationPad2d", "ZeroPad2d", "ConstantPad2d"]
 
 
-class AdaptiveAvgPool1d(Module):
-    """(N, C, L) or (C, L) to length output_size by averaging windows [floor(iL/out), ceil((i+1)L/out))."""
+class _AdaptivePool(Module):
+    """What the adaptive pools share: they keep output_size and call their functional form."""
 
-    def __init__(self, output_size: int):
+    def __init__(self, output_size: int | None | Sequence[int | None]):
         super().__init__()
         self.output_size = output_size
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size!r}"
+
+
+class AdaptiveAvgPool1d(_AdaptivePool):
+    """(N, C, L) or (C, L) to length output_size by averaging windows [floor(iL/out), ceil((i+1)L/out))."""
 
     def forward(self, x: Tensor) -> Tensor:
         return F.adaptive_avg_pool1d(x, self.output_size)
 
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size!r}"
 
-
-class AdaptiveAvgPool2d(Module):
+class AdaptiveAvgPool2d(_AdaptivePool):
     """(N, C, H, W) or (C, H, W) to output_size (an int, a pair, None keeping a side) by averaging
     windows [floor(i n/out), ceil((i+1) n/out)) on each axis."""
-
-    def __init__(self, output_size: int | None | Sequence[int | None]):
-        super().__init__()
-        self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
         return F.adaptive_avg_pool2d(x, self.output_size)
 
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size!r}"
 
-
-class AdaptiveMaxPool2d(Module):
+class AdaptiveMaxPool2d(_AdaptivePool):
     """(N, C, H, W) or (C, H, W) to output_size by the max over AdaptiveAvgPool2d's windows
     (return_indices is not supported)."""
 
-    def __init__(self, output_size: int | None | Sequence[int | None]):
-        super().__init__()
-        self.output_size = output_size
-
     def forward(self, x: Tensor) -> Tensor:
         return F.adaptive_max_pool2d(x, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size!r}"
 
 
 class Upsample(Module):
