@@ -101,3 +101,14 @@ def test_ex14_newton_beats_gradient_descent(tmp_path):
     r = run("ex14_second_derivatives", tmp_path)
     assert r["newton_steps"] == 7 and r["descent_steps"] > 100
     assert r["newton"][:3] == pytest.approx([2.0, 1.4545454545, 1.1510467894])  # DeZero's step 33
+
+
+def test_ex16_char_transformer_runs(tmp_path, capsys):
+    r = run("ex16_char_transformer", tmp_path)
+    out = capsys.readouterr().out
+    assert "bigram (previous character only" in out and f"vs bigram {r['bigram']:.4f} nats" in out
+    assert f"val loss: transformer {r['val_loss']:.4f}" in out and "sample (temperature 0.8):" in out
+    assert 2.0 < r["bigram"] < 3.0 < r["val_loss"] < r["losses"][0]  # fast mode: 40 steps fall short of the bigram
+    assert np.mean(r["losses"][-5:]) < r["losses"][0] - 0.5  # the loss fell from its first value
+    assert len(r["sample"]) == 60 and r["graph"] in out and os.path.exists(r["graph"])
+    assert r["graph"].endswith(("ex16_attention_head.svg", "ex16_attention_head.dot"))
