@@ -114,3 +114,14 @@ def test_ex15_lstm_learns_the_sine_wave(tmp_path, capsys):
     assert mse < baseline / 10 and r["mse"] < r["baseline"] / 10  # fast mode: about 380 times lower
     assert r["free_mse"] < r["held_mse"]  # fed its own predictions, it still follows the wave
     assert (tmp_path / "ex15_loss_curve.png").exists() and (tmp_path / "ex15_predictions.png").exists()
+
+
+def test_ex16_char_transformer_runs(tmp_path, capsys):
+    r = run("ex16_char_transformer", tmp_path)
+    out = capsys.readouterr().out
+    assert "bigram (previous character only" in out and f"vs bigram {r['bigram']:.4f} nats" in out
+    assert f"val loss: transformer {r['val_loss']:.4f}" in out and "sample (temperature 0.8):" in out
+    assert 2.0 < r["bigram"] < 3.0 < r["val_loss"] < r["losses"][0]  # fast mode: 40 steps fall short of the bigram
+    assert np.mean(r["losses"][-5:]) < r["losses"][0] - 0.5  # the loss fell from its first value
+    assert len(r["sample"]) == 60 and r["graph"] in out and os.path.exists(r["graph"])
+    assert r["graph"].endswith(("ex16_attention_head.svg", "ex16_attention_head.dot"))

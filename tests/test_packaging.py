@@ -60,7 +60,7 @@ def test_licence_and_typing_marker_are_shipped(pyproject):
     assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert "py.typed" in pyproject["tool"]["setuptools"]["package-data"]["tinygrad_edu"]
     assert (ROOT / "tinygrad_edu" / "py.typed").is_file()
-    assert {"mnist_test/*.gz", "mnist_test/LICENSE"} <= set(
+    assert {"mnist_test/*.gz", "mnist_test/LICENSE", "text/*.txt", "text/LICENSE"} <= set(
         pyproject["tool"]["setuptools"]["package-data"]["tinygrad_edu.data"])
     assert not any(c.startswith("License ::") for c in pyproject["project"]["classifiers"])  # PEP 639: not both
 
