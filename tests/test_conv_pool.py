@@ -192,3 +192,46 @@ def test_ceil_mode_windows_by_hand():
     for side, k, s, p in itertools.product([4, 5], [2, 3], [2, 3], [0, 1]):
         y = F.max_pool1d(tg.randn(1, 1, side), k, s, p, ceil_mode=True)
         assert (y.shape[-1] - 1) * s < side + p  # the last window starts inside the input or left padding
+
+
+@pytest.mark.parametrize("pool", ["max_pool2d", "adaptive_max_pool2d"])
+@pytest.mark.parametrize("values", ["ties", "nan"])
+def test_max_pooling_sends_the_gradient_to_the_first_maximum_as_torch(pool, values):
+    torch = pytest.importorskip("torch")
+    x = _image((2, 2, 4, 6), ties=True)  # ReLU-like: many equal values in one window
+    if values == "nan":
+        x[0, 1, 1, 2] = x[1, 0, 3, 5] = np.nan
+    ours, theirs = tg.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    getattr(F, pool)(ours, 2).sum().backward()
+    getattr(torch.nn.functional, pool)(theirs, 2).sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def test_integer_max_pooling_pads_with_the_smallest_integer_as_torch():
+    torch = pytest.importorskip("torch")
+    x = np.arange(-30, 20).reshape(1, 2, 5, 5)
+    y = F.max_pool2d(tg.tensor(x), 3, 2, padding=1, ceil_mode=True)
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(y.numpy(), torch.nn.functional.max_pool2d(torch.tensor(x), 3, 2, 1, ceil_mode=True))
+
+
+def test_an_empty_batch_convolves_with_groups_to_an_empty_batch():
+    x, w = tg.zeros(0, 4, 5, 5), tg.zeros(4, 2, 3, 3)
+    assert F.conv2d(x, w, groups=2).shape == (0, 4, 3, 3)
+    assert F.conv1d(tg.zeros(0, 4, 5), tg.zeros(4, 2, 3), groups=2).shape == (0, 4, 3)
+    assert F.conv_transpose2d(tg.zeros(0, 4, 3, 3), w, groups=2).shape == (0, 4, 5, 5)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: F.conv1d(tg.zeros(1, 3, 5), tg.zeros(4, 2, 3)), r"conv1d: weight of shape \(4, 2, 3\) .* input of shape "
+                                                              r"\(1, 3, 5\)"),
+    (lambda: F.conv2d(tg.zeros(1, 4, 5, 5), tg.zeros(4, 2, 3, 3), tg.zeros(3), groups=2),
+     r"conv2d: bias of shape \(3,\) does not match 4 output channels"),
+    (lambda: F.conv_transpose2d(tg.zeros(1, 4, 3, 3), tg.zeros(4, 2, 3, 3), tg.zeros(2, 1)),
+     r"conv_transpose2d: bias of shape \(2, 1\) does not match 2 output channels"),
+    (lambda: F.conv2d(tg.zeros(1, 3, 5, 5), tg.zeros(4, 3, 3, 3), stride=1.5), "conv2d: expected a positive int"),
+    (lambda: F.max_pool2d(tg.tensor(np.ones((1, 1, 2, 2), bool)), 2), "max_pool2d: needs a float or integer input"),
+])
+def test_more_bad_arguments_name_the_op(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()

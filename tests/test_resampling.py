@@ -96,3 +96,16 @@ ERRORS = [
 def test_errors_name_the_op_the_mode_and_the_shapes(call, message):
     with pytest.raises((ValueError, TypeError, NotImplementedError), match=message):
         call()
+
+
+@pytest.mark.parametrize("shape, scale", [((1, 1, 3, 3), 1.3), ((1, 1, 2, 4), (1, 2.1)), ((2, 1, 5, 3), (2.1, 1.2))])
+def test_nearest_takes_torchs_shortcuts_for_the_same_and_twice_the_size(shape, scale):
+    x = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    np.testing.assert_array_equal(F.interpolate(tg.Tensor(x), scale_factor=scale).numpy(),
+                                  torch.nn.functional.interpolate(torch.tensor(x), scale_factor=scale).numpy())
+
+
+def test_interpolating_an_empty_axis_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"interpolate \(mode 'bilinear'\): input of shape \(1, 1, 0, 4\) has an "
+                                         "empty spatial axis"):
+        F.interpolate(tg.zeros(1, 1, 0, 4), size=(2, 2), mode="bilinear")

@@ -32,6 +32,15 @@ def test_cumprod_gradient_is_exact_with_zeros_to_second_order(a):
     assert tg.gradgradcheck(lambda x: x.cumprod(1), tg.tensor(a, requires_grad=True))
 
 
+def test_max_and_min_of_nan_send_the_gradient_to_the_nans_as_torch():
+    a = np.array([[1.0, np.nan, 3.0, np.nan], [1.0, 2.0, np.nan, 0.5]])
+    for reduce in (lambda x: x.max(), lambda x: x.min()):  # two NaNs share, as PyTorch's full reductions
+        np.testing.assert_allclose(*_grads(reduce, reduce, a, np.ones(())))
+    a[0, 3] = 0.0  # one NaN per row: max(dim) and min(dim) pick it
+    for reduce in (lambda x: x.max(1)[0], lambda x: x.min(1)[0]):
+        np.testing.assert_allclose(*_grads(reduce, reduce, a, np.ones(2)))
+
+
 def test_sort_and_topk_ties_send_each_gradient_to_one_place():
     a, g = np.array([[1.0, 3.0, 3.0, 2.0]]), np.array([[0.5, -1.0, 2.0, 4.0]])
     ours, theirs = _grads(lambda x: x.sort(stable=True).values, lambda t: t.sort(stable=True).values, a, g)

@@ -15,7 +15,8 @@ Size1 = int | tuple[int]
 
 
 def _ntuple(value, n: int, who: str, positive: bool = False) -> tuple[int, ...]:
-    values = (value,) * n if isinstance(value, (int, np.integer)) else tuple(value)
+    values = (value,) * n if isinstance(value, (int, np.integer)) else tuple(value) \
+        if isinstance(value, (tuple, list)) else ()
     low = 1 if positive else 0
     if len(values) != n or any(not isinstance(v, (int, np.integer)) or v < low for v in values):
         kind = "positive" if positive else "non-negative"
@@ -76,7 +77,13 @@ def _grouped_product(rows: Tensor, w: Tensor, groups: int) -> Tensor:
     """rows (..., G*K) times each group's matrix w[g] (K, M): (..., G*M), one batched product."""
     lead = rows.shape[:-1]
     y = rows.reshape(*lead, groups, 1, rows.shape[-1] // groups) @ w
-    return y.reshape(*lead, -1)
+    return y.reshape(*lead, groups * w.shape[-1])  # not -1: an empty batch leaves it undetermined
+
+
+def _check_bias(bias: Tensor | None, out_channels: int, who: str) -> None:
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(f"{who}: bias of shape {bias.shape} does not match {out_channels} output channels "
+                         f"(expected shape ({out_channels},))")
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size2 = 1,
@@ -85,15 +92,24 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Si
     kh, kw), bias (O,);  y[n, o, i, j] = b[o] + sum_{c in o's group, a, b'} w[o, c, a, b'] *
     x_padded[n, c, i*sh + a*dh, j*sw + b'*dw]. Computed as im2col and one matrix product per group."""
     _check_image(input, "conv2d")
-    if weight.ndim == 4:
-        _check_groups(groups, input.shape[1], weight.shape[0], "conv2d")
-    if weight.ndim != 4 or weight.shape[1] * groups != input.shape[1]:
-        raise ValueError(f"conv2d: weight of shape {weight.shape} (out_channels, in_channels/groups, kh, kw) does "
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must be (out_channels, in_channels/groups, kh, kw), got shape "
+                         f"{weight.shape}")
+    return _convolve(input, weight, bias, stride, padding, dilation, groups, "conv2d")
+
+
+def _convolve(input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, dilation, groups: int,
+              who: str) -> Tensor:
+    """conv2d's work, with `who` naming the function the user called in messages."""
+    _check_groups(groups, input.shape[1], weight.shape[0], who)
+    if weight.shape[1] * groups != input.shape[1]:
+        raise ValueError(f"{who}: weight of shape {weight.shape} (out_channels, in_channels/groups, ...) does "
                          f"not match input of shape {input.shape} ({input.shape[1]} channels, groups={groups})")
     out_channels, kernel = weight.shape[0], tuple(weight.shape[2:])
-    stride, dilation = _pair(stride, "conv2d", True), _pair(dilation, "conv2d", True)
-    pads = _conv_padding(padding, kernel, stride, dilation, "conv2d")
-    rows = _windows(input, kernel, stride, dilation, pads, 0.0, "conv2d")  # (N, out_h, out_w, C*kh*kw)
+    _check_bias(bias, out_channels, who)
+    stride, dilation = _pair(stride, who, True), _pair(dilation, who, True)
+    pads = _conv_padding(padding, kernel, stride, dilation, who)
+    rows = _windows(input, kernel, stride, dilation, pads, 0.0, who)  # (N, out_h, out_w, C*kh*kw)
     if groups == 1:
         y = linear(rows, weight.reshape(out_channels, -1), bias)  # (N, out_h, out_w, out_channels)
     else:
@@ -109,9 +125,12 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Si
     _check_image(input, "conv1d", 3)
     if weight.ndim != 3:
         raise ValueError(f"conv1d: weight must be (out_channels, in_channels/groups, k), got shape {weight.shape}")
+    if weight.shape[1] * groups != input.shape[1]:
+        raise ValueError(f"conv1d: weight of shape {weight.shape} (out_channels, in_channels/groups, k) does not "
+                         f"match input of shape {input.shape} ({input.shape[1]} channels, groups={groups})")
     padding = padding if isinstance(padding, str) else (0,) + _ntuple(padding, 1, "conv1d")
-    y = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + _ntuple(stride, 1, "conv1d", True),
-               padding, (1,) + _ntuple(dilation, 1, "conv1d", True), groups)
+    y = _convolve(input.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + _ntuple(stride, 1, "conv1d", True),
+                  padding, (1,) + _ntuple(dilation, 1, "conv1d", True), groups, "conv1d")
     return y.squeeze(2)
 
 
@@ -127,6 +146,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                          f"does not match input of shape {input.shape} ({channels} channels)")
     out_channels, (kh, kw) = weight.shape[1] * groups, weight.shape[2:]
     _check_groups(groups, channels, out_channels, "conv_transpose2d")
+    _check_bias(bias, out_channels, "conv_transpose2d")
     (sh, sw), (dh, dw) = _pair(stride, "conv_transpose2d", True), _pair(dilation, "conv_transpose2d", True)
     (ph, pw), (oph, opw) = _pair(padding, "conv_transpose2d"), _pair(output_padding, "conv_transpose2d")
     if not (oph < sh or oph < dh) or not (opw < sw or opw < dw):

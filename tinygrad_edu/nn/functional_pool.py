@@ -39,10 +39,17 @@ def _pool_windows(input: Tensor, kernel_size, stride, padding, dilation, ceil_mo
     return windows, (kernel, stride, padding, dilation, out)
 
 
-def _max_indices(windows: Tensor, width: int, geometry) -> Tensor:
+def _first_max(windows: Tensor) -> tuple[Tensor, Tensor]:
+    """The max over the last axis and where it is, as PyTorch's max pooling picks it: the first
+    maximum (a NaN counts as one), which alone gets the gradient (ties are common: ReLU's zeros)."""
+    best = windows.detach().argmax(axis=-1)
+    return windows.gather(-1, best.unsqueeze(-1)).squeeze(-1), best
+
+
+def _max_indices(best: Tensor, width: int, geometry) -> Tensor:
     """PyTorch's indices of max_pool2d: each maximum's place in its (N, C) plane flattened (i*W + j)."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = geometry
-    best = windows.detach().argmax(axis=-1)._data  # (N, out_h, out_w, C): the first maximum, as PyTorch's
+    best = best._data  # (N, out_h, out_w, C)
     a, b = np.divmod(np.arange(kh * kw), kw)
     offset = to_library_of(a * dh * width + b * dw, best)
     corner = to_library_of((np.arange(oh) * sh - ph)[:, None] * width + (np.arange(ow) * sw - pw), best)
@@ -51,9 +58,14 @@ def _max_indices(windows: Tensor, width: int, geometry) -> Tensor:
 
 def _max_pool(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool, return_indices: bool,
               who: str) -> Tensor | tuple[Tensor, Tensor]:
-    windows, geometry = _pool_windows(input, kernel_size, stride, padding, dilation, ceil_mode, -np.inf, who)
-    y = windows.max(axis=-1).transpose(0, 3, 1, 2)
-    return (y, _max_indices(windows, input.shape[3], geometry)) if return_indices else y
+    kind = input.dtype.kind
+    if kind not in "fiu":
+        raise TypeError(f"{who}: needs a float or integer input, got {input.dtype}")
+    lowest = -np.inf if kind == "f" else np.iinfo(input.dtype).min  # what padding holds: never the max
+    windows, geometry = _pool_windows(input, kernel_size, stride, padding, dilation, ceil_mode, lowest, who)
+    y, best = _first_max(windows)
+    y = y.transpose(0, 3, 1, 2)
+    return (y, _max_indices(best, input.shape[3], geometry)) if return_indices else y
 
 
 def max_pool2d(input: Tensor, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0,
@@ -61,7 +73,7 @@ def max_pool2d(input: Tensor, kernel_size: Size2, stride: Size2 | None = None, p
                return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """y[n, c, i, j] = max_{a, b} x_padded[n, c, i*sh + a*dh, j*sw + b*dw], padding -inf, stride
     defaulting to the kernel size; with return_indices also the int64 place of each maximum in
-    its flattened H*W plane. Tied maxima share the gradient evenly (PyTorch's goes to the first)."""
+    its flattened H*W plane. The gradient goes to the first maximum of each window, as in PyTorch."""
     _check_image(input, "max_pool2d")
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool2d")
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..device import to_library_of
 from ..tensor import Tensor
+from .functional_pool import _first_max
 
 __all__ = ["pad", "interpolate", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 
@@ -134,9 +135,12 @@ def _spatial_sizes(who: str, x: Tensor, size: int | Sequence[int] | None,
     return sizes, tuple(float(s) for s in scales)
 
 
-def _nearest_index(n_in: int, n_out: int, scale: float | None) -> np.ndarray:
+def _nearest_index(n_in: int, n_out: int, scale: float | None, shortcuts: bool) -> np.ndarray:
     """PyTorch's legacy nearest: src = min(floor(dst * s), n_in - 1), s = 1/scale_factor or n_in/n_out,
-    in float32 as its kernel computes it."""
+    in float32 as its kernel computes it. Its 2-D kernel first takes two shortcuts, whatever the
+    scale_factor: the same size copies (src = dst), twice the size halves (src = dst // 2)."""
+    if shortcuts and n_out in (n_in, 2 * n_in):
+        return np.arange(n_out) // (n_out // n_in)
     s = np.float32(1.0 / scale) if scale is not None else np.float32(n_in) / np.float32(n_out)
     return np.minimum(np.floor(np.arange(n_out, dtype=np.float32) * s).astype(np.int64), n_in - 1)
 
@@ -175,12 +179,14 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         raise ValueError(f"{who}: needs {need} input (N, C, *spatial), got shape {input.shape}")
     if rank is None and align_corners is not None:
         raise ValueError(f"{who}: align_corners applies only to the linear modes (linear, bilinear)")
+    if 0 in input.shape[2:]:
+        raise ValueError(f"{who}: input of shape {input.shape} has an empty spatial axis: nothing to resample")
     sizes, scales = _spatial_sizes(who, input, size, scale_factor)
     y = input if rank is None else input._floating()
     for axis, n_out, scale in zip(range(2, input.ndim), sizes, scales):
         n_in = input.shape[axis]
         if rank is None:
-            y = _along(y, axis, _nearest_index(n_in, n_out, scale))
+            y = _along(y, axis, _nearest_index(n_in, n_out, scale, shortcuts=input.ndim == 4))
         else:
             y = _times(y, axis, _linear_matrix(n_in, n_out, scale, bool(align_corners)))
     return y
@@ -246,10 +252,12 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | None | Sequence[int | 
 def adaptive_max_pool2d(input: Tensor, output_size: int | None | Sequence[int | None],
                         return_indices: bool = False) -> Tensor:
     """Input (N, C, H, W) or (C, H, W) to (..., oh, ow): the max over the windows of
-    adaptive_avg_pool2d, gathered as (..., oh, kh, ow, kw); tied maxima share the gradient evenly."""
+    adaptive_avg_pool2d, gathered as (..., oh, kh, ow, kw); the first maximum of each window gets
+    the gradient, as in PyTorch."""
     if return_indices:
         raise NotImplementedError("adaptive_max_pool2d: return_indices=True is not supported; use the values")
     oh, ow = _adaptive_checked("adaptive_max_pool2d", input, output_size, 2)
     h, w = input.shape[-2:]
     y = _along(input, input.ndim - 2, _adaptive_windows(h, oh))
-    return _along(y, y.ndim - 1, _adaptive_windows(w, ow)).max(axis=(-3, -1))
+    y = _along(y, y.ndim - 1, _adaptive_windows(w, ow)).swapaxes(-3, -2)  # (..., oh, ow, kh, kw)
+    return _first_max(y.reshape(*y.shape[:-2], y.shape[-2] * y.shape[-1]))[0]

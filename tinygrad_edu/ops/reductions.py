@@ -24,7 +24,8 @@ class Sum(Function):
 
 
 class Max(Function):
-    """y = max of x over `axis`;  dx = g shared evenly by the elements equal to the max"""
+    """y = max of x over `axis`;  dx = g shared evenly by the elements equal to the max (by the
+    NaNs where the max is NaN, as PyTorch's)"""
 
     @staticmethod
     def forward(ctx, x: Array, *, axis: tuple, keepdims: bool) -> Array:
@@ -36,6 +37,6 @@ class Max(Function):
     @staticmethod
     def backward(ctx, g: Array) -> Array:
         x, y = ctx.saved_tensors
-        is_max = x == y
+        is_max = (x == y) | (x != x)  # x != x: the NaNs, present only where they made the max NaN
         share = is_max / is_max.sum(axis=ctx.axis, keepdims=True)
         return g.reshape(y.shape) * share
