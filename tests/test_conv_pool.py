@@ -235,3 +235,25 @@ def test_an_empty_batch_convolves_with_groups_to_an_empty_batch():
 def test_more_bad_arguments_name_the_op(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+
+@pytest.mark.parametrize("call", [
+    lambda f, x, w: f.conv2d(x, w((2, 3, 3, 3)), padding=1),
+    lambda f, x, w: f.max_pool2d(x, 2, return_indices=True),
+    lambda f, x, w: f.avg_pool2d(x, 3, 2, 1, ceil_mode=True),
+    lambda f, x, w: f.conv1d(x[0], w((2, 6, 3))),
+    lambda f, x, w: f.max_pool1d(x[0], 2),
+    lambda f, x, w: f.conv_transpose2d(x, w((3, 2, 2, 2)), stride=2),
+], ids=["conv2d", "max_pool2d", "avg_pool2d", "conv1d", "max_pool1d", "conv_transpose2d"])
+def test_one_unbatched_input_is_taken_as_torch_takes_it(call):
+    torch = pytest.importorskip("torch")
+    x = _image((3, 6, 5))
+
+    def weight(tensor):
+        return lambda shape: tensor(np.cos(np.arange(np.prod(shape))).reshape(shape))
+    ours = call(F, tg.Tensor(x), weight(tg.Tensor))
+    theirs = call(torch.nn.functional, torch.tensor(x), weight(torch.tensor))
+    for a, b in zip(ours if isinstance(ours, tuple) else (ours,), theirs if isinstance(theirs, tuple) else (theirs,)):
+        assert a.shape == tuple(b.shape)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-12)

@@ -91,8 +91,9 @@ def test_conv_and_pool_layers_shapes_and_errors():
     assert nn.Flatten()(x).shape == (2, 243)
     with pytest.raises(ValueError, match=r"conv2d: weight of shape \(8, 3, 3, 3\).*\(2, 4, 9, 9\)"):
         conv(tg.randn(2, 4, 9, 9))
-    with pytest.raises(ValueError, match=r"conv2d: input must be \(batch, channels, height, width\)"):
-        conv(tg.randn(3, 9, 9))
+    assert conv(tg.randn(3, 9, 9)).shape == conv(tg.randn(1, 3, 9, 9)).shape[1:]  # one unbatched image, as PyTorch
+    with pytest.raises(ValueError, match=r"conv2d: input must be \(batch, channels, height, width\) or one unbatched"):
+        conv(tg.randn(9, 9))
     with pytest.raises(ValueError, match="larger than the padded input"):
         nn.MaxPool2d(5)(tg.randn(1, 1, 3, 3))
 

@@ -3,6 +3,9 @@ one row (the Im2col op), so that a convolution is one matrix product, and its ad
 that a transposed convolution is one matrix product scattered back. Pooling is in functional_pool.py."""
 from __future__ import annotations
 
+import functools
+from typing import Any, Callable, TypeVar
+
 import numpy as np
 
 from ..function import Function
@@ -11,6 +14,7 @@ from ..tensor import Tensor
 from .functional_linear import linear
 
 Size2 = int | tuple[int, int]
+Fn = TypeVar("Fn", bound=Callable[..., Any])
 Size1 = int | tuple[int]
 
 
@@ -31,7 +35,22 @@ def _pair(value, who: str, positive: bool = False) -> tuple[int, int]:
 def _check_image(x: Tensor, who: str, ndim: int = 4) -> None:
     if x.ndim != ndim:
         layout = "(batch, channels, height, width)" if ndim == 4 else "(batch, channels, length)"
-        raise ValueError(f"{who}: input must be {layout}, got shape {x.shape}")
+        raise ValueError(f"{who}: input must be {layout} or one unbatched {layout.replace('batch, ', '(')[1:]}, "
+                         f"got shape {x.shape}")
+
+
+def _unbatched_too(ndim: int) -> Callable[[Fn], Fn]:
+    """Let a function of (N, C, *spatial) inputs also take one (C, *spatial) input, as PyTorch's
+    do: it runs on a batch of one, and the batch axis is taken off its result(s)."""
+    def wrap(function: Fn) -> Fn:
+        @functools.wraps(function)
+        def run(input: Tensor, *args: Any, **kwargs: Any) -> Any:
+            if input.ndim != ndim - 1:
+                return function(input, *args, **kwargs)
+            out = function(input.unsqueeze(0), *args, **kwargs)
+            return tuple(o.squeeze(0) for o in out) if isinstance(out, tuple) else out.squeeze(0)
+        return run  # type: ignore[return-value]
+    return wrap
 
 
 def _windows(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
@@ -86,6 +105,7 @@ def _check_bias(bias: Tensor | None, out_channels: int, who: str) -> None:
                          f"(expected shape ({out_channels},))")
 
 
+@_unbatched_too(4)
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size2 = 1,
            padding: Size2 | str = 0, dilation: Size2 = 1, groups: int = 1) -> Tensor:
     """2-D convolution (cross-correlation, as in PyTorch): input (N, C, H, W), weight (O, C/groups,
@@ -118,6 +138,7 @@ def _convolve(input: Tensor, weight: Tensor, bias: Tensor | None, stride, paddin
     return y.transpose(0, 3, 1, 2)
 
 
+@_unbatched_too(3)
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size1 = 1,
            padding: Size1 | str = 0, dilation: Size1 = 1, groups: int = 1) -> Tensor:
     """1-D convolution of input (N, C, L) with weight (O, C/groups, k): conv2d on a height of 1;
@@ -134,6 +155,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Si
     return y.squeeze(2)
 
 
+@_unbatched_too(4)
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size2 = 1,
                      padding: Size2 = 0, output_padding: Size2 = 0, groups: int = 1, dilation: Size2 = 1) -> Tensor:
     """The adjoint of conv2d in its input (the gradient conv2d sends back), weight (C, O/groups, kh, kw):

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..device import to_library_of
 from ..tensor import Tensor
-from .functional_conv import Size1, Size2, _check_image, _ntuple, _pair, _windows
+from .functional_conv import Size1, Size2, _check_image, _ntuple, _pair, _windows, _unbatched_too
 
 
 def _out_side(side: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -68,6 +68,7 @@ def _max_pool(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode: 
     return (y, _max_indices(best, input.shape[3], geometry)) if return_indices else y
 
 
+@_unbatched_too(4)
 def max_pool2d(input: Tensor, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0,
                dilation: Size2 = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
@@ -103,6 +104,7 @@ def _avg_pool(input: Tensor, kernel_size, stride, padding, ceil_mode: bool, coun
     return (sums / to_library_of(divisor[:, :, None].astype(input.dtype), sums._data)).transpose(0, 3, 1, 2)
 
 
+@_unbatched_too(4)
 def avg_pool2d(input: Tensor, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0,
                ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
     """y[n, c, i, j] = sum_{a, b} x_padded[n, c, i*sh + a, j*sw + b] / divisor, padding 0: the
@@ -117,6 +119,7 @@ def _as_2d(value, who: str, fill: int, positive: bool = False) -> tuple[int, int
     return (fill,) + _ntuple(value, 1, who, positive)  # type: ignore[return-value]
 
 
+@_unbatched_too(3)
 def max_pool1d(input: Tensor, kernel_size: Size1, stride: Size1 | None = None, padding: Size1 = 0,
                dilation: Size1 = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
@@ -130,6 +133,7 @@ def max_pool1d(input: Tensor, kernel_size: Size1, stride: Size1 | None = None, p
     return (y[0].squeeze(2), y[1].squeeze(2)) if return_indices else y.squeeze(2)
 
 
+@_unbatched_too(3)
 def avg_pool1d(input: Tensor, kernel_size: Size1, stride: Size1 | None = None, padding: Size1 = 0,
                ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """y[n, c, i] = sum_a x_padded[n, c, i*s + a] / divisor of input (N, C, L): avg_pool2d on a
