@@ -170,6 +170,9 @@ def test_modules_show_their_options_and_check_them():
     (lambda: F.smooth_l1_loss(tg.Tensor(X), X, beta=-1.0), "smooth_l1_loss: beta must not be negative"),
     (lambda: F.huber_loss(tg.Tensor(X), X, delta=0.0), "huber_loss: delta must be positive"),
     (lambda: F.l1_loss(tg.Tensor(X), X, "average"), "l1_loss: reduction must be one of"),
+    (lambda: F.cross_entropy(tg.Tensor(X), np.zeros(len(X), int), tg.ones(X.shape[1])),  # PyTorch's positional weight
+     r"cross_entropy: reduction must be one of .* got Tensor.*the third positional argument is reduction"),
+    (lambda: F.mse_loss(tg.Tensor(X), X, tg.Tensor(X)), "mse_loss: reduction must be one of"),
 ])
 def test_bad_input_names_the_op(call, message):
     with pytest.raises(ValueError, match=message):

@@ -35,8 +35,7 @@ def cross_entropy(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str 
     (mean then divides by the summed weights of the labels), labels equal to `ignore_index` add
     nothing and are not counted, and `label_smoothing` e takes the target as (1 - e) of it plus
     e / C on every class. The plain call stays on the fused op; the options build target rows for it."""
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    _check_reduction(reduction, "cross_entropy")
     if input.ndim == 0:
         raise ValueError("cross_entropy: logits need a class axis, got a 0-d tensor")
     if not 0.0 <= label_smoothing <= 1.0:
@@ -230,14 +229,20 @@ class SoftmaxCrossEntropy(Function):
         return gx, gt
 
 
+def _check_reduction(reduction: object, who: str, allowed: tuple = REDUCTIONS) -> None:
+    """A reduction named in `allowed`. Anything else is refused by name; a Tensor or an array here
+    is most likely PyTorch's third positional argument (weight, or the old size_average)."""
+    if isinstance(reduction, str) and reduction in allowed:
+        return
+    hint = "" if isinstance(reduction, str) else (
+        "; here the third positional argument is reduction (PyTorch's is weight or size_average): pass "
+        "the others by keyword, e.g. weight=")
+    raise ValueError(f"{who}: reduction must be one of {allowed}, got {reduction!r:.80}{hint}")
+
+
 def _reduce(losses: Tensor, reduction: str, who: str) -> Tensor:
-    if reduction == "mean":
-        return losses.mean()
-    if reduction == "sum":
-        return losses.sum()
-    if reduction == "none":
-        return losses
-    raise ValueError(f"{who}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    _check_reduction(reduction, who)
+    return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
 
 
 def _same_shape(input: Tensor, target, who: str):
@@ -260,8 +265,7 @@ def nll_loss(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "me
     """Negative log-likelihood of integer labels under log-probabilities, classes on axis 1 of
     (N, C, d1, ...) as in PyTorch (the only axis of (C,)): -w[label] * input[label] per row; labels
     equal to `ignore_index` add nothing, and the mean divides by the summed weights of the rest."""
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"nll_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    _check_reduction(reduction, "nll_loss")
     if input.ndim == 0:
         raise ValueError("nll_loss: log-probabilities need a class axis, got a 0-d tensor")
     log_probs = _classes_last(input)

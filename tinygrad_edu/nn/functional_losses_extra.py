@@ -7,7 +7,7 @@ import numpy.typing as npt
 
 from ..functions import where
 from ..tensor import Tensor
-from .functional_losses import _reduce, _same_shape
+from .functional_losses import _check_reduction, _reduce, _same_shape
 
 KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
 
@@ -17,8 +17,7 @@ def kl_div(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "mean
     t (log t - x) (0 where t = 0), or exp(t) (t - x) when `log_target` (t given as log-probabilities).
     As in PyTorch, 'mean' divides by every element; 'batchmean' (the KL divergence proper) by the
     batch size, input.shape[0]."""
-    if reduction not in KL_REDUCTIONS:
-        raise ValueError(f"kl_div: reduction must be one of {KL_REDUCTIONS}, got {reduction!r}")
+    _check_reduction(reduction, "kl_div", KL_REDUCTIONS)
     target = _same_shape(input, target, "kl_div")
     if log_target:
         losses = target.exp() * (target - input)
