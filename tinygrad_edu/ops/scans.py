@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy
 
-from ..device import array_namespace
 from ..function import Function
 from .array import Array
 from .movement import GetItem, Pad
@@ -70,17 +69,18 @@ class Cumprod(Function):
     @staticmethod
     def forward(ctx, x: Array, *, axis: int) -> Array:
         y = ctx.xp.cumprod(x, axis=axis)
-        seen = ctx.xp.cumsum(x == 0, axis=axis)  # zeros so far: 0 before the first, 1 from it on
-        ctx.axis, ctx.before, ctx.first = axis, seen == 0, (seen == 1) & (x == 0)
+        ctx.axis = axis
         ctx.save_for_backward(x, y)
         return y
 
     @staticmethod
     def backward(ctx, g: Array) -> Array:
         x, y = ctx.saved_tensors
-        xp, axis, before, first = ctx.xp, ctx.axis, ctx.before, ctx.first
+        xp, axis = ctx.xp, ctx.axis
         if hasattr(x, "grad_fn"):  # a Tensor: under create_graph, the form whose own gradient is exact
-            return _cumprod_grad_by_rows(x, g, axis, xp, array_namespace(before))
+            return _cumprod_grad_by_rows(x, g, axis, xp, x.xp)
+        seen = xp.cumsum(x == 0, axis=axis)  # zeros so far: 0 before the first, 1 from it on
+        before, first = seen == 0, (seen == 1) & (x == 0)
         ahead = Cumsum.apply(g * y, axis=axis, reverse=True) / xp.where(before, x, 1.0)  # 1: never divide by 0
         product_before = xp.where(before, x, 1.0).cumprod(axis=axis)  # at the first zero: L
         after_first = xp.where(before | first, 1.0, x).cumprod(axis=axis)  # prod_{first<k<=i} x_k
