@@ -25,6 +25,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_gradi
 from .checkpoint import CheckpointError, load, save
 from . import cuda, data, nn, optim
 from .train import Trainer, evaluate, fit, predict
+from .jit import JitError, jit
 
 __version__ = "0.1.0"
 __all__ = ["Function", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
@@ -32,7 +33,7 @@ __all__ = ["Function", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_g
            "where", "arange", "eye", "from_numpy", "full", "full_like", "get_generator", "linspace", "manual_seed",
            "ones", "ones_like", "rand", "rand_like", "randn", "randn_like", "tensor", "zeros", "zeros_like",
            "GradcheckError", "gradcheck", "gradgradcheck", "numerical_gradient", "CheckpointError", "load", "save",
-           "cuda", "data", "nn", "optim", "Trainer", "evaluate", "fit", "predict",
+           "cuda", "data", "nn", "optim", "Trainer", "evaluate", "fit", "predict", "jit", "JitError",
            "bool", "complex64", "complex128", "double", "float", "float16", "float32", "float64", "half", "int",
            "int8", "int16", "int32", "int64", "long", "short", "uint8",
            "abs", "add", "argmax", "argmin", "clamp", "clone", "cos", "div", "exp", "flatten", "log", "log_softmax",

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .ops.array import Array
 
 _NAMESPACES = {"numpy": numpy, "builtins": numpy}
+_PER_ARRAY = {}  # module -> function giving an array's library (tg.jit's traced arrays: by the array inside)
 
 
 def array_namespace(a: Any) -> ModuleType:
@@ -29,6 +30,8 @@ def array_namespace(a: Any) -> ModuleType:
     module = type(a).__module__
     xp = _NAMESPACES.get(module)
     if xp is None:
+        if module in _PER_ARRAY:
+            return _PER_ARRAY[module](a)
         xp = _NAMESPACES[module] = importlib.import_module(module.split(".")[0])
     return xp
 
@@ -73,27 +76,32 @@ def library(device: str) -> ModuleType:
 
 def is_array(x: Any) -> bool:
     """A NumPy or CuPy array (not a scalar, a list, or another library's tensor)."""
-    return isinstance(x, numpy.ndarray) or type(x).__module__.partition(".")[0] == "cupy"
+    module = type(x).__module__
+    return isinstance(x, numpy.ndarray) or module.partition(".")[0] == "cupy" or module == "tinygrad_edu.jit.traced"
 
 
 def device_of(array: Array) -> str:
     """"cpu" for a NumPy array (or a Python number), "cuda:N" for an array on GPU N."""
-    return "cpu" if array_namespace(array) is numpy else f"cuda:{array.device.id}"
+    xp = array_namespace(array)
+    if xp is numpy:
+        return "cpu"
+    return xp.device_of(array) if hasattr(xp, "device_of") else f"cuda:{array.device.id}"  # tg.jit's traced arrays
 
 
 def to_device(array: Array, device: str) -> Array:
     """`array` on `device`: the same array if it is there already, else a copy."""
     kind, index = parse(device)
     if kind == "cpu":
-        if array_namespace(array) is numpy:
+        if device_of(array) == "cpu":
             return array
         raise_failed_checks()  # the host waits for the GPU here anyway
         return array.get()
     if device_of(array) == f"cuda:{index}":
         return array
     cupy = cuda_library()
+    move = getattr(array_namespace(array), "traced_call", None)  # under tg.jit: the move is recorded too
     with cupy.cuda.Device(index):
-        return cupy.asarray(array)
+        return cupy.asarray(array) if move is None else move(cupy.asarray, array)
 
 
 def to_library_of(values: ArrayLike, like: Array) -> Array:

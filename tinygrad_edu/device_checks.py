@@ -24,7 +24,14 @@ _waiting: deque = deque()  # (flag on a GPU, message maker); deque: safe beside 
 
 def check_later(failed: Array, message: Callable[[], str], where: str) -> None:
     """Raise ValueError(message()) later if the 0-d GPU array `failed` holds True; `where` names
-    the user's line that called the op."""
+    the user's line that called the op. Under tg.jit the check is recorded, and made at once
+    (and at every replay) where the eager step would make it."""
+    from .device import device_of  # here, not at the top: both import this module
+    from .tracing import active
+    trace = active()
+    if trace is not None and device_of(failed) == "cpu":
+        trace.check(failed, message)
+        return
     _waiting.append((failed, lambda: f"{message()}\n  (checked on the GPU for the call at {where}; "
                                      "raised at the first read from the GPU after it)"))
     if len(_waiting) > LIMIT:

@@ -22,6 +22,7 @@ from .grad_mode import restore, set_enabled
 from .graph import walk
 from .graph_task import Backward
 from .hooks import run_hooks
+from .tracing import active as jit_trace, refuse
 from .ops.movement import sum_to
 from .tensor import Tensor
 
@@ -35,6 +36,8 @@ def run_backward(roots: list[Tensor], root_grads: list[Array], retain_graph: boo
     """Propagate `root_grads` from the Tensors `roots` back through the graph. With
     `targets=None` the gradients accumulate into the `.grad` of leaves that require grad;
     otherwise the gradients reaching the Tensors `targets` are returned (None where unreached)."""
+    if jit_trace() is not None:
+        _check_traceable(create_graph, targets)
     run = Backward(create_graph, retain_graph, targets)
     mode = set_enabled(run.create_graph)  # under create_graph, the backward formulas are recorded
     try:
@@ -42,6 +45,14 @@ def run_backward(roots: list[Tensor], root_grads: list[Array], retain_graph: boo
     finally:
         restore(mode)
     return run.results(targets)
+
+
+def _check_traceable(create_graph: bool, targets) -> None:
+    """Refuse what tg.jit cannot replay: gradients that are themselves graphs, or grad()."""
+    if create_graph:
+        refuse("backward(create_graph=True) builds a graph of the gradients, which a replay does not")
+    if targets is not None:
+        refuse("tg.grad() returns gradients as new tensors; use backward() and .grad in a jitted step")
 
 
 def backpropagate(grads: dict, run: Backward) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .graph import accumulate
+from .tracing import active as jit_trace, refuse
 from .tensor import Tensor
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 def run_hooks(node: Node, g: Array, run: Backward) -> Array:
     """g after the hooks of the tensor behind `node`; also kept in its `.grad` if retained."""
+    if jit_trace() is not None:
+        refuse("a gradient hook (register_hook) or retain_grad() would not run on replay")
     for hook in node.hooks or ():
         result = hook(g if isinstance(g, Tensor) else Tensor._from_op(g))
         if result is not None:

@@ -13,6 +13,7 @@ import numpy as np
 from . import ops
 from .device import to_library_of
 from .diagnostics import broadcasts_to
+from .tracing import active as jit_trace
 from .movement import normalise_axis
 
 if TYPE_CHECKING:
@@ -65,9 +66,15 @@ def _checked_index(who: str, x: Tensor, dim: int, index: Any, src: Tensor | None
             other = f"src of shape {src.shape}" if src is not None else "the input"
             raise ValueError(f"{who}: index of shape {idx.shape} is larger than {other} on dimension {i} "
                              f"(input shape {x.shape}, dim {dim})")
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= x.shape[d]):
-        raise IndexError(f"{who}: index values must be in [0, {x.shape[d]}) for dim {dim} of shape {x.shape}; "
-                         f"got values from {int(idx.min())} to {int(idx.max())}")
+    if idx.size:
+        def message():
+            return (f"{who}: index values must be in [0, {x.shape[d]}) for dim {dim} of shape {x.shape}; "
+                    f"got values from {int(idx.min())} to {int(idx.max())}")
+        trace = jit_trace()
+        if trace is not None:  # under tg.jit: a check made again at every replay
+            trace.check((idx.min() < 0) | (idx.max() >= x.shape[d]), message, IndexError)
+        elif int(idx.min()) < 0 or int(idx.max()) >= x.shape[d]:
+            raise IndexError(message())
     return idx, d
 
 

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from ..creation import GeneratorLike, get_generator
 from ..device import to_library_of
+from ..tracing import active as jit_trace
 from ..tensor import Tensor
 from .functional_activations import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, relu6,
                                      selu, silu, softmin, softplus, softsign)
@@ -75,7 +76,10 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: Generat
         return x
     if p == 1.0:
         return x * 0.0
-    keep = get_generator(generator).random(x.shape) >= p  # drawn on the CPU: the same on every device
+    trace = jit_trace()  # under tg.jit the draw is recorded, and redrawn at each replay
+    draws = (get_generator(generator).random(x.shape) if trace is None else
+             trace.random(lambda: get_generator(generator), x.shape))
+    keep = draws >= p  # drawn on the CPU: the same on every device
     return x * to_library_of((keep * (1.0 / (1.0 - p))).astype(x.dtype), x._data)
 
 

@@ -16,6 +16,7 @@ import numpy.typing as npt
 from ..device import split_to_arguments, to_device, to_library_of
 from ..display import Shown, module_html, show, table as html_table
 from ..grad_mode import no_grad
+from ..tracing import active as jit_trace, refuse
 from ..tensor import Tensor
 from ..versions import mark_written
 from .keras import KerasMixin
@@ -94,6 +95,11 @@ class Module(KerasMixin):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        trace = jit_trace()
+        if trace is not None:  # tg.jit guards on every module's training flag
+            trace.modules[id(self)] = self
+            if self._forward_hooks:
+                refuse("a forward hook (register_forward_hook) would not run on replay")
         output = self.forward(*args, **kwargs)
         for hook in tuple(self._forward_hooks.values()):
             result = hook(self, args, output)

@@ -13,14 +13,14 @@ from ..ops.array import Array
 from .optimizer import Optimizer, ParamsLike, check_number
 
 
-def _with_weight_decay(p, g, weight_decay: float, state: dict, xp):
+def _with_weight_decay(p, g, group: dict, s: dict, state: dict, xp):
     """g + weight_decay * p (L2 regularisation folded into the gradient), in a reused buffer."""
-    if not weight_decay:
+    if not group["weight_decay"]:
         return g
     buffer = state.get("decayed_grad")
     if buffer is None:
         buffer = state["decayed_grad"] = xp.empty_like(p)
-    xp.multiply(p, weight_decay, out=buffer)
+    xp.multiply(p, s["weight_decay"], out=buffer)
     buffer += g
     return buffer
 
@@ -51,21 +51,23 @@ class SGD(Optimizer):
         if group["nesterov"] and group["momentum"] <= 0:
             raise ValueError(f"{where}: Nesterov momentum needs momentum > 0, got {group['momentum']!r}")
 
-    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
-        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
-        momentum = group["momentum"]
-        if momentum:
+    def scalars(self, group: dict, state: dict) -> dict:
+        return {"lr": group["lr"], "momentum": group["momentum"], "weight_decay": group["weight_decay"]}
+
+    def update(self, p: Array, g: Array, state: dict, group: dict, s: dict, xp: ModuleType) -> None:
+        g = _with_weight_decay(p, g, group, s, state, xp)
+        if group["momentum"]:
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = g.copy()
             else:
-                buf *= momentum
+                buf *= s["momentum"]
                 buf += g
             if group["nesterov"]:
-                p -= group["lr"] * (g + momentum * buf)
+                p -= s["lr"] * (g + s["momentum"] * buf)
                 return
             g = buf
-        p -= group["lr"] * g
+        p -= s["lr"] * g
 
 
 class Adagrad(Optimizer):
@@ -83,13 +85,16 @@ class Adagrad(Optimizer):
     def __init__(self, params: ParamsLike, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
         super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay})
 
-    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
-        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
+    def scalars(self, group: dict, state: dict) -> dict:
+        return {"lr": group["lr"], "eps": group["eps"], "weight_decay": group["weight_decay"]}
+
+    def update(self, p: Array, g: Array, state: dict, group: dict, s: dict, xp: ModuleType) -> None:
+        g = _with_weight_decay(p, g, group, s, state, xp)
         total = state.get("sum")
         if total is None:
             total = state["sum"] = xp.zeros_like(p)
         total += g * g
-        p -= group["lr"] * g / (xp.sqrt(total) + group["eps"])
+        p -= s["lr"] * g / (xp.sqrt(total) + s["eps"])
 
 
 class RMSprop(Optimizer):
@@ -108,15 +113,18 @@ class RMSprop(Optimizer):
                  weight_decay: float = 0.0):
         super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay})
 
-    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
-        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
+    def scalars(self, group: dict, state: dict) -> dict:
+        return {"lr": group["lr"], "eps": group["eps"], "weight_decay": group["weight_decay"],
+                "alpha": group["alpha"], "1 - alpha": 1 - group["alpha"]}
+
+    def update(self, p: Array, g: Array, state: dict, group: dict, s: dict, xp: ModuleType) -> None:
+        g = _with_weight_decay(p, g, group, s, state, xp)
         avg = state.get("square_avg")
         if avg is None:
             avg = state["square_avg"] = xp.zeros_like(p)
-        alpha = group["alpha"]
-        avg *= alpha
-        avg += (1 - alpha) * g * g
-        p -= group["lr"] * g / (xp.sqrt(avg) + group["eps"])
+        avg *= s["alpha"]
+        avg += s["1 - alpha"] * g * g
+        p -= s["lr"] * g / (xp.sqrt(avg) + s["eps"])
 
 
 class Adadelta(Optimizer):
@@ -139,18 +147,22 @@ class Adadelta(Optimizer):
         super()._check_hyperparameters(group, where)
         check_number(where, "rho", group["rho"], at_least=0, at_most=1)
 
-    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
-        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
+    def scalars(self, group: dict, state: dict) -> dict:
+        return {"lr": group["lr"], "eps": group["eps"], "weight_decay": group["weight_decay"],
+                "rho": group["rho"], "1 - rho": 1 - group["rho"]}
+
+    def update(self, p: Array, g: Array, state: dict, group: dict, s: dict, xp: ModuleType) -> None:
+        g = _with_weight_decay(p, g, group, s, state, xp)
         if "square_avg" not in state:
             state["square_avg"], state["acc_delta"] = xp.zeros_like(p), xp.zeros_like(p)
-        rho, eps = group["rho"], group["eps"]
+        rho, eps = s["rho"], s["eps"]
         avg, acc = state["square_avg"], state["acc_delta"]
         avg *= rho
-        avg += (1 - rho) * g * g
+        avg += s["1 - rho"] * g * g
         delta = xp.sqrt(acc + eps) / xp.sqrt(avg + eps) * g
         acc *= rho
-        acc += (1 - rho) * delta * delta
-        p -= group["lr"] * delta
+        acc += s["1 - rho"] * delta * delta
+        p -= s["lr"] * delta
 
 
 class Adam(Optimizer):
@@ -179,24 +191,30 @@ class Adam(Optimizer):
         for i, beta in enumerate(betas):
             check_number(where, f"betas[{i}]", beta, at_least=0, below=1)
 
-    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
-        g = _with_weight_decay(p, g, group["weight_decay"], state, xp)
-        self._adam_step(p, g, state, group, xp)
+    def scalars(self, group: dict, state: dict) -> dict:
+        """The step's numbers; counts the step (a replay of tg.jit calls this too)."""
+        state["step"] = t = state.get("step", 0) + 1
+        (beta1, beta2), lr = group["betas"], group["lr"]
+        return {"beta1": beta1, "1 - beta1": 1 - beta1, "beta2": beta2, "1 - beta2": 1 - beta2,
+                "1 - beta2**t": 1 - beta2 ** t, "eps": group["eps"], "lr / (1 - beta1**t)": lr / (1 - beta1 ** t),
+                "weight_decay": group["weight_decay"], "1 - lr * weight_decay": 1 - lr * group["weight_decay"]}
+
+    def update(self, p: Array, g: Array, state: dict, group: dict, s: dict, xp: ModuleType) -> None:
+        g = _with_weight_decay(p, g, group, s, state, xp)
+        self._adam_step(p, g, state, s, xp)
 
     @staticmethod
-    def _adam_step(p, g, state, group, xp):
+    def _adam_step(p, g, state, s, xp):
         if "m" not in state:
-            state["step"], state["m"], state["v"] = 0, xp.zeros_like(p), xp.zeros_like(p)
-        beta1, beta2 = group["betas"]
-        state["step"] += 1
-        t, m, v = state["step"], state["m"], state["v"]
-        m *= beta1
-        m += (1 - beta1) * g
-        v *= beta2
-        v += (1 - beta2) * g * g
-        denominator = xp.sqrt(v / (1 - beta2 ** t))
-        denominator += group["eps"]
-        p -= (group["lr"] / (1 - beta1 ** t)) * m / denominator
+            state["m"], state["v"] = xp.zeros_like(p), xp.zeros_like(p)
+        m, v = state["m"], state["v"]
+        m *= s["beta1"]
+        m += s["1 - beta1"] * g
+        v *= s["beta2"]
+        v += s["1 - beta2"] * g * g
+        denominator = xp.sqrt(v / s["1 - beta2**t"])
+        denominator += s["eps"]
+        p -= s["lr / (1 - beta1**t)"] * m / denominator
 
 
 class AdamW(Adam):
@@ -209,6 +227,6 @@ class AdamW(Adam):
                  eps: float = 1e-8, weight_decay: float = 1e-2):
         super().__init__(params, lr, betas, eps, weight_decay)
 
-    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
-        p *= 1 - group["lr"] * group["weight_decay"]
-        self._adam_step(p, g, state, group, xp)
+    def update(self, p: Array, g: Array, state: dict, group: dict, s: dict, xp: ModuleType) -> None:
+        p *= s["1 - lr * weight_decay"]
+        self._adam_step(p, g, state, s, xp)

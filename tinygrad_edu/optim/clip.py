@@ -5,26 +5,31 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ..device import array_namespace
 from ..tensor import Tensor
 from ..versions import mark_written
 
 
-def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0) -> float:
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0) -> Tensor:
     """Scale all gradients together so that their joint norm is at most `max_norm`; returns the
-    norm before clipping."""
+    norm before clipping, a 0-d float64 Tensor (PyTorch returns a Tensor too).
+
+    No `if` on the norm: every gradient is multiplied by min(1, max_norm / (norm + 1e-6)), which
+    leaves it unchanged (bit for bit) when it is small enough, as in PyTorch; so the step never
+    reads a value back into Python, and tg.jit can replay it."""
     grads = [p.grad._data for p in _with_grad(parameters)]
     if not grads:
-        return 0.0
+        return Tensor(0.0, dtype=np.float64)
+    xp = array_namespace(grads[0])
     if norm_type == np.inf:
-        total = max(float(abs(g).max()) for g in grads)
+        total = xp.stack([abs(g).max().astype(np.float64) for g in grads]).max()
     else:
-        total = float(sum(float((abs(g) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type))
-    scale = max_norm / (total + 1e-6)
-    if scale < 1:
-        for g in grads:
-            g *= scale
-            mark_written(g)
-    return total
+        total = xp.stack([(abs(g) ** norm_type).sum().astype(np.float64) for g in grads]).sum() ** (1.0 / norm_type)
+    scale = xp.minimum(max_norm / (total + 1e-6), 1.0)
+    for g in grads:
+        g *= scale.astype(g.dtype)
+        mark_written(g)
+    return Tensor._from_op(total)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:

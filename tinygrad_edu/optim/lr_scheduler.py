@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+from ..tracing import active as jit_trace, refuse
 from .optimizer import Optimizer, check_number
 
 
@@ -20,6 +21,11 @@ class _Schedule:
     def _check(self, settings: dict, where: str) -> None:
         """Refuse settings (the constructor's, or a saved state) the schedule cannot use."""
         check_number(where, "last_epoch", settings["last_epoch"], at_least=0, integer=True)
+
+    def _outside_jit(self) -> None:
+        if jit_trace() is not None:
+            refuse(f"{type(self).__name__}.step() changes the learning rate in Python, which a replay would skip "
+                   "(a replay reads lr live: call step() outside the jitted function)")
 
     def get_last_lr(self) -> list:
         return [g["lr"] for g in self.optimizer.param_groups]
@@ -62,6 +68,7 @@ class LRScheduler(_Schedule):
         raise NotImplementedError
 
     def step(self) -> None:
+        self._outside_jit()
         self.last_epoch += 1
         self._apply()
 
@@ -228,6 +235,7 @@ class ReduceLROnPlateau(_Schedule):
         return value > self.best + abs(self.best) * self.threshold
 
     def step(self, value: float) -> None:
+        self._outside_jit()
         self.last_epoch += 1
         if self._improved(float(value)):
             self.best, self.bad_epochs = float(value), 0

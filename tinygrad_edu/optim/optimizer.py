@@ -18,6 +18,7 @@ from ..device import array_namespace
 from ..device import device_of, to_device, to_library_of
 from ..ops.array import Array
 from ..tensor import Tensor
+from ..tracing import active as jit_trace
 from ..versions import mark_written
 
 # What an optimizer takes: Tensors, or dicts {"params": Tensors, hyperparameter: value, ...}.
@@ -93,20 +94,41 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
+        trace = jit_trace()
+        if trace is not None:
+            trace.optimizers[id(self)] = self
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
                     state = self.state.setdefault(id(p), {})
+                    s = self.scalars(group, state)
+                    if trace is not None:  # a replay recomputes them, reading lr (and counts) live
+                        s = trace.live_scalars(lambda group=group, state=state: self.scalars(group, state), s)
+                        trace.hold(state)
                     try:
-                        self.update(p._data, p.grad._data, state, group, array_namespace(p._data))
+                        self.update(p._data, p.grad._data, state, group, s, array_namespace(p._data))
                     except TypeError:
                         _explain_devices(self, p, state)
                         raise
                     mark_written(p._data)
 
-    def update(self, p: Array, g: Array, state: dict, group: dict, xp: ModuleType) -> None:
-        """Change the array p in place from its gradient g (xp: its array library)."""
+    def scalars(self, group: dict, state: dict) -> dict:
+        """The numbers `update` uses this step, computed in Python from the hyperparameters (and
+        counts in `state`, which it advances). Kept apart from the array work so that tg.jit can
+        recompute them at every replay: each meets an array directly, as a Python float would."""
+        return {"lr": group["lr"]}
+
+    def update(self, p: Array, g: Array, state: dict, group: dict, s: dict, xp: ModuleType) -> None:
+        """Change the array p in place from its gradient g, with the numbers `s` from `scalars`;
+        `group`'s settings may choose code (weight decay on or off), not values (xp: p's library)."""
         raise NotImplementedError
+
+    code_settings_names = ("weight_decay", "momentum", "nesterov")  # settings an `if` in update reads
+
+    def code_settings(self) -> tuple:
+        """Which code `update` runs, per group: a tg.jit guard (its numbers are read live instead)."""
+        return tuple(tuple(bool(group[name]) for name in self.code_settings_names if name in group)
+                     for group in self.param_groups)
 
     # ------------------------------------------------------------------ state
 

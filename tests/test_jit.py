@@ -1,0 +1,375 @@
+"""tg.jit: replays equal eager execution bit for bit, guards retrace, and what it cannot see is refused."""
+import sys
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import nn, optim
+from tinygrad_edu.nn import functional as F
+
+STEPS = 8
+
+
+def data(shape, classes=4, steps=STEPS, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((steps,) + shape).astype(np.float32),
+            rng.integers(0, classes, (steps, shape[0])))
+
+
+def mlp(dropout=0.0, batchnorm=False):
+    layers = [nn.Linear(12, 16)] + ([nn.BatchNorm1d(16)] if batchnorm else []) + [nn.ReLU()]
+    layers += ([nn.Dropout(dropout)] if dropout else []) + [nn.Linear(16, 4)]
+    return nn.Sequential(*layers)
+
+
+def convnet():
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(4 * 4 * 4, 4))
+
+
+OPTIMIZERS = {
+    "sgd": lambda ps: optim.SGD(ps, lr=0.1),
+    "momentum": lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=1e-3),
+    "nesterov": lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+    "adagrad": lambda ps: optim.Adagrad(ps, lr=0.05, weight_decay=1e-2),
+    "rmsprop": lambda ps: optim.RMSprop(ps, lr=0.01, alpha=0.9),
+    "adadelta": lambda ps: optim.Adadelta(ps, lr=1.0, weight_decay=1e-3),
+    "adam": lambda ps: optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), weight_decay=1e-3),
+    "adamw": lambda ps: optim.AdamW(ps, lr=0.01),
+}
+
+
+def train(make_model, make_optimizer, xs, ys, jitted, clip=None, schedule=False, seed=0, device="cpu"):
+    """Losses and final weights (and buffers) of STEPS training steps, eager or with tg.jit."""
+    tg.manual_seed(seed)
+    model = make_model()
+    opt = make_optimizer(model.parameters())
+    scheduler = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5) if schedule else None
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        if clip:
+            optim.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        return loss
+
+    run = tg.jit(step) if jitted else step
+    losses = []
+    for x, y in zip(xs, ys):
+        losses.append(run(tg.Tensor(x, device=device), y).numpy())
+        if scheduler:
+            scheduler.step()
+    state = {k: np.array(v) for k, v in model.state_dict().items()}
+    return np.array(losses), state, run
+
+
+def assert_same(eager, jitted):
+    np.testing.assert_array_equal(eager[0], jitted[0])
+    assert eager[1].keys() == jitted[1].keys()
+    for k in eager[1]:
+        np.testing.assert_array_equal(eager[1][k], jitted[1][k], err_msg=k)
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_replay_equals_eager_bit_for_bit_for_every_optimizer(name):
+    xs, ys = data((8, 12))
+    eager = train(mlp, OPTIMIZERS[name], xs, ys, jitted=False)
+    jitted = train(mlp, OPTIMIZERS[name], xs, ys, jitted=True)
+    assert_same(eager, jitted)
+    assert jitted[2].programs, "the step was never replayed"
+
+
+@pytest.mark.parametrize("options", [dict(clip=0.5), dict(schedule=True), dict(clip=100.0, schedule=True)])
+def test_clipping_and_schedules_replay_exactly(options):
+    xs, ys = data((8, 12))
+    assert_same(train(mlp, OPTIMIZERS["adam"], xs, ys, False, **options),
+                train(mlp, OPTIMIZERS["adam"], xs, ys, True, **options))
+
+
+def test_dropout_draws_a_fresh_mask_each_replay_from_the_same_generator():
+    xs, ys = data((8, 12))
+    make = lambda: mlp(dropout=0.5)  # noqa: E731
+    eager, jitted = train(make, OPTIMIZERS["sgd"], xs, ys, False), train(make, OPTIMIZERS["sgd"], xs, ys, True)
+    assert_same(eager, jitted)
+
+
+def test_batch_norm_running_statistics_are_updated_by_the_replay():
+    xs, ys = data((8, 12))
+    make = lambda: mlp(batchnorm=True)  # noqa: E731
+    eager = train(make, OPTIMIZERS["momentum"], xs, ys, False)
+    jitted = train(make, OPTIMIZERS["momentum"], xs, ys, True)
+    assert_same(eager, jitted)
+    assert any("running_mean" in k for k in jitted[1])
+
+
+def test_a_convnet_replays_exactly():
+    xs, ys = data((6, 1, 8, 8))
+    assert_same(train(convnet, OPTIMIZERS["adam"], xs, ys, False), train(convnet, OPTIMIZERS["adam"], xs, ys, True))
+
+
+# ------------------------------------------------------------------ results, guards and retracing
+
+
+def _model_and_step(make_optimizer=OPTIMIZERS["sgd"], **model_options):
+    tg.manual_seed(1)
+    model = mlp(**model_options)
+    opt = make_optimizer(model.parameters())
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return model, opt, step
+
+
+def test_returned_tensors_are_the_users_to_keep_and_grads_are_fresh():
+    model, opt, step = _model_and_step()
+    run = tg.jit(step)
+    xs, ys = data((8, 12))
+    kept, grads = [], []
+    for x, y in zip(xs, ys):
+        kept.append(run(tg.Tensor(x), y))
+        grads.append(model[0].weight.grad)
+    values = [float(t) for t in kept]
+    assert run.replayed >= 4
+    assert len(set(values)) == len(values)  # each call's loss, not the last one's
+    assert len({id(g._data) for g in grads}) == len(grads)
+    assert kept[-1].grad_fn is None  # a replay's results are values, not graphs
+
+
+def test_a_new_input_shape_is_traced_again_and_replayed_exactly():
+    xs, ys = data((8, 12), steps=12)
+    short = [(x[:5], y[:5]) for x, y in zip(xs, ys)]
+    results = []
+    for jitted in (False, True):
+        model, opt, step = _model_and_step()
+        run = tg.jit(step) if jitted else step
+        losses = []
+        for (x, y), (sx, sy) in zip(zip(xs, ys), short):  # a full batch, then a short one, as in epochs
+            losses += [run(tg.Tensor(x), y).numpy(), run(tg.Tensor(sx), sy).numpy()]
+        results.append((np.array(losses), [p.numpy().copy() for p in model.parameters()]))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(a, b)
+    assert len(run.programs) == 2 and run.replayed >= 12
+
+
+@pytest.mark.parametrize("change", ["eval", "weight_decay", "new_data", "freeze", "dtype"])
+def test_each_guard_retraces_instead_of_replaying_a_stale_program(change):
+    xs, ys = data((8, 12), steps=12)
+    results = []
+    for jitted in (False, True):
+        model, opt, step = _model_and_step(OPTIMIZERS["momentum"], dropout=0.3)
+        run = tg.jit(step) if jitted else step
+        losses = []
+        for i, (x, y) in enumerate(zip(xs, ys)):
+            if i == 6:
+                if change == "eval":
+                    model.eval()  # dropout off: other code
+                elif change == "weight_decay":
+                    opt.param_groups[0]["weight_decay"] = 0.0  # the decay's code is skipped
+                elif change == "new_data":
+                    model[0].weight.data = model[0].weight.numpy() * 0.5  # a new array
+                elif change == "freeze":
+                    model[0].bias.requires_grad = False
+            if change == "dtype" and i >= 6:
+                x = x.astype(np.float64)
+                for p in model.parameters() if i == 6 else ():
+                    p.data = p.numpy().astype(np.float64)
+            losses.append(run(tg.Tensor(x), y).numpy())
+        results.append((np.array(losses), [p.numpy().copy() for p in model.parameters()]))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(a, b)
+    assert len(run.programs) == 2
+
+
+def test_gradients_accumulated_across_calls_are_read_at_each_replay():
+    xs, ys = data((8, 12), steps=12)
+    results = []
+    for jitted in (False, True):
+        model, opt, _ = _model_and_step()
+
+        def backward_only(x, y):  # zero_grad and step happen outside, every 3 calls
+            F.cross_entropy(model(x), y).backward()
+
+        run = tg.jit(backward_only) if jitted else backward_only
+        for i, (x, y) in enumerate(zip(xs, ys)):
+            run(tg.Tensor(x), y)
+            if i % 3 == 2:
+                opt.step()
+                opt.zero_grad()
+        results.append([p.numpy().copy() for p in model.parameters()])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+    assert run.replayed > 0
+
+
+def test_grad_mode_is_a_guard():
+    model = mlp()
+    predict = tg.jit(lambda x: model(x))
+    x = tg.Tensor(np.ones((3, 12), np.float32))
+    for _ in range(4):
+        with tg.no_grad():
+            a = predict(x)
+        b = predict(x)
+    assert a.grad_fn is None and len(predict.programs) == 2
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_past_the_limit_new_signatures_run_eagerly_with_one_warning(monkeypatch):
+    monkeypatch.setattr(sys.modules["tinygrad_edu.jit"], "MAX_PROGRAMS", 1)
+    double = tg.jit(lambda x: x * 2)
+    for _ in range(3):
+        double(tg.Tensor(np.ones(3, np.float32)))
+    with pytest.warns(UserWarning, match="run eagerly"):
+        out = double(tg.Tensor(np.ones(4, np.float32)))
+    np.testing.assert_array_equal(out.numpy(), 2 * np.ones(4))
+
+
+def test_label_checks_are_kept_on_replay():
+    model, opt, step = _model_and_step()
+    run = tg.jit(step)
+    xs, ys = data((8, 12))
+    for x, y in zip(xs[:5], ys[:5]):
+        run(tg.Tensor(x), y)
+    bad = ys[5].copy()
+    bad[3] = 9
+    before = model[0].weight.numpy().copy()
+    with pytest.raises(ValueError, match="label 9 is out of range for 4 classes"):
+        run(tg.Tensor(xs[5]), bad)
+    np.testing.assert_array_equal(model[0].weight.numpy(), before)  # it stopped before the update
+
+
+def test_show_prints_one_line_per_recorded_call(capsys):
+    model, opt, step = _model_and_step()
+    run = tg.jit(step)
+    assert "nothing recorded yet" in run.show()
+    capsys.readouterr()
+    xs, ys = data((8, 12))
+    for x, y in zip(xs[:4], ys[:4]):
+        run(tg.Tensor(x), y)
+    text = run.show()
+    assert "matmul(in0[8, 12]" in text and "python SGD.step.<locals>.<lambda>" in text or "python" in text
+    assert text.count("\n") == len(run.program.trace.calls)
+    assert capsys.readouterr().out.strip() == text.strip()
+
+
+# ------------------------------------------------------------------ refused, with the cause
+
+
+def _refused(step, *match):
+    run = tg.jit(step)
+    with pytest.raises(tg.JitError, match=match[0]) as error:
+        for _ in range(4):
+            run(tg.Tensor(np.ones((2, 3), np.float32)))
+    for text in match[1:]:
+        assert text in str(error.value)
+    return str(error.value)
+
+
+W = tg.Tensor(np.ones((3, 2), np.float32), requires_grad=True)
+
+
+def test_reading_a_value_back_into_python_is_refused_with_the_line():
+    def step(x):
+        loss = (x @ W).sum()
+        if loss.item() > 0:  # Python control flow on a value
+            loss.backward()
+        return loss
+    message = _refused(step, r"`.item\(\)` reads a value back into Python", "test_jit.py", "loss.item()")
+    assert "without tg.jit" in message
+    _refused(lambda x: float((x @ W).sum()), "`__float__` reads a value back")
+
+
+@pytest.mark.parametrize("what, step, match", [
+    ("hook", lambda x: (x @ W).register_hook(lambda g: g * 2) or (x @ W).sum().backward(), None),
+    ("create_graph", lambda x: (x @ W).sum().backward(create_graph=True), r"create_graph=True"),
+    ("grad", lambda x: tg.grad((x @ W).sum(), [W]), r"tg.grad\(\)"),
+])
+def test_what_a_replay_cannot_reproduce_is_refused(what, step, match):
+    if what == "hook":
+        def step(x):
+            h = x @ W
+            h.register_hook(lambda g: g * 2)
+            h.sum().backward()
+        match = "a gradient hook"
+    _refused(step, match)
+
+
+def test_retain_grad_and_forward_hooks_are_refused():
+    def retain(x):
+        h = x @ W
+        h.retain_grad()
+        h.sum().backward()
+    _refused(retain, "retain_grad")
+    layer = nn.Linear(3, 2)
+    layer.register_forward_hook(lambda m, i, o: None)
+    _refused(lambda x: layer(x), "a forward hook")
+
+
+def test_a_scheduler_stepped_inside_the_step_is_refused():
+    opt = optim.SGD([W], lr=0.1)
+    scheduler = optim.lr_scheduler.StepLR(opt, step_size=1)
+    _refused(lambda x: scheduler.step(), r"StepLR.step\(\) changes the learning rate")
+
+
+def test_python_arrays_that_change_between_calls_are_refused():
+    rng = np.random.default_rng(0)
+    message = _refused(lambda x: x * tg.Tensor(rng.random(3).astype(np.float32)), "made in Python whose values change")
+    assert "call 0" in message
+
+
+def test_python_numbers_that_change_between_calls_are_refused():
+    counter = [0]
+
+    def step(x):
+        counter[0] += 1
+        return x * counter[0]
+    _refused(step, "differ")
+
+
+def test_python_control_flow_that_changes_between_calls_is_refused():
+    counter = [0]
+
+    def step(x):
+        counter[0] += 1
+        return x * 2 if counter[0] % 2 else x + 1
+    _refused(step, "recorded different array calls")
+
+
+def test_anomaly_mode_is_refused():
+    with tg.detect_anomaly():
+        _refused(lambda x: x * 2, "detect_anomaly")
+
+
+def test_shapes_that_depend_on_values_are_refused_on_replay():
+    def positives(x, mask):
+        return x[tg.Tensor(mask)] * 2
+    run = tg.jit(positives)
+    x = tg.Tensor(np.arange(6, dtype=np.float32))
+    mask = np.array([True, False] * 3)
+    for _ in range(4):
+        run(x, mask)
+    with pytest.raises(tg.JitError, match="shapes depend on its values"):
+        run(x, np.array([True] * 6))
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_the_replay_runs_on_device_arrays_too(name, monkeypatch):
+    """On the CuPy stand-in (tests/fake_cupy.py: arrays that refuse to meet NumPy's), as the device tests."""
+    import fake_cupy
+    from tinygrad_edu import device as device_module
+    monkeypatch.setattr(device_module, "cuda_library", lambda: fake_cupy)
+    xs, ys = data((8, 12))
+    make = lambda: mlp(dropout=0.2, batchnorm=True).to("cuda")  # noqa: E731
+    eager = train(make, OPTIMIZERS[name], xs, ys, False, device="cuda")
+    jitted = train(make, OPTIMIZERS[name], xs, ys, True, device="cuda")
+    assert_same(eager, jitted)
+    assert jitted[2].replayed >= 4
+    assert type(jitted[2].program.trace.calls[1].result) is fake_cupy.DeviceArray

@@ -1,0 +1,238 @@
+"""A recorded step as a program: the trace's array calls, replayed into the trace's own buffers.
+
+Every array a trace made stays alive as a buffer. A replay calls each recorded function again
+with the same arguments, writing its result into the same buffer (`out=` for ufuncs, a copy
+for other functions), so the step runs as a flat list of array calls: no Tensors, no graph, no
+Python between the calls. A view of a buffer stays a view of it, so views cost nothing.
+
+Three kinds of arrays change identity from call to call and live in registers instead: the
+step's inputs, the arrays handed to the user (returned tensors, `.grad`), which a later replay
+must not overwrite, and views of either. A call that touches one has its arguments patched
+from the registers before it runs.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..device import array_namespace, is_array
+from .record import Call, JitError, Live, Trace, _arrays_in
+
+
+class Program:
+    """The replayable form of `trace`; `fresh` are the ids of the arrays handed to the user."""
+
+    def __init__(self, trace: Trace, fresh: set[int]):
+        self.trace = trace
+        self.registers: list = [None] * len(trace.inputs)
+        self.register_of = dict(trace.inputs)  # id(array) -> register
+        # a recorded check's message reads its inputs after the trace: give it this replay's
+        self.input_boxes = [trace.boxes[key] for key in sorted(trace.inputs, key=trace.inputs.get)]
+        self.steps: list = []
+        self.skipped: set[Call] = set()  # views of buffers: nothing to run
+        for call in trace.calls:
+            step = self._compile(call, fresh)
+            if step is None:
+                self.skipped.add(call)
+            else:
+                self.steps.append(step)
+
+    def register(self, array: Any) -> int:
+        """The register an array handed out this replay is in."""
+        return self.register_of[id(array)]
+
+    def run(self, inputs: list) -> list:
+        """Replay with new input arrays; returns the registers (inputs, then handed-out arrays)."""
+        registers = self.registers
+        registers[:len(inputs)] = inputs
+        for box, array in zip(self.input_boxes, inputs):
+            box.real = array
+        for step in self.steps:
+            step()
+        return registers
+
+    # ------------------------------------------------------------------ compiling one call
+
+    def _compile(self, call: Call, fresh: set[int]):
+        if call.host and call.result and type(call.result[0]) is Live:
+            return self._live(call)
+        if call.host:
+            return _Fill(call.function, call.result) if call.result is not None else (
+                _Patched(call.function, call.args, {}, self) if self._touches_register(call) else
+                _bind(call.function, call.args, {}))
+        result = call.result
+        dynamic = self._touches_register(call)
+        if result is None:  # in place (out=, x[i] = v, x += y)
+            return _Patched(call.function, call.args, call.kwargs, self) if dynamic else _bind(
+                call.function, call.args, call.kwargs)
+        if type(result) is tuple:
+            return _Patched(_Into(call.function, result), call.args, call.kwargs, self) if dynamic else _bind(
+                _Into(call.function, result), call.args, call.kwargs)
+        if _is_view_of_argument(result, call):
+            if not dynamic:
+                return None  # a view of a buffer stays one: nothing to do
+            return self._to_register(call, result, copy=id(result) in fresh)
+        if id(result) in fresh:
+            return self._to_register(call, result, copy=False)
+        if _takes_out(call.function):
+            kwargs = {**call.kwargs, "out": result}
+            return _Patched(call.function, call.args, kwargs, self) if dynamic else _bind(
+                call.function, call.args, kwargs)
+        into = _Into(call.function, (result,))
+        return _Patched(into, call.args, call.kwargs, self) if dynamic else _bind(into, call.args, call.kwargs)
+
+    def _touches_register(self, call: Call) -> bool:
+        return (any(id(a) in self.register_of for a in _arrays_in((call.args, call.kwargs)))
+                or any(type(v) is Live for v in (*call.args, *call.kwargs.values())))
+
+    def _live(self, call: Call):
+        """The Python numbers a replay recomputes: into registers, read by the calls using them."""
+        indices = []
+        for live in call.result:
+            self.register_of[id(live)] = len(self.registers)
+            indices.append(len(self.registers))
+            self.registers.append(float(live))
+        return _SetLive(call.function, indices, self.registers)
+
+    def _to_register(self, call: Call, result, copy: bool):
+        """A call whose result lives in a register: a new array on every replay."""
+        index = self.register_of[id(result)] = len(self.registers)
+        self.registers.append(None)
+        if _takes_out(call.function) and not copy:
+            return _Patched(_FreshOut(call.function, result, self.registers, index), call.args, call.kwargs, self)
+        return _Patched(_ToRegister(call.function, self.registers, index, copy), call.args, call.kwargs, self)
+
+
+def _bind(function, args, kwargs):
+    """A call with fixed arguments, as cheap to run as the library call itself."""
+    if kwargs:
+        return lambda: function(*args, **kwargs)
+    return lambda: function(*args)
+
+
+class _Patched:
+    """A call some of whose arguments are registers, read at each run."""
+
+    __slots__ = ("function", "args", "kwargs", "patches", "registers")
+
+    def __init__(self, function, args, kwargs, program: Program):
+        self.function, self.registers = function, program.registers
+        self.args, self.kwargs = list(args), dict(kwargs)
+        self.patches = [(container, key, _resolver(value, program.register_of))
+                        for container, items in ((self.args, enumerate(args)), (self.kwargs, kwargs.items()))
+                        for key, value in items if _resolver(value, program.register_of) is not None]
+
+    def __call__(self):
+        registers = self.registers
+        for container, key, resolve in self.patches:
+            container[key] = resolve(registers)
+        return self.function(*self.args, **self.kwargs)
+
+
+def _resolver(value, register_of: dict):
+    """None if `value` holds no register array; else a function of the registers giving it."""
+    if type(value) is Live:
+        index = register_of[id(value)]
+        return lambda registers: registers[index]
+    if is_array(value):
+        index = register_of.get(id(value))
+        return None if index is None else (lambda registers: registers[index])
+    if type(value) in (tuple, list):
+        parts = [_resolver(v, register_of) for v in value]
+        if all(p is None for p in parts):
+            return None
+        kind = type(value)
+        return lambda registers: kind(v if p is None else p(registers) for v, p in zip(value, parts))
+    if type(value) is dict:
+        parts = {k: _resolver(v, register_of) for k, v in value.items()}
+        if all(p is None for p in parts.values()):
+            return None
+        return lambda registers: {k: v if parts[k] is None else parts[k](registers) for k, v in value.items()}
+    return None
+
+
+class _Into:
+    """Call a function without `out=` and copy its results into the trace's buffers."""
+
+    __slots__ = ("function", "buffers")
+
+    def __init__(self, function, buffers: tuple):
+        self.function, self.buffers = function, buffers
+
+    def __call__(self, *args, **kwargs):
+        result = self.function(*args, **kwargs)
+        for buffer, value in zip(self.buffers, (result,) if len(self.buffers) == 1 else result):
+            if value.shape != buffer.shape:
+                raise JitError(f"tg.jit: {getattr(self.function, '__name__', self.function)} gave shape {value.shape} "
+                               f"on replay, {buffer.shape} when traced: the step's shapes depend on its values "
+                               "(boolean-mask indexing, nonzero); keep such code out of the jitted function")
+            buffer[...] = value
+
+
+class _FreshOut:
+    """Call a ufunc into a new array each run, kept in a register."""
+
+    __slots__ = ("function", "like", "registers", "index")
+
+    def __init__(self, function, like, registers, index):
+        self.function, self.like, self.registers, self.index = function, like, registers, index
+
+    def __call__(self, *args, **kwargs):
+        out = self.registers[self.index] = array_namespace(self.like).empty_like(self.like)
+        self.function(*args, out=out, **kwargs)
+
+
+class _ToRegister:
+    """Call a function and keep its result (a copy, if it is a view) in a register."""
+
+    __slots__ = ("function", "registers", "index", "copy")
+
+    def __init__(self, function, registers, index, copy):
+        self.function, self.registers, self.index, self.copy = function, registers, index, copy
+
+    def __call__(self, *args, **kwargs):
+        result = self.function(*args, **kwargs)
+        self.registers[self.index] = result.copy() if self.copy else result
+
+
+class _SetLive:
+    """Recompute an optimizer's numbers (`function()` gives a dict) into their registers."""
+
+    __slots__ = ("function", "indices", "registers")
+
+    def __init__(self, function, indices, registers):
+        self.function, self.indices, self.registers = function, indices, registers
+
+    def __call__(self):
+        registers = self.registers
+        for index, value in zip(self.indices, self.function().values()):
+            registers[index] = value
+
+
+class _Fill:
+    """Python work a replay redoes (live scalars, random draws): write its values into buffers."""
+
+    __slots__ = ("function", "buffers")
+
+    def __init__(self, function, buffers):
+        self.function, self.buffers = function, buffers
+
+    def __call__(self):
+        for buffer, value in zip(self.buffers, self.function()):
+            buffer[...] = value
+
+
+def _takes_out(function) -> bool:
+    """Can `function` write its result into a given array? (ufuncs and their methods can)"""
+    owner = getattr(function, "__self__", None)
+    return hasattr(function, "nout") or (hasattr(owner, "nout") and function.__name__ in ("reduce", "accumulate"))
+
+
+def _root(array):
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
+def _is_view_of_argument(result, call: Call) -> bool:
+    root = _root(result)
+    return root is not result and any(_root(a) is root for a in _arrays_in((call.args, call.kwargs)))

@@ -1,0 +1,139 @@
+"""Reading a recording: a program as text (`step.show()`), and where two recordings differ.
+
+Arrays are named by their role: `in0` the step's inputs, `p0` arrays read from tensors that
+outlive the step (parameters, optimizer state, running statistics), `t0` arrays the step made,
+`c0` arrays made in Python that met the step's arrays.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from ..device import is_array
+from .record import Call, Live, Trace
+
+
+class _Names:
+    def __init__(self, trace: Trace):
+        self.trace, self.names = trace, {}
+        self.counts = {"in": 0, "p": 0, "t": 0, "c": 0}
+        for key in sorted(trace.inputs, key=trace.inputs.get):
+            self.names[key] = f"in{trace.inputs[key]}"
+
+    def __call__(self, array) -> str:
+        key = id(array)
+        if key not in self.names:
+            trace = self.trace
+            role = "t" if key in trace.made else "p" if key in trace.externals else "c"
+            self.names[key] = f"{role}{self.counts[role]}"
+            self.counts[role] += 1
+        return self.names[key]
+
+    def value(self, value) -> str:
+        if isinstance(value, Live):
+            return value.name
+        if is_array(value):
+            return f"{self(value)}{list(value.shape)}"
+        if isinstance(value, (tuple, list)):
+            inner = ", ".join(self.value(v) for v in value)
+            return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+        if isinstance(value, slice):
+            return ":".join("" if v is None else str(v) for v in (value.start, value.stop, value.step))
+        if isinstance(value, numpy.dtype) or isinstance(value, type):
+            return numpy.dtype(value).name if value is not bool else "bool"
+        if callable(value):
+            return getattr(value, "__qualname__", type(value).__name__)
+        return repr(value)
+
+
+def describe_call(call: Call, names: _Names, skipped: bool = False) -> str:
+    """One line: `t3[128, 100] float32 = matmul(in0[128, 784], p0[784, 100])`."""
+    args = [names.value(a) for a in call.args]
+    args += [f"{k}={names.value(v)}" for k, v in call.kwargs.items()]
+    if call.host:
+        target = ", ".join(names.value(r) for r in (call.result or ()))
+        what = "check" if call.result is None else "python"
+        return f"{target + ' = ' if target else ''}{what} {getattr(call.function, '__qualname__', call.name)}()"
+    name = call.name
+    if call.result is None:
+        return f"{name}({', '.join(args)})   # in place"
+    results = call.result if type(call.result) is tuple else (call.result,)
+    target = ", ".join(f"{names(r)}{list(r.shape)} {r.dtype}" for r in results)
+    return f"{target} = {name}({', '.join(args)})" + ("   # a view: free on replay" if skipped else "")
+
+
+def describe_program(trace: Trace, program: Any = None) -> str:
+    names = _Names(trace)
+    tensors = len({id(t) for t in trace.externals.values() if t is not None})
+    lines = [f"tg.jit program: {len(trace.calls)} recorded array calls, "
+             f"{len(program.steps) if program else len(trace.calls)} run per replay; "
+             f"{len(trace.inputs)} inputs, {tensors} tensors read"]
+    width = len(str(len(trace.calls)))
+    for i, call in enumerate(trace.calls):
+        skipped = program is not None and call in program.skipped
+        lines.append(f"{i:>{width}}  {describe_call(call, names, skipped)}")
+    return "\n".join(lines)
+
+
+def describe_difference(first: Trace, second: Trace) -> str | None:
+    """None if two recordings made the same calls on the same kinds of arrays; else the first
+    difference, in words."""
+    if len(first.calls) != len(second.calls):
+        differing = next((i for i, (a, b) in enumerate(zip(first.calls, second.calls)) if _form(a, first)
+                          != _form(b, second)), min(len(first.calls), len(second.calls)))
+        return (f"one call recorded {len(first.calls)} array calls, the next {len(second.calls)}, the first "
+                f"difference at call {differing} ({_at(first, differing)} vs {_at(second, differing)}); Python "
+                "control flow changes between calls (a counter, a random choice, a value read back)")
+    for i, (a, b) in enumerate(zip(first.calls, second.calls)):
+        if _form(a, first) != _form(b, second):
+            return (f"call {i} differs: {describe_call(a, _Names(first))} vs {describe_call(b, _Names(second))}; "
+                    "a Python number or setting that changes between calls (pass it as an argument, or "
+                    "keep it fixed)")
+        for x, y in zip(_constants(a, first), _constants(b, second)):
+            if x is not y and not (x.shape == y.shape and x.dtype == y.dtype and bool((x == y).all())):
+                return (f"call {i} ({a.name}) uses an array of shape {x.shape} made in Python whose values change "
+                        "between calls (random numbers drawn with NumPy, a tensor made from changing data); make "
+                        "it an argument of the step, or draw it with tinygrad_edu's generators inside the step")
+    return None
+
+
+def _at(trace: Trace, i: int) -> str:
+    return describe_call(trace.calls[i], _Names(trace)) if i < len(trace.calls) else "the end"
+
+
+def _form(call: Call, trace: Trace) -> tuple:
+    """What must agree between two recordings of a call: the function, the roles and shapes of
+    its arrays and every Python value."""
+    function = call.function
+    name = getattr(function, "__qualname__", None) if call.host else function
+    return (name, _shape_of(call.args, trace), _shape_of(call.kwargs, trace),
+            None if call.result is None else _shape_of(call.result, trace))
+
+
+def _shape_of(value, trace: Trace):
+    if is_array(value):
+        key = id(value)
+        if key in trace.made:
+            role = ("made", trace.made[key])
+        elif key in trace.inputs:
+            role = ("input", trace.inputs[key])
+        else:
+            role = ("held",)  # read from a tensor or made in Python: compared by value below
+        return role + (value.shape, value.dtype.str)
+    if isinstance(value, Live):
+        return ("live", value.name)  # its value may change: a replay recomputes it
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__,) + tuple(_shape_of(v, trace) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, _shape_of(v, trace)) for k, v in value.items())
+    if callable(value) and not isinstance(value, type):
+        return getattr(value, "__qualname__", type(value).__name__)
+    return value
+
+
+def _constants(call: Call, trace: Trace):
+    from .record import _arrays_in
+    for array in _arrays_in((call.args, call.kwargs)):
+        if id(array) not in trace.made and id(array) not in trace.inputs:
+            yield array
