@@ -1,5 +1,6 @@
 """tg.jit: replays equal eager execution bit for bit, guards retrace, and what it cannot see is refused."""
 import sys
+from contextlib import nullcontext
 
 import numpy as np
 import pytest
@@ -227,7 +228,7 @@ def test_past_the_limit_new_signatures_run_eagerly_with_one_warning(monkeypatch)
     double = tg.jit(lambda x: x * 2)
     for _ in range(3):
         double(tg.Tensor(np.ones(3, np.float32)))
-    with pytest.warns(UserWarning, match="run eagerly"):
+    with pytest.warns(UserWarning, match="runs eagerly"):
         out = double(tg.Tensor(np.ones(4, np.float32)))
     np.testing.assert_array_equal(out.numpy(), 2 * np.ones(4))
 
@@ -241,9 +242,27 @@ def test_label_checks_are_kept_on_replay():
     bad = ys[5].copy()
     bad[3] = 9
     before = model[0].weight.numpy().copy()
-    with pytest.raises(ValueError, match="label 9 is out of range for 4 classes"):
+    with pytest.raises(ValueError, match="label 9 is out of range for 4 classes"), pytest.warns(UserWarning):
         run(tg.Tensor(xs[5]), bad)
     np.testing.assert_array_equal(model[0].weight.numpy(), before)  # it stopped before the update
+
+
+def test_a_batch_that_fails_a_value_guard_runs_eagerly_and_exactly():
+    """Traced on labels that are all classes, the step took cross-entropy's short path; a batch
+    with an ignored label fails the guard checked before any call, and that call runs eagerly."""
+    xs, ys = data((8, 12))
+    ys[6, 2] = -100
+    results = []
+    for jitted in (False, True):
+        model, opt, step = _model_and_step(OPTIMIZERS["adam"], dropout=0.2)
+        run = tg.jit(step) if jitted else step
+        with pytest.warns(UserWarning, match="a value it branched on differs") if jitted else nullcontext():
+            losses = [run(tg.Tensor(x), y).numpy() for x, y in zip(xs, ys)]
+        results.append((np.array(losses), [p.numpy().copy() for p in model.parameters()]))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(a, b)
+    assert run.replayed == 4
 
 
 def test_show_prints_one_line_per_recorded_call(capsys):

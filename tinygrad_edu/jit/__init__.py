@@ -29,6 +29,7 @@ from .show import describe_program, describe_difference
 
 __all__ = ["jit", "JitError", "Jitted"]
 
+GUARD_FAILED = object()  # what a replay gives when a value guard fails: the call runs eagerly instead
 MAX_PROGRAMS = 8  # input signatures kept (e.g. the full batch and the last short one)
 TRACES_TO_AGREE = 2  # traced calls that must record the same calls before a replay
 
@@ -49,7 +50,7 @@ class Jitted:
         self.seen: dict = {}  # tensors the latest trace read (id -> Tensor)
         self.guarded: dict = {}  # tensors two traces in a row read (parameters, buffers): guarded
         self.modules, self.optimizers = {}, {}  # every module and optimizer the step used
-        self.warned = False
+        self.warned: set[str] = set()  # the reasons for running eagerly already told
         self.traced = self.replayed = 0  # calls so far, of each kind
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -57,15 +58,23 @@ class Jitted:
         key = self._key(signature, self._state(self.guarded))
         replay = self.programs.get(key)
         if replay is not None:
-            self.replayed += 1
-            return replay(args, kwargs)
+            result = replay(args, kwargs)
+            if result is not GUARD_FAILED:
+                self.replayed += 1
+                return result
+            return self._eagerly("a value it branched on differs (e.g. a label equal to ignore_index)", args, kwargs)
         if len(self.programs) >= MAX_PROGRAMS:
-            if not self.warned:
-                warnings.warn(f"tg.jit({self.function.__name__}): more than {MAX_PROGRAMS} different input "
-                              "signatures or settings; new ones run eagerly", stacklevel=2)
-                self.warned = True
-            return self.function(*args, **kwargs)
+            return self._eagerly(f"it has {MAX_PROGRAMS} recordings already (input signatures or settings)",
+                                 args, kwargs)
         return self._trace(signature, key, args, kwargs)
+
+    def _eagerly(self, why: str, args: tuple, kwargs: dict) -> Any:
+        """Run this call without replaying, saying why once."""
+        if why not in self.warned:
+            warnings.warn(f"tg.jit({self.function.__name__}): a call runs eagerly, as {why}; such calls always "
+                          "will (this is said once)", stacklevel=3)
+            self.warned.add(why)
+        return self.function(*args, **kwargs)
 
     def show(self) -> str:
         """The recorded program(s): one line per array call, with shapes; printed and returned."""
@@ -188,6 +197,8 @@ class _Replay:
                   if isinstance(a, Tensor) or is_array(a)]
         inputs += [t.grad._data for t in self.entry_grads]
         registers = self.program.run(inputs)
+        if registers is None:
+            return GUARD_FAILED
         for t, index in self.grads:
             t.grad = None if index is None else Tensor._from_op(registers[index])
         return _rebuild(self.result, registers)

@@ -12,10 +12,12 @@ from the registers before it runs.
 """
 from __future__ import annotations
 
+import functools
+
 from typing import Any
 
 from ..device import array_namespace, is_array
-from .record import Call, JitError, Live, Trace, _arrays_in
+from .record import Call, GuardFailed, JitError, Live, Trace, _arrays_in, _guard
 
 
 class Program:
@@ -27,58 +29,68 @@ class Program:
         self.register_of = dict(trace.inputs)  # id(array) -> register
         # a recorded check's message reads its inputs after the trace: give it this replay's
         self.input_boxes = [trace.boxes[key] for key in sorted(trace.inputs, key=trace.inputs.get)]
+        written = _written(trace.calls)
+        early = _guarded_first(trace, written)
+        self.prologue: list = []  # value guards and what they read: run first, they change no state
         self.steps: list = []
-        self.skipped: set[Call] = set()  # views of buffers: nothing to run
-        for call in trace.calls:
-            step = self._compile(call, fresh)
+        self.skipped: set[Call] = set()  # views of buffers and constants: nothing to run
+        for i, call in enumerate(trace.calls):
+            step = self._compile(call, fresh, written)
             if step is None:
                 self.skipped.add(call)
             else:
-                self.steps.append(step)
+                (self.prologue if i in early else self.steps).append(step)
 
     def register(self, array: Any) -> int:
         """The register an array handed out this replay is in."""
         return self.register_of[id(array)]
 
-    def run(self, inputs: list) -> list:
-        """Replay with new input arrays; returns the registers (inputs, then handed-out arrays)."""
+    def run(self, inputs: list) -> list | None:
+        """Replay with new input arrays; returns the registers (inputs, then handed-out arrays),
+        or None, having changed nothing, where a value guard fails (the caller runs eagerly)."""
         registers = self.registers
         registers[:len(inputs)] = inputs
         for box, array in zip(self.input_boxes, inputs):
             box.real = array
+        try:
+            for step in self.prologue:
+                step()
+        except GuardFailed:
+            return None
         for step in self.steps:
             step()
         return registers
 
     # ------------------------------------------------------------------ compiling one call
 
-    def _compile(self, call: Call, fresh: set[int]):
-        if call.host and call.result and type(call.result[0]) is Live:
-            return self._live(call)
+    def _compile(self, call: Call, fresh: set[int], written: set[int]):
+        """The step that redoes `call`, or None where nothing needs doing."""
+        result, function = call.result, call.function
         if call.host:
-            return _Fill(call.function, call.result) if call.result is not None else (
-                _Patched(call.function, call.args, {}, self) if self._touches_register(call) else
-                _bind(call.function, call.args, {}))
-        result = call.result
-        dynamic = self._touches_register(call)
+            if result and type(result[0]) is Live:
+                return self._live(call)
+            return _Fill(function, result) if result is not None else self._step(call, function, call.kwargs)
         if result is None:  # in place (out=, x[i] = v, x += y)
-            return _Patched(call.function, call.args, call.kwargs, self) if dynamic else _bind(
-                call.function, call.args, call.kwargs)
+            return self._step(call, function, call.kwargs)
         if type(result) is tuple:
-            return _Patched(_Into(call.function, result), call.args, call.kwargs, self) if dynamic else _bind(
-                _Into(call.function, result), call.args, call.kwargs)
+            return self._step(call, _Into(function, result), call.kwargs)
+        dynamic = self._touches_register(call)
         if _is_view_of_argument(result, call):
-            if not dynamic:
-                return None  # a view of a buffer stays one: nothing to do
-            return self._to_register(call, result, copy=id(result) in fresh)
+            # a view of a buffer stays one; a view of a register array is taken again
+            return self._to_register(call, result, copy=id(result) in fresh) if dynamic else None
         if id(result) in fresh:
             return self._to_register(call, result, copy=False)
-        if _takes_out(call.function):
-            kwargs = {**call.kwargs, "out": result}
-            return _Patched(call.function, call.args, kwargs, self) if dynamic else _bind(
-                call.function, call.args, kwargs)
-        into = _Into(call.function, (result,))
-        return _Patched(into, call.args, call.kwargs, self) if dynamic else _bind(into, call.args, call.kwargs)
+        if not dynamic and id(result) not in written and _is_constant(call):
+            return None  # made from Python values (or shapes) alone, never written: computed once
+        if _takes_out(function):
+            return self._step(call, function, {**call.kwargs, "out": result})
+        return self._step(call, _Into(function, (result,)), call.kwargs)
+
+    def _step(self, call: Call, function, kwargs: dict):
+        """`function(*call.args, **kwargs)` as a step: patched from the registers where needed."""
+        if self._touches_register(call):
+            return _Patched(function, call.args, kwargs, self)
+        return functools.partial(function, *call.args, **kwargs)  # as cheap to run as the call itself
 
     def _touches_register(self, call: Call) -> bool:
         return (any(id(a) in self.register_of for a in _arrays_in((call.args, call.kwargs)))
@@ -102,30 +114,32 @@ class Program:
         return _Patched(_ToRegister(call.function, self.registers, index, copy), call.args, call.kwargs, self)
 
 
-def _bind(function, args, kwargs):
-    """A call with fixed arguments, as cheap to run as the library call itself."""
-    if kwargs:
-        return lambda: function(*args, **kwargs)
-    return lambda: function(*args)
-
-
 class _Patched:
     """A call some of whose arguments are registers, read at each run."""
 
-    __slots__ = ("function", "args", "kwargs", "patches", "registers")
+    __slots__ = ("function", "args", "kwargs", "positions", "others", "registers")
 
     def __init__(self, function, args, kwargs, program: Program):
         self.function, self.registers = function, program.registers
         self.args, self.kwargs = list(args), dict(kwargs)
-        self.patches = [(container, key, _resolver(value, program.register_of))
-                        for container, items in ((self.args, enumerate(args)), (self.kwargs, kwargs.items()))
-                        for key, value in items if _resolver(value, program.register_of) is not None]
+        self.positions, self.others = [], []  # (argument, register); (container, key, resolver)
+        for container, items in ((self.args, enumerate(args)), (self.kwargs, kwargs.items())):
+            for key, value in items:
+                resolve = _resolver(value, program.register_of)
+                if resolve is None:
+                    continue
+                if container is self.args and (is_array(value) or type(value) is Live):
+                    self.positions.append((key, program.register_of[id(value)]))
+                else:
+                    self.others.append((container, key, resolve))
 
     def __call__(self):
-        registers = self.registers
-        for container, key, resolve in self.patches:
+        args, registers = self.args, self.registers
+        for position, index in self.positions:
+            args[position] = registers[index]
+        for container, key, resolve in self.others:
             container[key] = resolve(registers)
-        return self.function(*self.args, **self.kwargs)
+        return self.function(*args, **self.kwargs)
 
 
 def _resolver(value, register_of: dict):
@@ -195,7 +209,7 @@ class _ToRegister:
 
 
 class _SetLive:
-    """Recompute an optimizer's numbers (`function()` gives a dict) into their registers."""
+    """Recompute an optimizer's numbers (`function()` gives a dict per parameter) into their registers."""
 
     __slots__ = ("function", "indices", "registers")
 
@@ -204,7 +218,8 @@ class _SetLive:
 
     def __call__(self):
         registers = self.registers
-        for index, value in zip(self.indices, self.function().values()):
+        values = (value for numbers in self.function() for value in numbers.values())
+        for index, value in zip(self.indices, values):
             registers[index] = value
 
 
@@ -225,6 +240,47 @@ def _takes_out(function) -> bool:
     """Can `function` write its result into a given array? (ufuncs and their methods can)"""
     owner = getattr(function, "__self__", None)
     return hasattr(function, "nout") or (hasattr(owner, "nout") and function.__name__ in ("reduce", "accumulate"))
+
+
+def _guarded_first(trace: Trace, written: set[int]) -> set[int]:
+    """The calls to move to the front: each value guard with the calls it reads, where those
+    read only the step's inputs and constants. (A guard on anything else stays in place, where
+    a failure is an error, since state has changed by then.)"""
+    early = set()
+    for index, call in enumerate(trace.calls):
+        if call.function is not _guard:
+            continue
+        needed, waiting, movable = {index}, [index], True
+        while waiting and movable:
+            for array in _arrays_in((trace.calls[waiting.pop()].args, {})):
+                maker = trace.made.get(id(array))
+                if maker is None:
+                    movable = id(array) in trace.inputs or id(array) in trace.constants
+                elif maker not in needed:
+                    movable = id(_root(array)) not in written
+                    needed.add(maker)
+                    waiting.append(maker)
+                if not movable:
+                    break
+        if movable:
+            early |= needed
+    return early
+
+
+def _written(calls: list) -> set[int]:
+    """The ids of arrays some in-place call may write into (conservatively: all its arrays)."""
+    return {id(_root(a)) for call in calls if call.result is None and not call.host
+            for a in _arrays_in((call.args, call.kwargs))}
+
+
+_SHAPE_ONLY = frozenset({"zeros_like", "ones_like", "full_like"})
+
+
+def _is_constant(call: Call) -> bool:
+    """Does the call's result depend on nothing a replay changes: no arrays among its arguments
+    (`asarray(0.9)`, `arange(10)`), or only their shapes (`ones_like(x)`)?"""
+    arrays = list(_arrays_in((call.args, call.kwargs)))
+    return not arrays or getattr(call.function, "__name__", "") in _SHAPE_ONLY
 
 
 def _root(array):

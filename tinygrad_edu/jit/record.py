@@ -134,11 +134,12 @@ class Trace:
             self.made[id(a)] = len(self.calls) - 1
         return tuple(self.box(a) for a in arrays)
 
-    def live_scalars(self, recompute: Callable[[], dict], values: dict) -> dict:
-        """An optimizer's numbers as `Live` floats: the calls record where each is used, and a
-        replay recomputes them with `recompute()` and passes the new Python floats there."""
-        live = {name: Live(value, name) for name, value in values.items()}
-        self.calls.append(Call(recompute, (), {}, tuple(live.values()), host=True))
+    def live_scalars(self, recompute: Callable[[], list], values: list[dict]) -> list[dict]:
+        """An optimizer's numbers (a dict per parameter) as `Live` floats: the calls record where
+        each is used, and a replay recomputes them all with `recompute()` and passes the new
+        Python floats there."""
+        live = [{name: Live(value, name) for name, value in numbers.items()} for numbers in values]
+        self.calls.append(Call(recompute, (), {}, tuple(v for numbers in live for v in numbers.values()), host=True))
         return live
 
     def hold(self, state: dict) -> None:
@@ -153,6 +154,16 @@ class Trace:
         from the generator of that moment, in the same order as eager execution draws them."""
         values = draw().random(shape)
         return self.host(lambda: (draw().random(shape),), (values,))[0]
+
+    def guard(self, condition: Any) -> bool:
+        """A value the eager step branches on (labels all in range: the short path), made from the
+        step's inputs alone. Its value now; if True, a replay works it out first, before any
+        call that changes state, and runs the step eagerly where it no longer holds."""
+        real = condition.real if type(condition) is self.Traced else condition
+        holds = bool(real)
+        if holds:
+            self.calls.append(Call(_guard, (real,), {}, None, host=True))
+        return holds
 
     def check(self, failed: Any, message: Callable[[], str], error: type = ValueError) -> None:
         """Record a check (a 0-d bool array `failed`): a replay raises error(message()) where
@@ -175,6 +186,15 @@ class Trace:
                 for key, value in state.items():
                     if type(value) is self.Traced:
                         state[key] = value.real
+
+
+class GuardFailed(Exception):
+    """A replay's value guard does not hold: run this call eagerly."""
+
+
+def _guard(holds) -> None:
+    if not bool(holds):
+        raise GuardFailed
 
 
 def _check(failed, message, error) -> None:

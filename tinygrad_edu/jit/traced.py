@@ -49,6 +49,8 @@ class Traced:
             return getattr(self.real, name)
         if name in _READ_BACK and not self.trace.closed:
             refuse(f"`.{name}()` reads a value back into Python")
+        if name in _REDUCTIONS and type(self.real) is numpy.ndarray:
+            return functools.partial(_reduce, name, self)
         method = getattr(type(self.real), name, None)
         if not callable(method):
             refuse(f"the array attribute `.{name}` is not one tracing knows how to record")
@@ -97,6 +99,22 @@ def _read_back(self: Traced, how: str, args: tuple):
     if not self.trace.closed:
         refuse(f"`{how}` reads a value back into Python")
     return getattr(self.real, how)(*args)  # after the trace: an ordinary array
+
+
+# NumPy's reduction methods are its ufuncs' reduce (x.sum() is add.reduce(x, axis=None)): recorded
+# as such, a replay writes their results straight into the buffer (out=) instead of copying them.
+_WITH_DTYPE, _WITHOUT = ("axis", "dtype", "out", "keepdims"), ("axis", "out", "keepdims")  # positional order
+_REDUCTIONS = {"sum": (numpy.add, _WITH_DTYPE), "prod": (numpy.multiply, _WITH_DTYPE),
+               "max": (numpy.maximum, _WITHOUT), "min": (numpy.minimum, _WITHOUT),
+               "any": (numpy.logical_or, _WITHOUT), "all": (numpy.logical_and, _WITHOUT)}
+
+
+def _reduce(name: str, array: Traced, *args: Any, **kwargs: Any) -> Any:
+    """`array.sum(...)` (or prod, max, min, any, all) as its ufunc's reduce, with the method's axis=None."""
+    ufunc, positional = _REDUCTIONS[name]
+    kwargs.update(zip(positional, args))
+    kwargs.setdefault("axis", None)
+    return record(ufunc.reduce, array, **kwargs)
 
 
 def _transposed(a):

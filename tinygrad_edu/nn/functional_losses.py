@@ -8,12 +8,13 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from ..device import array_namespace, to_library_of
+from ..device import array_namespace, device_of, to_library_of
 from ..device_checks import check_later
 from ..function import Function
 from ..diagnostics import broadcasts_to, user_line
 from ..ops.array import Array
 from ..tensor import Tensor
+from ..tracing import active as jit_trace
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -153,6 +154,10 @@ def _checked_labels(labels, num_classes: int, who: str, ignore_index: int):
         return labels, False
     on_cpu, in_range = array_namespace(labels) is np, 0 <= ignore_index < num_classes
     unsigned = labels.view(labels.dtype.str.replace("i", "u"))  # a negative label is larger than any class
+    trace = jit_trace()
+    if trace is not None and not in_range and device_of(labels) == "cpu" and trace.guard(
+            unsigned.max() < num_classes):
+        return labels, False  # the eager CPU step's short path; a replay checks first that it still holds
     if on_cpu and not in_range and unsigned.max() < num_classes:
         return labels, False  # the common case, in one pass: nothing out of range, nothing ignored
     bad = (unsigned >= num_classes) & (labels != ignore_index)

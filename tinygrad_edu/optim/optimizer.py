@@ -94,23 +94,22 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
+        work = [(p, group, self.state.setdefault(id(p), {}))
+                for group in self.param_groups for p in group["params"] if p.grad is not None]
+        numbers = [self.scalars(group, state) for _, group, state in work]
         trace = jit_trace()
-        if trace is not None:
+        if trace is not None:  # a replay recomputes the numbers (lr read live, counts advanced) in one call
             trace.optimizers[id(self)] = self
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    state = self.state.setdefault(id(p), {})
-                    s = self.scalars(group, state)
-                    if trace is not None:  # a replay recomputes them, reading lr (and counts) live
-                        s = trace.live_scalars(lambda group=group, state=state: self.scalars(group, state), s)
-                        trace.hold(state)
-                    try:
-                        self.update(p._data, p.grad._data, state, group, s, array_namespace(p._data))
-                    except TypeError:
-                        _explain_devices(self, p, state)
-                        raise
-                    mark_written(p._data)
+            numbers = trace.live_scalars(lambda: [self.scalars(group, state) for _, group, state in work], numbers)
+        for (p, group, state), s in zip(work, numbers):
+            if trace is not None:
+                trace.hold(state)
+            try:
+                self.update(p._data, p.grad._data, state, group, s, array_namespace(p._data))
+            except TypeError:
+                _explain_devices(self, p, state)
+                raise
+            mark_written(p._data)
 
     def scalars(self, group: dict, state: dict) -> dict:
         """The numbers `update` uses this step, computed in Python from the hyperparameters (and
