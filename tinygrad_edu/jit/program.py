@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import functools
 
+import numpy
+
 from typing import Any
 
 from ..device import array_namespace, is_array
+from .memory import shared_memory
 from .record import Call, GuardFailed, JitError, Live, Trace, _arrays_in, _guard
 
 
@@ -31,11 +34,13 @@ class Program:
         self.input_boxes = [trace.boxes[key] for key in sorted(trace.inputs, key=trace.inputs.get)]
         written = _written(trace.calls)
         early = _guarded_first(trace, written)
+        kinds = [self._kind(call, fresh, written) for call in trace.calls]
+        moved = shared_memory(trace, [kind in ("out", "into") and i not in early for i, kind in enumerate(kinds)])
         self.prologue: list = []  # value guards and what they read: run first, they change no state
         self.steps: list = []
         self.skipped: set[Call] = set()  # views of buffers and constants: nothing to run
-        for i, call in enumerate(trace.calls):
-            step = self._compile(call, fresh, written)
+        for i, (call, kind) in enumerate(zip(trace.calls, kinds)):
+            step = self._compile(moved(call), kind)
             if step is None:
                 self.skipped.add(call)
             else:
@@ -63,34 +68,51 @@ class Program:
 
     # ------------------------------------------------------------------ compiling one call
 
-    def _compile(self, call: Call, fresh: set[int], written: set[int]):
-        """The step that redoes `call`, or None where nothing needs doing."""
-        result, function = call.result, call.function
+    def _kind(self, call: Call, fresh: set[int], written: set[int]) -> str:
+        """What a replay does for `call` (see _compile)."""
+        result = call.result
         if call.host:
-            if result and type(result[0]) is Live:
-                return self._live(call)
-            return _Fill(function, result) if result is not None else self._step(call, function, call.kwargs)
-        if result is None:  # in place (out=, x[i] = v, x += y)
-            return self._step(call, function, call.kwargs)
+            return "live" if result and type(result[0]) is Live else "fill" if result is not None else "call"
+        if result is None:
+            return "call"  # in place (out=, x[i] = v, x += y)
         if type(result) is tuple:
-            return self._step(call, _Into(function, result), call.kwargs)
+            return "into"
         dynamic = self._touches_register(call)
         if _is_view_of_argument(result, call):
-            # a view of a buffer stays one; a view of a register array is taken again
-            return self._to_register(call, result, copy=id(result) in fresh) if dynamic else None
+            return ("fresh view" if id(result) in fresh else "view again") if dynamic else "view"
         if id(result) in fresh:
-            return self._to_register(call, result, copy=False)
+            return "fresh"
         if not dynamic and id(result) not in written and _is_constant(call):
-            return None  # made from Python values (or shapes) alone, never written: computed once
-        if _takes_out(function):
+            return "constant"  # made from Python values (or shapes) alone, never written: computed once
+        return "out" if _takes_out(call.function) else "into"
+
+    def _compile(self, call: Call, kind: str):
+        """The step that redoes `call`, or None where nothing needs doing (a view of a buffer
+        stays one; a constant keeps its value)."""
+        result, function = call.result, call.function
+        if kind in ("view", "constant"):
+            return None
+        if kind == "live":
+            return self._live(call)
+        if kind == "fill":
+            return _Fill(function, result)
+        if kind == "call":
+            return self._step(call, function, call.kwargs)
+        if kind in ("fresh", "fresh view", "view again"):  # a new array each replay, or a view of one
+            return self._to_register(call, result, copy=kind == "fresh view")
+        if kind == "out":
             return self._step(call, function, {**call.kwargs, "out": result})
-        return self._step(call, _Into(function, (result,)), call.kwargs)
+        return self._step(call, _Into(function, result if type(result) is tuple else (result,)), call.kwargs)
 
     def _step(self, call: Call, function, kwargs: dict):
         """`function(*call.args, **kwargs)` as a step: patched from the registers where needed."""
+        args, out = call.args, kwargs.get("out")
+        if (isinstance(function, numpy.ufunc) and function not in _OUT_BY_NAME and len(kwargs) == 1
+                and out is not None and len(args) == function.nin):
+            args, kwargs = (*args, *(out if type(out) is tuple else (out,))), {}  # out by position: 0.14 us less
         if self._touches_register(call):
-            return _Patched(function, call.args, kwargs, self)
-        return functools.partial(function, *call.args, **kwargs)  # as cheap to run as the call itself
+            return _patched(function, args, kwargs, self)
+        return functools.partial(function, *args, **kwargs)  # as cheap to run as the call itself
 
     def _touches_register(self, call: Call) -> bool:
         return (any(id(a) in self.register_of for a in _arrays_in((call.args, call.kwargs)))
@@ -110,36 +132,47 @@ class Program:
         index = self.register_of[id(result)] = len(self.registers)
         self.registers.append(None)
         if _takes_out(call.function) and not copy:
-            return _Patched(_FreshOut(call.function, result, self.registers, index), call.args, call.kwargs, self)
-        return _Patched(_ToRegister(call.function, self.registers, index, copy), call.args, call.kwargs, self)
+            return _patched(_FreshOut(call.function, result, self.registers, index), call.args, call.kwargs, self)
+        return _patched(_ToRegister(call.function, self.registers, index, copy), call.args, call.kwargs, self)
 
 
-class _Patched:
-    """A call some of whose arguments are registers, read at each run."""
+_OUT_BY_NAME = (numpy.maximum, numpy.minimum)  # NumPy deprecates their positional out
 
-    __slots__ = ("function", "args", "kwargs", "positions", "others", "registers")
 
-    def __init__(self, function, args, kwargs, program: Program):
-        self.function, self.registers = function, program.registers
-        self.args, self.kwargs = list(args), dict(kwargs)
-        self.positions, self.others = [], []  # (argument, register); (container, key, resolver)
-        for container, items in ((self.args, enumerate(args)), (self.kwargs, kwargs.items())):
-            for key, value in items:
-                resolve = _resolver(value, program.register_of)
-                if resolve is None:
-                    continue
-                if container is self.args and (is_array(value) or type(value) is Live):
-                    self.positions.append((key, program.register_of[id(value)]))
-                else:
-                    self.others.append((container, key, resolve))
+def _patched(function, args: tuple, kwargs: dict, program: Program):
+    """A call some of whose arguments are registers, read at each run: a closure, as light as
+    it can be for the common cases (one or two arguments from registers, no keywords)."""
+    args, kwargs, registers = list(args), dict(kwargs), program.registers
+    positions, others = [], []  # (argument, register); (container, key, resolver)
+    for container, items in ((args, list(enumerate(args))), (kwargs, list(kwargs.items()))):
+        for key, value in items:
+            resolve = _resolver(value, program.register_of)
+            if resolve is None:
+                continue
+            if container is args and (is_array(value) or type(value) is Live):
+                positions.append((key, program.register_of[id(value)]))
+            else:
+                others.append((container, key, resolve))
+    if not others and not kwargs and len(positions) == 1:
+        ((position, index),) = positions
 
-    def __call__(self):
-        args, registers = self.args, self.registers
-        for position, index in self.positions:
+        def step():
             args[position] = registers[index]
-        for container, key, resolve in self.others:
-            container[key] = resolve(registers)
-        return self.function(*args, **self.kwargs)
+            return function(*args)
+    elif not others and not kwargs and len(positions) == 2:
+        (first, i), (second, j) = positions
+
+        def step():
+            args[first], args[second] = registers[i], registers[j]
+            return function(*args)
+    else:
+        def step():
+            for position, index in positions:
+                args[position] = registers[index]
+            for container, key, resolve in others:
+                container[key] = resolve(registers)
+            return function(*args, **kwargs)
+    return step
 
 
 def _resolver(value, register_of: dict):
@@ -185,13 +218,14 @@ class _Into:
 class _FreshOut:
     """Call a ufunc into a new array each run, kept in a register."""
 
-    __slots__ = ("function", "like", "registers", "index")
+    __slots__ = ("function", "new", "registers", "index")
 
     def __init__(self, function, like, registers, index):
-        self.function, self.like, self.registers, self.index = function, like, registers, index
+        self.function, self.registers, self.index = function, registers, index
+        self.new = functools.partial(array_namespace(like).empty_like, like)
 
     def __call__(self, *args, **kwargs):
-        out = self.registers[self.index] = array_namespace(self.like).empty_like(self.like)
+        out = self.registers[self.index] = self.new()
         self.function(*args, out=out, **kwargs)
 
 
@@ -209,7 +243,7 @@ class _ToRegister:
 
 
 class _SetLive:
-    """Recompute an optimizer's numbers (`function()` gives a dict per parameter) into their registers."""
+    """Recompute an optimizer's numbers (`function()` gives their dicts) into their registers."""
 
     __slots__ = ("function", "indices", "registers")
 

@@ -135,12 +135,14 @@ class Trace:
         return tuple(self.box(a) for a in arrays)
 
     def live_scalars(self, recompute: Callable[[], list], values: list[dict]) -> list[dict]:
-        """An optimizer's numbers (a dict per parameter) as `Live` floats: the calls record where
-        each is used, and a replay recomputes them all with `recompute()` and passes the new
-        Python floats there."""
-        live = [{name: Live(value, name) for name, value in numbers.items()} for numbers in values]
-        self.calls.append(Call(recompute, (), {}, tuple(v for numbers in live for v in numbers.values()), host=True))
-        return live
+        """An optimizer's numbers (a dict per parameter, one dict shared by a group's parameters)
+        as `Live` floats: the calls record where each is used, and a replay recomputes the
+        distinct dicts, in order, with `recompute()` and passes the new Python floats there."""
+        live = {id(numbers): {name: Live(value, name) for name, value in numbers.items()}
+                for numbers in values}  # one per dict: a group's numbers are shared by its parameters
+        self.calls.append(Call(recompute, (), {}, tuple(v for numbers in live.values() for v in numbers.values()),
+                               host=True))
+        return [live[id(numbers)] for numbers in values]
 
     def hold(self, state: dict) -> None:
         """Box the arrays of an optimizer's per-parameter state, which outlive the step."""

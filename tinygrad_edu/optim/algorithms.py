@@ -191,6 +191,8 @@ class Adam(Optimizer):
         for i, beta in enumerate(betas):
             check_number(where, f"betas[{i}]", beta, at_least=0, below=1)
 
+    counts_steps = True
+
     def scalars(self, group: dict, state: dict) -> dict:
         """The step's numbers; counts the step (a replay of tg.jit calls this too)."""
         state["step"] = t = state.get("step", 0) + 1

@@ -96,11 +96,12 @@ class Optimizer:
         """Update every parameter that has a gradient."""
         work = [(p, group, self.state.setdefault(id(p), {}))
                 for group in self.param_groups for p in group["params"] if p.grad is not None]
-        numbers = [self.scalars(group, state) for _, group, state in work]
+        numbers = self._numbers(work)
         trace = jit_trace()
         if trace is not None:  # a replay recomputes the numbers (lr read live, counts advanced) in one call
             trace.optimizers[id(self)] = self
-            numbers = trace.live_scalars(lambda: [self.scalars(group, state) for _, group, state in work], numbers)
+            sources = list({id(n): (group, state) for (_, group, state), n in zip(work, numbers)}.values())
+            numbers = trace.live_scalars(lambda: [self.scalars(group, state) for group, state in sources], numbers)
         for (p, group, state), s in zip(work, numbers):
             if trace is not None:
                 trace.hold(state)
@@ -110,6 +111,19 @@ class Optimizer:
                 _explain_devices(self, p, state)
                 raise
             mark_written(p._data)
+
+    counts_steps = False  # does `scalars` read (and advance) a parameter's state? Else once per group
+
+    def _numbers(self, work: list) -> list[dict]:
+        """`scalars` for each (parameter, group, state) of a step; one dict per group, shared by its
+        parameters, unless they count steps each."""
+        if self.counts_steps:
+            return [self.scalars(group, state) for _, group, state in work]
+        per_group = {}
+        for _, group, state in work:
+            if id(group) not in per_group:
+                per_group[id(group)] = self.scalars(group, state)
+        return [per_group[id(group)] for _, group, _ in work]
 
     def scalars(self, group: dict, state: dict) -> dict:
         """The numbers `update` uses this step, computed in Python from the hyperparameters (and
