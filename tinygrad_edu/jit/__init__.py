@@ -6,7 +6,7 @@
 How it works (docs/jit.md has the whole story): while a call is traced, every array call the
 step makes is recorded (record.py, traced.py). Two traced calls with the same guards must record
 the same calls, or the step is refused with the first difference; then the trace becomes a
-Program (program.py) that replays into the trace's own buffers. Guards (`_key`) choose the
+Program (program.py) that replays into the trace's own buffers. Guards (`_guards`) choose the
 program: the inputs' shapes, dtypes and devices, grad mode, and for every tensor, module and
 optimizer the step used, its array's identity, `requires_grad`, whether `.grad` is None, the
 module's `training` flag and the optimizer's code-selecting settings. A new combination is traced
@@ -18,6 +18,8 @@ import functools
 import warnings
 from collections.abc import Callable
 from typing import Any
+
+import numpy
 
 from .. import anomaly_mode
 from ..device import device_of, is_array
@@ -55,7 +57,7 @@ class Jitted:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         signature = (tuple(_signature(a) for a in (*args, *kwargs.values())), tuple(kwargs), is_grad_enabled())
-        key = self._key(signature, self._state(self.guarded))
+        key = (signature, self._guards(self.guarded.values()))
         replay = self.programs.get(key)
         if replay is not None:
             result = replay(args, kwargs)
@@ -93,18 +95,12 @@ class Jitted:
 
     # ------------------------------------------------------------------ guards
 
-    def _state(self, tensors: dict) -> tuple:
+    def _guards(self, tensors) -> tuple:
         """What the guards read: each tensor's array (its identity), requires_grad and whether its
         .grad is None; each module's training flag; each optimizer's state and code settings."""
-        return ({i: (id(t._data), t._requires_grad, t.grad is None) for i, t in tensors.items()},
-                {i: m.training for i, m in self.modules.items()},
-                {i: (id(o.state), o.code_settings()) for i, o in self.optimizers.items()})
-
-    def _key(self, signature: tuple, state: tuple) -> tuple:
-        """The guards' values: the inputs' signature and grad mode, then `_state` in a fixed order."""
-        tensors, modules, optimizers = state
-        return (signature, tuple(tensors[i] for i in self.guarded), tuple(modules[i] for i in self.modules),
-                tuple(optimizers[i] for i in self.optimizers))
+        return (tuple([(id(t._data), t._requires_grad, t.grad is None) for t in tensors]),
+                tuple([m.training for m in self.modules.values()]),
+                tuple([(id(o.state), o.code_settings()) for o in self.optimizers.values()]))
 
     # ------------------------------------------------------------------ tracing
 
@@ -114,8 +110,9 @@ class Jitted:
         if anomaly_mode.enabled:
             raise JitError("tg.jit: detect_anomaly() checks values in Python after every op, which a replay "
                            "does not; call the step without tg.jit while looking for the anomaly")
-        candidates = {**self.seen, **self.guarded}
-        entry = self._state(candidates)
+        candidates = {**self.seen, **self.guarded}  # the tensors that may become guarded: their state now
+        tensors, modules, optimizers = self._guards(candidates.values())
+        entry = (dict(zip(candidates, tensors)), modules, optimizers)
         entry_grads = [t for t in candidates.values() if t.grad is not None]
         self.traced += 1
         trace = Trace()
@@ -149,7 +146,9 @@ class Jitted:
         difference = describe_difference(previous, trace)
         if difference is None:
             self.guarded.update(stable)
-            self.programs[self._key(signature, entry)] = _Replay(trace, result, entry_grads)
+            tensors, modules, optimizers = entry
+            key = (signature, (tuple([tensors[i] for i in self.guarded]), modules, optimizers))
+            self.programs[key] = _Replay(trace, result, entry_grads)
             return
         if disagreements + 1 < TRACES_TO_AGREE:
             self.pending[key] = (trace, disagreements + 1)
@@ -159,13 +158,20 @@ class Jitted:
 
 
 def _signature(value):
+    """What of an argument a recording depends on: an array's shape, dtype and device (and a
+    Tensor's requires_grad); a number's value; any other object's identity."""
     if isinstance(value, Tensor):
-        return ("tensor", value.shape, value.dtype.str, device_of(value._data), value.requires_grad)
+        data = value._data
+        return (data.shape, data.dtype, _device(data), value._requires_grad)
     if is_array(value):
-        return ("array", value.shape, value.dtype.str, device_of(value))
+        return (value.shape, value.dtype, _device(value))
     if value is None or isinstance(value, (bool, int, float, str)):
         return ("value", type(value), value)
     return ("object", id(value))
+
+
+def _device(array) -> str:
+    return "cpu" if type(array) is numpy.ndarray else device_of(array)
 
 
 def _enter(value, trace: Trace):

@@ -16,13 +16,13 @@ from collections.abc import Callable
 
 import numpy
 
-from .record import Call, Trace, _arrays_in
+from .record import Call, _arrays_in
 
 
-def shared_memory(trace: Trace, planned: list[bool]) -> Callable[[Call], Call]:
+def shared_memory(calls: list[Call], boxes: dict, planned: list[bool]) -> Callable[[Call], Call]:
     """Give the results of the calls marked in `planned` shared blocks; returns the function that
-    rewrites a call to use them (the same call where nothing of it moved)."""
-    calls = trace.calls
+    rewrites a call to use them (the same call where nothing of it moved). `boxes` are the
+    trace's Traced arrays, which follow their arrays into the blocks."""
     root_of = {}  # id(buffer) -> the buffer, for those planned
     for call, plan in zip(calls, planned):
         result = call.result
@@ -58,7 +58,7 @@ def shared_memory(trace: Trace, planned: list[bool]) -> Callable[[Call], Call]:
                 offset = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
                 moved[key] = numpy.ndarray(array.shape, array.dtype, buffer=block, offset=offset,
                                            strides=array.strides)
-                box = trace.boxes.get(key)
+                box = boxes.get(key)
                 if box is not None:  # a recorded check's message reads it after the trace
                     box.real = moved[key]
         return moved[key]

@@ -34,15 +34,19 @@ class Program:
         self.input_boxes = [trace.boxes[key] for key in sorted(trace.inputs, key=trace.inputs.get)]
         written = _written(trace.calls)
         early = _guarded_first(trace, written)
-        kinds = [self._kind(call, fresh, written) for call in trace.calls]
-        moved = shared_memory(trace, [kind in ("out", "into") and i not in early for i, kind in enumerate(kinds)])
+        calls, repeats = _repeats_removed(trace.calls, written, early | {i for i, c in enumerate(trace.calls)
+                                                                          if id(c.result) in fresh})
+        self.constants = {key for key, a in trace.constants.items() if id(_root(a)) not in written}  # computed once
+        kinds = ["repeat" if i in repeats else self._kind(call, fresh, written) for i, call in enumerate(calls)]
+        moved = shared_memory(calls, trace.boxes, [kind in ("out", "into") and i not in early
+                                                   for i, kind in enumerate(kinds)])
         self.prologue: list = []  # value guards and what they read: run first, they change no state
         self.steps: list = []
-        self.skipped: set[Call] = set()  # views of buffers and constants: nothing to run
-        for i, (call, kind) in enumerate(zip(trace.calls, kinds)):
+        self.skipped: dict[Call, str] = {}  # the calls with nothing to run, and why
+        for i, (call, kind) in enumerate(zip(calls, kinds)):
             step = self._compile(moved(call), kind)
             if step is None:
-                self.skipped.add(call)
+                self.skipped[trace.calls[i]] = kind
             else:
                 (self.prologue if i in early else self.steps).append(step)
 
@@ -82,15 +86,16 @@ class Program:
             return ("fresh view" if id(result) in fresh else "view again") if dynamic else "view"
         if id(result) in fresh:
             return "fresh"
-        if not dynamic and id(result) not in written and _is_constant(call):
-            return "constant"  # made from Python values (or shapes) alone, never written: computed once
+        if not dynamic and id(result) not in written and _is_constant(call, self.constants):
+            self.constants.add(id(result))
+            return "constant"  # made from Python values, shapes and constants alone, never written: computed once
         return "out" if _takes_out(call.function) else "into"
 
     def _compile(self, call: Call, kind: str):
         """The step that redoes `call`, or None where nothing needs doing (a view of a buffer
         stays one; a constant keeps its value)."""
         result, function = call.result, call.function
-        if kind in ("view", "constant"):
+        if kind in ("view", "constant", "repeat"):
             return None
         if kind == "live":
             return self._live(call)
@@ -276,6 +281,65 @@ def _takes_out(function) -> bool:
     return hasattr(function, "nout") or (hasattr(owner, "nout") and function.__name__ in ("reduce", "accumulate"))
 
 
+def _repeats_removed(calls: list[Call], written: set[int], keep: set[int]) -> tuple[list[Call], set[int]]:
+    """Common subexpressions: a call made again on the same arrays, unchanged since (their
+    version: how many in-place writes they have had, as PyTorch counts them), and the same
+    values gives the same result, so the repeat is dropped and its uses read the first one's
+    (cross-entropy's backward recomputes its forward's exp, to be twice differentiable).
+    Returns the calls rewritten to use the first results, and the positions of the repeats."""
+    first, same, rewritten, repeats = {}, {}, [], set()  # call's key -> its result; id(repeat) -> first
+    versions: dict[int, int] = {}  # id(root array) -> in-place writes so far
+    for index, call in enumerate(calls):
+        if same:
+            call = Call(call.function, _swap(call.args, same), _swap(call.kwargs, same), call.result, call.host)
+        rewritten.append(call)
+        result = call.result
+        if result is None and not call.host:
+            for array in _arrays_in((call.args, call.kwargs)):
+                versions[id(_root(array))] = versions.get(id(_root(array)), 0) + 1
+        if call.host or index in keep or not is_array(result) or id(_root(result)) in written:
+            continue
+        key = _call_key(call, versions)
+        if key is None:
+            continue
+        if key in first:
+            same[id(result)] = first[key]
+            repeats.add(index)
+        else:
+            first[key] = result
+    return rewritten, repeats
+
+
+def _call_key(call: Call, versions: dict[int, int]):
+    """A hashable description of a call (arrays by identity and version), or None."""
+    def describe(value):
+        if is_array(value):
+            return ("array", id(value), versions.get(id(_root(value)), 0))
+        if type(value) is Live:
+            return ("live", id(value))  # recomputed at each replay: equal now, perhaps not then
+        if isinstance(value, (tuple, list)):
+            return (type(value).__name__, *map(describe, value))
+        if isinstance(value, dict):
+            return tuple((k, describe(v)) for k, v in value.items())
+        if isinstance(value, slice):
+            return ("slice", value.start, value.stop, value.step)
+        hash(value)
+        return (type(value), value)
+    try:
+        return (call.function, describe(call.args), describe(call.kwargs))
+    except TypeError:
+        return None
+
+
+def _swap(value, same: dict):
+    kind = type(value)
+    if kind is tuple or kind is list:
+        return kind(_swap(v, same) for v in value)
+    if kind is dict:
+        return {k: _swap(v, same) for k, v in value.items()}
+    return same.get(id(value), value) if is_array(value) else value
+
+
 def _guarded_first(trace: Trace, written: set[int]) -> set[int]:
     """The calls to move to the front: each value guard with the calls it reads, where those
     read only the step's inputs and constants. (A guard on anything else stays in place, where
@@ -310,11 +374,11 @@ def _written(calls: list) -> set[int]:
 _SHAPE_ONLY = frozenset({"zeros_like", "ones_like", "full_like"})
 
 
-def _is_constant(call: Call) -> bool:
+def _is_constant(call: Call, constants: set[int]) -> bool:
     """Does the call's result depend on nothing a replay changes: no arrays among its arguments
-    (`asarray(0.9)`, `arange(10)`), or only their shapes (`ones_like(x)`)?"""
-    arrays = list(_arrays_in((call.args, call.kwargs)))
-    return not arrays or getattr(call.function, "__name__", "") in _SHAPE_ONLY
+    but constants (`asarray(0.9)`, `arange(10)`, `ones / 128`), or only their shapes (`ones_like(x)`)?"""
+    return (getattr(call.function, "__name__", "") in _SHAPE_ONLY
+            or all(id(a) in constants for a in _arrays_in((call.args, call.kwargs))))
 
 
 def _root(array):

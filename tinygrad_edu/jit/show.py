@@ -47,7 +47,11 @@ class _Names:
         return repr(value)
 
 
-def describe_call(call: Call, names: _Names, skipped: bool = False) -> str:
+_FREE = {"view": "a view: free on replay", "constant": "a constant: computed once",
+         "repeat": "computed before: free on replay"}
+
+
+def describe_call(call: Call, names: _Names, skipped: str | None = None) -> str:
     """One line: `t3[128, 100] float32 = matmul(in0[128, 784], p0[784, 100])`."""
     args = [names.value(a) for a in call.args]
     args += [f"{k}={names.value(v)}" for k, v in call.kwargs.items()]
@@ -60,7 +64,7 @@ def describe_call(call: Call, names: _Names, skipped: bool = False) -> str:
         return f"{name}({', '.join(args)})   # in place"
     results = call.result if type(call.result) is tuple else (call.result,)
     target = ", ".join(f"{names(r)}{list(r.shape)} {r.dtype}" for r in results)
-    return f"{target} = {name}({', '.join(args)})" + ("   # a view: free on replay" if skipped else "")
+    return f"{target} = {name}({', '.join(args)})" + (f"   # {_FREE[skipped]}" if skipped else "")
 
 
 def describe_program(trace: Trace, program: Any = None) -> str:
@@ -71,7 +75,7 @@ def describe_program(trace: Trace, program: Any = None) -> str:
              f"{len(trace.inputs)} inputs, {tensors} tensors read"]
     width = len(str(len(trace.calls)))
     for i, call in enumerate(trace.calls):
-        skipped = program is not None and call in program.skipped
+        skipped = program.skipped.get(call) if program is not None else None
         lines.append(f"{i:>{width}}  {describe_call(call, names, skipped)}")
     return "\n".join(lines)
 
