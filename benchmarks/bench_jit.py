@@ -123,8 +123,9 @@ def main(argv=None) -> list:
           "each timed alternately with the hand-written NumPy step")
     print("| workload | hand-written NumPy | tg.jit | eager | target |\n|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['workload']} | {r['numpy']:.3f} {r['unit']} | {r['jit']:.3f} {r['unit']} ({r['jit_ratio']:.2f}x) | "
-              f"{r['eager']:.3f} {r['unit']} ({r['eager_ratio']:.2f}x) | {r['target']} |")
+        unit = r["unit"]
+        print(f"| {r['workload']} | {r['numpy']:.3f} {unit} | {r['jit']:.3f} {unit} ({r['jit_ratio']:.2f}x) | "
+              f"{r['eager']:.3f} {unit} ({r['eager_ratio']:.2f}x) | {r['target']} |")
     return rows
 
 
