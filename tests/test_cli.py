@@ -71,6 +71,14 @@ def assert_same(a, b):
         assert a == b or (a != a and b != b)
 
 
+def test_train_with_jit_gives_the_eager_run_bit_for_bit(tmp_path, capsys):
+    common = ["train", "--model", "mlp", "--hidden", "16", "--limit", "300", "--epochs", "2", "--quiet"]
+    assert main(common + ["--out", str(tmp_path / "eager")]) == 0
+    assert main(common + ["--jit", "--out", str(tmp_path / "jit")]) == 0
+    assert_same(tg.checkpoint.load(str(tmp_path / "eager" / "checkpoint.safetensors")),
+                tg.checkpoint.load(str(tmp_path / "jit" / "checkpoint.safetensors")))
+
+
 def test_resume_without_a_checkpoint_is_refused(tmp_path, capsys):
     line = refused(["demo", "--resume", "--out", str(tmp_path / "new")], capsys)
     assert line.startswith(f"tinygrad-edu demo: error: argument --resume: there is no {tmp_path / 'new'}")
@@ -201,7 +209,8 @@ def test_help_explains_every_flag():
     result = subprocess.run([sys.executable, "-m", "tinygrad_edu", "train", "--help"], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0
-    for flag in ("--model", "--dataset", "--optimizer", "--epochs", "--lr", "--batch-size", "--out", "--data-dir"):
+    for flag in ("--model", "--dataset", "--optimizer", "--epochs", "--lr", "--batch-size", "--out", "--data-dir",
+                 "--jit"):
         assert flag in result.stdout
 
 

@@ -106,6 +106,13 @@ def test_batch_norm_running_statistics_are_updated_by_the_replay():
     assert any("running_mean" in k for k in jitted[1])
 
 
+def test_views_of_the_inputs_are_taken_again_at_each_replay():
+    """Flatten reshapes the input batch: a view of an array that is new at every call."""
+    xs, ys = data((8, 3, 4))
+    make = lambda: nn.Sequential(nn.Flatten(), mlp())  # noqa: E731
+    assert_same(train(make, OPTIMIZERS["sgd"], xs, ys, False), train(make, OPTIMIZERS["sgd"], xs, ys, True))
+
+
 def test_a_convnet_replays_exactly():
     xs, ys = data((6, 1, 8, 8))
     assert_same(train(convnet, OPTIMIZERS["adam"], xs, ys, False), train(convnet, OPTIMIZERS["adam"], xs, ys, True))

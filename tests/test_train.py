@@ -145,3 +145,30 @@ def test_history_csv_keeps_a_key_that_starts_later_on_its_own_epochs(tmp_path):
     rows = list(csv.DictReader(io.StringIO(path.read_text())))
     assert ([r["late"] for r in rows] == ["", "", "3.0", "4.0"]
             and [r["epoch"] for r in rows] == ["1.0", "2.0", "3.0", "4.0"])
+
+
+def test_a_jitted_trainer_trains_bit_for_bit_as_the_eager_one_and_resumes_exactly(tmp_path):
+    """Dropout (its generator), Adam, a schedule, the last short batch each epoch, validation in
+    eval mode between epochs, and a resume from a checkpoint: all the same with jit=True."""
+    def make(jit):
+        model = mlp(seed=3, dropout=0.2)
+        opt = optim.Adam(model.parameters(), lr=0.01)
+        return model, Trainer(model, F.cross_entropy, opt, optim.lr_scheduler.StepLR(opt, 2, 0.5), progress=False,
+                              jit=jit)
+
+    (eager_model, eager), (jit_model, jitted) = make(False), make(True)
+    for trainer in (eager, jitted):
+        trainer.fit((X, Y), epochs=4, batch_size=20, validation_split=0.2, generator=7)
+    for (name, a), b in zip(eager_model.state_dict().items(), jit_model.state_dict().values()):
+        assert a.tobytes() == b.tobytes(), name
+    assert jitted.history["loss"] == eager.history["loss"]
+    assert jitted.history["val_loss"] == eager.history["val_loss"]
+    assert jitted.train_step.replayed > jitted.train_step.traced
+    assert len(jitted.train_step.programs) == 2  # the full batch and the last short one
+    jitted.save_checkpoint(tmp_path / "ckpt.npz")
+    resumed_model, resumed = make(True)
+    resumed.load_checkpoint(tmp_path / "ckpt.npz")
+    for trainer in (eager, resumed):
+        trainer.fit((X, Y), epochs=6, batch_size=20, validation_split=0.2, generator=7)
+    for (name, a), b in zip(eager_model.state_dict().items(), resumed_model.state_dict().values()):
+        assert a.tobytes() == b.tobytes(), name

@@ -93,7 +93,7 @@ def run_training(args: argparse.Namespace, model_name: str) -> int:
     model = build_model(model_name, x_train.shape[1:], classes, args.hidden, args.seed)
     print(model)
     optimizer = OPTIMIZERS[args.optimizer](model.parameters(), args)
-    trainer = tg.Trainer(model, F.cross_entropy, optimizer, progress=not args.quiet)
+    trainer = tg.Trainer(model, F.cross_entropy, optimizer, progress=not args.quiet, jit=args.jit)
     checkpoint = os.path.join(args.out, "checkpoint.safetensors")
     if args.resume:
         try:
@@ -257,6 +257,8 @@ def _common(p, epochs: int, lr: float) -> None:
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out up to --epochs "
                                                          "epochs in all (same model, data and options as before)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--jit", action="store_true", help="replay each training step with tg.jit: the same results, "
+                                                      "less Python per step (docs/jit.md)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -83,8 +83,12 @@ class Program:
             return "into"
         dynamic = self._touches_register(call)
         if _is_view_of_argument(result, call):
-            return ("fresh view" if id(result) in fresh else "view again") if dynamic else "view"
+            if not dynamic:
+                return "view"
+            self._reserve(result)  # so that the calls reading it know it is in a register
+            return "fresh view" if id(result) in fresh else "view again"
         if id(result) in fresh:
+            self._reserve(result)
             return "fresh"
         if not dynamic and id(result) not in written and _is_constant(call, self.constants):
             self.constants.add(id(result))
@@ -132,10 +136,14 @@ class Program:
             self.registers.append(float(live))
         return _SetLive(call.function, indices, self.registers)
 
+    def _reserve(self, result) -> None:
+        """A register for an array that changes identity at every replay."""
+        self.register_of[id(result)] = len(self.registers)
+        self.registers.append(None)
+
     def _to_register(self, call: Call, result, copy: bool):
         """A call whose result lives in a register: a new array on every replay."""
-        index = self.register_of[id(result)] = len(self.registers)
-        self.registers.append(None)
+        index = self.register_of[id(result)]
         if _takes_out(call.function) and not copy:
             return _patched(_FreshOut(call.function, result, self.registers, index), call.args, call.kwargs, self)
         return _patched(_ToRegister(call.function, self.registers, index, copy), call.args, call.kwargs, self)
