@@ -68,6 +68,8 @@ def train(make_model, make_optimizer, xs, ys, jitted, clip=None, schedule=False,
 
 
 def assert_same(eager, jitted):
+    """Losses and final state equal bit for bit, and the jitted run did replay (3 calls trace)."""
+    assert jitted[2].replayed >= len(jitted[0]) - 3
     np.testing.assert_array_equal(eager[0], jitted[0])
     assert eager[1].keys() == jitted[1].keys()
     for k in eager[1]:
@@ -167,7 +169,7 @@ def test_a_new_input_shape_is_traced_again_and_replayed_exactly():
     assert len(run.programs) == 2 and run.replayed >= 12
 
 
-@pytest.mark.parametrize("change", ["eval", "weight_decay", "new_data", "freeze", "dtype"])
+@pytest.mark.parametrize("change", ["eval", "weight_decay", "new_data", "freeze", "dtype", "dropout_p"])
 def test_each_guard_retraces_instead_of_replaying_a_stale_program(change):
     xs, ys = data((8, 12), steps=12)
     results = []
@@ -185,6 +187,8 @@ def test_each_guard_retraces_instead_of_replaying_a_stale_program(change):
                     model[0].weight.data = model[0].weight.numpy() * 0.5  # a new array
                 elif change == "freeze":
                     model[0].bias.requires_grad = False
+                elif change == "dropout_p":
+                    model[2].p = 0.6  # a Python number on a module
             if change == "dtype" and i >= 6:
                 x = x.astype(np.float64)
                 for p in model.parameters() if i == 6 else ():
@@ -399,3 +403,22 @@ def test_the_replay_runs_on_device_arrays_too(name, monkeypatch):
     assert_same(eager, jitted)
     assert jitted[2].replayed >= 4
     assert type(jitted[2].program.trace.calls[1].result) is fake_cupy.DeviceArray
+
+
+def test_viz_draws_the_recorded_program(tmp_path):
+    from tinygrad_edu import viz
+    model, opt, step = _model_and_step()
+    run = tg.jit(step)
+    with pytest.raises(ValueError, match="nothing recorded yet"):
+        viz.draw_program(run)
+    xs, ys = data((8, 12))
+    for x, y in zip(xs[:4], ys[:4]):
+        run(tg.Tensor(x), y)
+    source = viz.draw_program(run).source
+    calls = run.program.trace.calls
+    assert source.count("shape=box") == len(calls)
+    assert "matmul" in source and "in0\n[8, 12] float32" in source and "writes" in source
+    assert "a view: free on replay" in source and "computed before: free on replay" in source
+    short = viz.draw_program(run, max_calls=5).source
+    assert short.count("shape=box") == 5 and f"{len(calls) - 5} more calls" in short
+    assert viz.render(viz.draw_program(run), tmp_path / "program.dot").endswith("program.dot")

@@ -31,6 +31,7 @@ from .show import describe_program, describe_difference
 
 __all__ = ["jit", "JitError", "Jitted"]
 
+_SETTINGS = (bool, int, float, str, type(None))  # a module's attributes of these types are guarded
 GUARD_FAILED = object()  # what a replay gives when a value guard fails: the call runs eagerly instead
 MAX_PROGRAMS = 8  # input signatures kept (e.g. the full batch and the last short one)
 TRACES_TO_AGREE = 2  # traced calls that must record the same calls before a replay
@@ -97,9 +98,10 @@ class Jitted:
 
     def _guards(self, tensors) -> tuple:
         """What the guards read: each tensor's array (its identity), requires_grad and whether its
-        .grad is None; each module's training flag; each optimizer's state and code settings."""
+        .grad is None; each module's Python settings (training, a dropout's p, a norm's eps...);
+        each optimizer's state and code settings."""
         return (tuple([(id(t._data), t._requires_grad, t.grad is None) for t in tensors]),
-                tuple([m.training for m in self.modules.values()]),
+                tuple([tuple([v for v in vars(m).values() if type(v) in _SETTINGS]) for m in self.modules.values()]),
                 tuple([(id(o.state), o.code_settings()) for o in self.optimizers.values()]))
 
     # ------------------------------------------------------------------ tracing

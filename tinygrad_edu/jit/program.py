@@ -90,7 +90,7 @@ class Program:
         if id(result) in fresh:
             self._reserve(result)
             return "fresh"
-        if not dynamic and id(result) not in written and _is_constant(call, self.constants):
+        if id(result) not in written and _is_constant(call, self.constants, dynamic):
             self.constants.add(id(result))
             return "constant"  # made from Python values, shapes and constants alone, never written: computed once
         return "out" if _takes_out(call.function) else "into"
@@ -382,11 +382,12 @@ def _written(calls: list) -> set[int]:
 _SHAPE_ONLY = frozenset({"zeros_like", "ones_like", "full_like"})
 
 
-def _is_constant(call: Call, constants: set[int]) -> bool:
-    """Does the call's result depend on nothing a replay changes: no arrays among its arguments
-    but constants (`asarray(0.9)`, `arange(10)`, `ones / 128`), or only their shapes (`ones_like(x)`)?"""
-    return (getattr(call.function, "__name__", "") in _SHAPE_ONLY
-            or all(id(a) in constants for a in _arrays_in((call.args, call.kwargs))))
+def _is_constant(call: Call, constants: set[int], dynamic: bool) -> bool:
+    """Does the call's result depend on nothing a replay changes: only the shapes of its arrays
+    (`ones_like(x)`), or, reading no register, no arrays but constants (`asarray(0.9)`,
+    `arange(10)`, `ones / 128`)?"""
+    return getattr(call.function, "__name__", "") in _SHAPE_ONLY or not dynamic and all(
+        id(a) in constants for a in _arrays_in((call.args, call.kwargs)))
 
 
 def _root(array):

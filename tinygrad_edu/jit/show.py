@@ -56,8 +56,9 @@ def describe_call(call: Call, names: _Names, skipped: str | None = None) -> str:
     args = [names.value(a) for a in call.args]
     args += [f"{k}={names.value(v)}" for k, v in call.kwargs.items()]
     if call.host:
-        target = ", ".join(names.value(r) for r in (call.result or ()))
-        what = "check" if call.result is None else "python"
+        results = [names.value(r) for r in (call.result or ())]
+        target = ", ".join(results if len(results) <= 6 else results[:4] + [f"... ({len(results)} numbers)"])
+        what = "python" if call.result is not None else "guard" if call.name == "_guard" else "check"
         return f"{target + ' = ' if target else ''}{what} {getattr(call.function, '__qualname__', call.name)}()"
     name = call.name
     if call.result is None:
