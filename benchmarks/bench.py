@@ -4,6 +4,7 @@ run (and PyTorch on the CPU with 2 threads, when it is installed), as medians an
 A. MLP 784-100x4-10, batch 128: one SGD training step (forward, backward, update).
 (Against PyTorch, DeZero and mygrad as well, each where installed: pip install torch dezero mygrad.)
 B. a 1,000-op elementwise chain on a (16,) tensor, forward + backward, per op.
+(A, B and D also with the step jitted by tg.jit: benchmarks/bench_jit.py has them alone.)
 C. a 100,000-op chain, forward + backward: seconds, bytes held per graph node, freed afterwards.
 D. MLP 784-2048-2048-10, batch 1024: one SGD training step.
 and the time `import tinygrad_edu` takes, against `import numpy` (which it includes).
@@ -249,6 +250,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     args = parser.parse_args(argv)
+    import bench_jit  # here: it imports this module's reference steps
     peers = {peer: available(peer) for peer in PEERS}
     torch = None
     if peers["pytorch"]:
@@ -263,6 +265,8 @@ def main(argv=None) -> dict:
         arrays = mlp_arrays(sizes, batch)
         ref, ours = compare(numpy_sgd_step(*arrays), tinygrad_sgd_step(*arrays), repeats)
         row = {"workload": name, "numpy": ref * 1e3, "tinygrad_edu": ours * 1e3, "unit": "ms", "ratio": ours / ref}
+        ref2, jitted = compare(numpy_sgd_step(*arrays), bench_jit.sgd_step(*arrays)[0], repeats)
+        row.update({"tg.jit": jitted * 1e3, "tg.jit_ratio": jitted / ref2})
         for peer, make in (("pytorch", torch_sgd_step), ("dezero", dezero_sgd_step), ("mygrad", mygrad_sgd_step)):
             if peers[peer]:
                 ref2, theirs = compare(numpy_sgd_step(*arrays), make(*arrays), repeats)
@@ -274,6 +278,8 @@ def main(argv=None) -> dict:
     ref, ours = compare(chain_numpy(x16, a16, b16), chain_tinygrad(x16, a16, b16)[0], args.repeats)
     row = {"workload": "B. 1,000-op chain on (16,), fwd+bwd per op", "numpy": ref / CHAIN * 1e6,
            "tinygrad_edu": ours / CHAIN * 1e6, "unit": "us", "ratio": ours / ref}
+    ref2, jitted = compare(chain_numpy(x16, a16, b16), bench_jit.chain_step(x16, a16, b16)[0], args.repeats)
+    row.update({"tg.jit": jitted / CHAIN * 1e6, "tg.jit_ratio": jitted / ref2})
     for peer, make in (("pytorch", torch_chain), ("dezero", dezero_chain), ("mygrad", mygrad_chain)):
         if peers[peer]:
             ref2, theirs = compare(chain_numpy(x16, a16, b16), make(x16, a16, b16), args.repeats)
@@ -298,12 +304,12 @@ def main(argv=None) -> dict:
                f"NumPy {np.__version__}" + (f", PyTorch {torch.__version__}" if torch is not None else ""))
     lines = [f"Measured {datetime.date.today()} on {machine}; medians, each candidate timed alternately with the "
              "NumPy reference; ratios are to NumPy.", "",
-             "| workload | hand-written NumPy | tinygrad_edu | PyTorch CPU | DeZero | mygrad |",
-             "|---|---|---|---|---|---|"]
+             "| workload | hand-written NumPy | tinygrad_edu | tg.jit | PyTorch CPU | DeZero | mygrad |",
+             "|---|---|---|---|---|---|---|"]
 
     def cell(r, key):
         if key not in r:
-            return "–" if available(key) or key == "tinygrad_edu" else "not installed"
+            return "–" if key in ("tinygrad_edu", "tg.jit") or available(key) else "not installed"
         ratio = r.get("ratio" if key == "tinygrad_edu" else f"{key}_ratio")
         return f"{r[key]:.3f} {r['unit']}" + (f" ({ratio:.2f}x)" if ratio is not None else "")
 
@@ -312,8 +318,8 @@ def main(argv=None) -> dict:
         ours = cell(r, "tinygrad_edu")
         if "bytes_per_node" in r:
             ours += f", {r['bytes_per_node']:.0f} B/node, {r['bytes_left_after'] / 1024:.0f} KiB left after"
-        lines.append(f"| {r['workload']} | {numpy_cell} | {ours} | {cell(r, 'pytorch')} | {cell(r, 'dezero')} | "
-                     f"{cell(r, 'mygrad')} |")
+        lines.append(f"| {r['workload']} | {numpy_cell} | {ours} | {cell(r, 'tg.jit')} | {cell(r, 'pytorch')} | "
+                     f"{cell(r, 'dezero')} | {cell(r, 'mygrad')} |")
     gpu_rows = []
     if tg.is_cuda_available():
         import bench_gpu

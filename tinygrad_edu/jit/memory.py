@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy
 
-from .record import Call, _arrays_in
+from .record import Call, _arrays_in, _root
 
 
 def shared_memory(calls: list[Call], boxes: dict, planned: list[bool]) -> Callable[[Call], Call]:
@@ -76,9 +76,3 @@ def shared_memory(calls: list[Call], boxes: dict, planned: list[bool]) -> Callab
             return call
         return Call(call.function, swap(call.args), swap(call.kwargs), swap(call.result), call.host)
     return moved_call
-
-
-def _root(array):
-    while getattr(array, "base", None) is not None:
-        array = array.base
-    return array

@@ -13,14 +13,14 @@ from the registers before it runs.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy
 
-from typing import Any
-
 from ..device import array_namespace, is_array
 from .memory import shared_memory
-from .record import Call, GuardFailed, JitError, Live, Trace, _arrays_in, _guard
+from .passes import moved_first, is_constant, without_repeats, written_in_place
+from .record import Call, GuardFailed, JitError, Live, Trace, _arrays_in, _root
 
 
 class Program:
@@ -32,9 +32,9 @@ class Program:
         self.register_of = dict(trace.inputs)  # id(array) -> register
         # a recorded check's message reads its inputs after the trace: give it this replay's
         self.input_boxes = [trace.boxes[key] for key in sorted(trace.inputs, key=trace.inputs.get)]
-        written = _written(trace.calls)
-        early = _guarded_first(trace, written)
-        calls, repeats = _repeats_removed(trace.calls, written, early | {i for i, c in enumerate(trace.calls)
+        written = written_in_place(trace.calls)
+        early = moved_first(trace, written)
+        calls, repeats = without_repeats(trace.calls, written, early | {i for i, c in enumerate(trace.calls)
                                                                           if id(c.result) in fresh})
         self.constants = {key for key, a in trace.constants.items() if id(_root(a)) not in written}  # computed once
         kinds = ["repeat" if i in repeats else self._kind(call, fresh, written) for i, call in enumerate(calls)]
@@ -90,7 +90,7 @@ class Program:
         if id(result) in fresh:
             self._reserve(result)
             return "fresh"
-        if id(result) not in written and _is_constant(call, self.constants, dynamic):
+        if id(result) not in written and is_constant(call, self.constants, dynamic):
             self.constants.add(id(result))
             return "constant"  # made from Python values, shapes and constants alone, never written: computed once
         return "out" if _takes_out(call.function) else "into"
@@ -287,113 +287,6 @@ def _takes_out(function) -> bool:
     """Can `function` write its result into a given array? (ufuncs and their methods can)"""
     owner = getattr(function, "__self__", None)
     return hasattr(function, "nout") or (hasattr(owner, "nout") and function.__name__ in ("reduce", "accumulate"))
-
-
-def _repeats_removed(calls: list[Call], written: set[int], keep: set[int]) -> tuple[list[Call], set[int]]:
-    """Common subexpressions: a call made again on the same arrays, unchanged since (their
-    version: how many in-place writes they have had, as PyTorch counts them), and the same
-    values gives the same result, so the repeat is dropped and its uses read the first one's
-    (cross-entropy's backward recomputes its forward's exp, to be twice differentiable).
-    Returns the calls rewritten to use the first results, and the positions of the repeats."""
-    first, same, rewritten, repeats = {}, {}, [], set()  # call's key -> its result; id(repeat) -> first
-    versions: dict[int, int] = {}  # id(root array) -> in-place writes so far
-    for index, call in enumerate(calls):
-        if same:
-            call = Call(call.function, _swap(call.args, same), _swap(call.kwargs, same), call.result, call.host)
-        rewritten.append(call)
-        result = call.result
-        if result is None and not call.host:
-            for array in _arrays_in((call.args, call.kwargs)):
-                versions[id(_root(array))] = versions.get(id(_root(array)), 0) + 1
-        if call.host or index in keep or not is_array(result) or id(_root(result)) in written:
-            continue
-        key = _call_key(call, versions)
-        if key is None:
-            continue
-        if key in first:
-            same[id(result)] = first[key]
-            repeats.add(index)
-        else:
-            first[key] = result
-    return rewritten, repeats
-
-
-def _call_key(call: Call, versions: dict[int, int]):
-    """A hashable description of a call (arrays by identity and version), or None."""
-    def describe(value):
-        if is_array(value):
-            return ("array", id(value), versions.get(id(_root(value)), 0))
-        if type(value) is Live:
-            return ("live", id(value))  # recomputed at each replay: equal now, perhaps not then
-        if isinstance(value, (tuple, list)):
-            return (type(value).__name__, *map(describe, value))
-        if isinstance(value, dict):
-            return tuple((k, describe(v)) for k, v in value.items())
-        if isinstance(value, slice):
-            return ("slice", value.start, value.stop, value.step)
-        hash(value)
-        return (type(value), value)
-    try:
-        return (call.function, describe(call.args), describe(call.kwargs))
-    except TypeError:
-        return None
-
-
-def _swap(value, same: dict):
-    kind = type(value)
-    if kind is tuple or kind is list:
-        return kind(_swap(v, same) for v in value)
-    if kind is dict:
-        return {k: _swap(v, same) for k, v in value.items()}
-    return same.get(id(value), value) if is_array(value) else value
-
-
-def _guarded_first(trace: Trace, written: set[int]) -> set[int]:
-    """The calls to move to the front: each value guard with the calls it reads, where those
-    read only the step's inputs and constants. (A guard on anything else stays in place, where
-    a failure is an error, since state has changed by then.)"""
-    early = set()
-    for index, call in enumerate(trace.calls):
-        if call.function is not _guard:
-            continue
-        needed, waiting, movable = {index}, [index], True
-        while waiting and movable:
-            for array in _arrays_in((trace.calls[waiting.pop()].args, {})):
-                maker = trace.made.get(id(array))
-                if maker is None:
-                    movable = id(array) in trace.inputs or id(array) in trace.constants
-                elif maker not in needed:
-                    movable = id(_root(array)) not in written
-                    needed.add(maker)
-                    waiting.append(maker)
-                if not movable:
-                    break
-        if movable:
-            early |= needed
-    return early
-
-
-def _written(calls: list) -> set[int]:
-    """The ids of arrays some in-place call may write into (conservatively: all its arrays)."""
-    return {id(_root(a)) for call in calls if call.result is None and not call.host
-            for a in _arrays_in((call.args, call.kwargs))}
-
-
-_SHAPE_ONLY = frozenset({"zeros_like", "ones_like", "full_like"})
-
-
-def _is_constant(call: Call, constants: set[int], dynamic: bool) -> bool:
-    """Does the call's result depend on nothing a replay changes: only the shapes of its arrays
-    (`ones_like(x)`), or, reading no register, no arrays but constants (`asarray(0.9)`,
-    `arange(10)`, `ones / 128`)?"""
-    return getattr(call.function, "__name__", "") in _SHAPE_ONLY or not dynamic and all(
-        id(a) in constants for a in _arrays_in((call.args, call.kwargs)))
-
-
-def _root(array):
-    while getattr(array, "base", None) is not None:
-        array = array.base
-    return array
 
 
 def _is_view_of_argument(result, call: Call) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy
@@ -60,9 +59,9 @@ class Live(float):
 class Trace:
     """The calls of one traced run of a step, and the roles of the arrays they touch."""
 
-    def __init__(self, library: ModuleType = numpy):
+    def __init__(self):
         from .traced import Traced
-        self.Traced, self.library = Traced, library
+        self.Traced = Traced
         self.calls: list[Call] = []
         self.boxes: dict[int, object] = {}  # id(real array) -> its Traced
         self.made: dict[int, int] = {}  # id(array) -> index of the call that made it
@@ -216,6 +215,12 @@ def _arrays_in(value):
         yield value
 
 
+def _root(array):
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
 # ------------------------------------------------------------------ Tensor._data while tracing
 
 
@@ -237,9 +242,6 @@ def _write(t: Tensor, value) -> None:
 def start(trace: Trace) -> None:
     """Make `trace` this thread's recording; tensors' values now enter it as they are read."""
     global _tracing_threads
-    if active() is not None:
-        raise JitError("tg.jit: a jitted function was called while another was being traced in the same "
-                       "thread; jit the outer function only")
     with _switch:
         if _tracing_threads == 0:
             Tensor._data = property(_read, _write)
