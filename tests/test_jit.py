@@ -41,7 +41,8 @@ OPTIMIZERS = {
 }
 
 
-def train(make_model, make_optimizer, xs, ys, jitted, clip=None, schedule=False, seed=0, device="cpu"):
+def train(make_model, make_optimizer, xs, ys, jitted, clip=None, clip_value=None, schedule=False, seed=0,
+          device="cpu"):
     """Losses and final weights (and buffers) of STEPS training steps, eager or with tg.jit."""
     tg.manual_seed(seed)
     model = make_model()
@@ -54,6 +55,8 @@ def train(make_model, make_optimizer, xs, ys, jitted, clip=None, schedule=False,
         loss.backward()
         if clip:
             optim.clip_grad_norm_(model.parameters(), clip)
+        if clip_value:
+            optim.clip_grad_value_(model.parameters(), clip_value)
         opt.step()
         return loss
 
@@ -85,7 +88,8 @@ def test_replay_equals_eager_bit_for_bit_for_every_optimizer(name):
     assert jitted[2].programs, "the step was never replayed"
 
 
-@pytest.mark.parametrize("options", [dict(clip=0.5), dict(schedule=True), dict(clip=100.0, schedule=True)])
+@pytest.mark.parametrize("options", [dict(clip=0.5), dict(schedule=True), dict(clip=100.0, schedule=True),
+                                     dict(clip_value=0.01)])
 def test_clipping_and_schedules_replay_exactly(options):
     xs, ys = data((8, 12))
     assert_same(train(mlp, OPTIMIZERS["adam"], xs, ys, False, **options),
@@ -422,3 +426,25 @@ def test_viz_draws_the_recorded_program(tmp_path):
     short = viz.draw_program(run, max_calls=5).source
     assert short.count("shape=box") == 5 and f"{len(calls) - 5} more calls" in short
     assert viz.render(viz.draw_program(run), tmp_path / "program.dot").endswith("program.dot")
+
+
+def test_moving_the_model_to_another_device_is_a_guard(monkeypatch):
+    import fake_cupy
+    from tinygrad_edu import device as device_module
+    monkeypatch.setattr(device_module, "cuda_library", lambda: fake_cupy)
+    xs, ys = data((8, 12))
+    results = []
+    for jitted in (False, True):
+        model, opt, step = _model_and_step(OPTIMIZERS["sgd"])
+        run = tg.jit(step) if jitted else step
+        losses = []
+        for i, (x, y) in enumerate(zip(xs, ys)):
+            if i == 3:
+                model.to("cuda")
+            losses.append(run(tg.Tensor(x, device="cuda" if i >= 3 else "cpu"), y))
+        results.append(([float(t) for t in losses], [p.numpy() for p in model.parameters()]))
+        assert losses[-1].device == "cuda:0"
+    assert results[0][0] == results[1][0]
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(a, b)
+    assert len(run.programs) == 2 and run.replayed >= 2  # one program per device
