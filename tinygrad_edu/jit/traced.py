@@ -1,7 +1,7 @@
 """Traced arrays: what a tensor's values are while `tg.jit` records a step.
 
 A `Traced` holds a real array (NumPy or CuPy) and passes every operation on to it, noting the
-call in the active trace (trace.py): operators and methods, `xp.*` functions (this module is the
+call in its trace (record.py): operators and methods, `xp.*` functions (a `TracedLibrary` is the
 array library of a traced array, as `cupy` is of a CuPy array), and NumPy functions called on it
 directly (through NumPy's `__array_ufunc__` / `__array_function__` protocols). Anything that
 would take a value out of the recording - `float(x)`, `x.item()`, `bool(x)`, turning it into a
@@ -26,12 +26,13 @@ if TYPE_CHECKING:
     from .record import Trace
 
 # Attributes that describe an array without reading its values.
-_METADATA = frozenset({"shape", "dtype", "ndim", "size", "itemsize", "nbytes", "strides", "flags", "device",
-                       "__array_interface__", "__cuda_array_interface__"})
+_METADATA = frozenset({"shape", "dtype", "ndim", "size", "itemsize", "nbytes", "strides", "flags", "device"})
 # Library functions that answer from shapes and dtypes alone.
 _METADATA_FUNCTIONS = frozenset({"shape", "ndim", "size", "result_type", "can_cast", "promote_types",
                                  "broadcast_shapes", "iscomplexobj", "isrealobj", "min_scalar_type"})
-_READ_BACK = frozenset({"item", "tolist", "tobytes", "tofile", "dump", "dumps", "__array__", "__dlpack__"})
+# Ways out of the recording: values into Python, or the memory itself to another library.
+_READ_BACK = frozenset({"item", "tolist", "tobytes", "tofile", "dump", "dumps", "__array__", "__dlpack__",
+                        "__array_struct__", "__array_interface__", "__cuda_array_interface__"})
 
 
 class Traced:
@@ -48,7 +49,8 @@ class Traced:
         if name in _METADATA:
             return getattr(self.real, name)
         if name in _READ_BACK and not self.trace.closed:
-            refuse(f"`.{name}()` reads a value back into Python")
+            refuse(f"`.{name}` hands the array to code that is not recorded" if name.startswith("__") else
+                   f"`.{name}()` reads a value back into Python")
         if name in _REDUCTIONS and type(self.real) is numpy.ndarray:
             return functools.partial(_reduce, name, self)
         method = getattr(type(self.real), name, None)
