@@ -448,3 +448,178 @@ def test_moving_the_model_to_another_device_is_a_guard(monkeypatch):
     for a, b in zip(results[0][1], results[1][1]):
         np.testing.assert_array_equal(a, b)
     assert len(run.programs) == 2 and run.replayed >= 2  # one program per device
+
+
+# ------------------------------------------------------------------ found by fuzzing against eager
+
+
+def _same_as_eager(setup, body, inputs, calls=7, between=None):
+    """Run body(state, *inputs(i)) eagerly and jitted on equal fresh states; every result and
+    every parameter equal bit for bit after every call. Returns the jitted step."""
+    runs = []
+    for jitted in (False, True):
+        tg.manual_seed(0)
+        state = setup()
+        run = tg.jit(lambda *a: body(state, *a)) if jitted else (lambda *a: body(state, *a))
+        seen = []
+        for i in range(calls):
+            if between:
+                between(state, i)
+            out = run(*inputs(i))
+            out = out if isinstance(out, tuple) else (out,)
+            seen.append([np.array(o.numpy() if isinstance(o, tg.Tensor) else o) for o in out if o is not None])
+            seen[-1] += [p.numpy().copy() for p in state["model"].parameters()] if "model" in state else []
+        runs.append(seen)
+    for i, (a, b) in enumerate(zip(*runs)):
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x, y, err_msg=f"call {i}")
+    return run
+
+
+def _linear_state():
+    model = nn.Sequential(nn.Linear(5, 4))
+    return {"model": model, "opt": optim.SGD(model.parameters(), lr=0.1, momentum=0.9)}
+
+
+X5 = np.random.default_rng(2).standard_normal((8, 6, 5)).astype(np.float32)
+
+
+def test_the_same_array_given_twice_and_then_two_arrays():
+    arrays = [tg.Tensor(x) for x in X5]
+    _same_as_eager(_linear_state, lambda s, a, b: (s["model"](a) - s["model"](b)).sum(),
+                   lambda i: (arrays[i], arrays[i]) if i < 4 else (arrays[i], arrays[i - 1]))
+
+
+def test_arguments_given_back_are_this_calls_and_an_inputs_gradient_is_set():
+    held = []
+
+    def inputs(i):
+        held.append(tg.Tensor(X5[i], requires_grad=True))
+        return held[-1], X5[i, :, 0]
+
+    def body(s, x, raw):
+        s["opt"].zero_grad()
+        s["model"](x).sum().backward()
+        s["opt"].step()
+        return x, raw, x.grad
+    run = _same_as_eager(_linear_state, body, inputs)
+    out = run(held[-1], X5[0, :, 0])
+    assert out[0] is held[-1] and out[1] is not None and type(out[1]) is np.ndarray
+    assert all(t.grad is not None for t in held)
+
+
+def test_views_of_parameters_and_in_place_ops_on_intermediates():
+    def body(s, x):
+        h = s["model"](x) * 1
+        h.add_(1.0)
+        h[0] = 0.0
+        top = h.topk(2, 1)[1]
+        return h.cumprod(1).sum(), s["model"][0].weight.T * 1, top
+    _same_as_eager(_linear_state, body, lambda i: (tg.Tensor(X5[i]),))
+
+
+def test_optimizer_state_cleared_and_a_layer_replaced_between_calls():
+    class Holder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = nn.Linear(5, 4)
+
+    def setup():
+        model = Holder()
+        return {"model": model, "opt": optim.SGD(model.parameters(), lr=0.1, momentum=0.9)}
+
+    def between(s, i):
+        if i == 4:
+            s["opt"].state.clear()
+            s["model"].layer = nn.Linear(5, 4)  # a new layer in the place of the one the step used
+            s["opt"] = optim.SGD(s["model"].parameters(), lr=0.1, momentum=0.9)
+
+    def body(s, x):
+        s["opt"].zero_grad()
+        loss = s["model"].layer(x).pow(2).mean()  # the holder itself is never called: only the layer
+        loss.backward()
+        s["opt"].step()
+        return loss
+    _same_as_eager(setup, body, lambda i: (tg.Tensor(X5[i]),), between=between)
+
+
+def test_losses_and_layers_with_value_checks_and_numpy_labels():
+    def body(s, x, labels):
+        s["opt"].zero_grad()
+        out = s["model"](x)
+        pooled, where = F.max_pool2d(out.reshape(1, 1, 6, 4), 2, return_indices=True)
+        loss = (F.nll_loss(out.log_softmax(1), labels) + F.binary_cross_entropy(out.sigmoid(), np.ones((6, 4), "f"))
+                + pooled.sum() + out[np.arange(6), labels].sum())
+        loss.backward()
+        s["opt"].step()
+        return loss, where
+    _same_as_eager(_linear_state, body, lambda i: (tg.Tensor(X5[i]), np.arange(6) % 4))
+
+
+def test_attention_replays_exactly():
+    def setup():
+        model = nn.MultiheadAttention(8, 2, batch_first=True)
+        return {"model": model, "opt": optim.Adam(model.parameters(), lr=0.01)}
+
+    def body(s, x):
+        s["opt"].zero_grad()
+        out, _ = s["model"](x, x, x, need_weights=False)
+        out.pow(2).mean().backward()
+        s["opt"].step()
+    data8 = np.random.default_rng(3).standard_normal((7, 2, 3, 8)).astype(np.float32)
+    _same_as_eager(setup, body, lambda i: (tg.Tensor(data8[i]),))
+
+
+def test_state_carried_between_calls_is_refused_unless_it_is_an_argument():
+    rnn = nn.RNN(5, 3, batch_first=True)
+    carried = {}
+
+    def kept_on_the_side(x):
+        out, carried["h"] = rnn(x, carried.get("h"))
+        carried["h"] = carried["h"].detach()
+        return out.sum()
+    _refused(lambda x: kept_on_the_side(tg.Tensor(X5[0][None])), "reads what the call before made")
+
+    def passed(s, x, h):
+        out, h = s["model"](x, h)
+        return out.sum(), h.detach()
+    h = [None]
+
+    def inputs(i):
+        return tg.Tensor(X5[i][None]), h[0]
+
+    def setup():
+        return {"model": nn.RNN(5, 3, batch_first=True)}
+    runs = []
+    for jitted in (False, True):
+        tg.manual_seed(0)
+        state, h[0] = setup(), tg.zeros(1, 1, 3)
+        run = tg.jit(lambda x, h0: passed(state, x, h0)) if jitted else (lambda x, h0: passed(state, x, h0))
+        outs = []
+        for i in range(6):
+            out, h[0] = run(*inputs(i))
+            outs.append(float(out))
+        runs.append(outs)
+    assert runs[0] == runs[1] and run.replayed == 3
+
+
+def test_printing_and_numpy_inside_the_step_are_refused():
+    _refused(lambda x: print(x @ W), "printing a tensor reads its values")
+    _refused(lambda x: (x @ W).numpy(), r"`.numpy\(\)` hands the values out")
+
+
+def test_a_tensor_replaced_between_calls_is_refused():
+    scale = {"t": None}
+    run = tg.jit(lambda x: x @ W * scale["t"])
+    with pytest.raises(tg.JitError, match="a different one at each call"):
+        for _ in range(5):
+            scale["t"] = tg.Tensor(np.ones(2, np.float32))
+            run(tg.Tensor(np.ones((2, 3), np.float32)))
+
+
+def test_shapes_that_depend_on_values_are_refused_while_learning():
+    values = iter(np.random.default_rng(0).standard_normal((6, 4, 3)).astype(np.float32))
+    run = tg.jit(lambda x: x[x > 0].sum())
+    with pytest.raises(tg.JitError, match="shapes depend on its values"):
+        for _ in range(6):
+            run(tg.Tensor(next(values)))

@@ -38,6 +38,18 @@ def check_later(failed: Array, message: Callable[[], str], where: str) -> None:
         raise_failed_checks()
 
 
+def check(failed: Array, message: Callable[[], str], where: str) -> None:
+    """Raise ValueError(message()) if the 0-d bool array `failed` holds: at once on the CPU, later
+    on a GPU (check_later), and at every replay under tg.jit. `where` names the user's line."""
+    from .device import device_of
+    from .tracing import active
+    if active() is None and device_of(failed) == "cpu":
+        if bool(failed):
+            raise ValueError(message())
+    else:
+        check_later(failed, message, where)
+
+
 def raise_failed_checks() -> None:
     """Read the waiting flags, oldest first, and raise the first failed one's message."""
     while _waiting:

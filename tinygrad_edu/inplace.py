@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import ops
+from .tracing import active as jit_trace
 from .versions import mark_written
 from .grad_mode import is_grad_enabled as _grad_enabled
 from .movement import index_steps
@@ -124,7 +125,8 @@ class InPlace:
                     "graph's back; compute out of place (y = y + 1), or clone() it first")
             # a view of it, an op's saved values, or .data held (another thread holding .data for a
             # moment counts too: in-place changes of a recorded tensor belong to one thread)
-            if sys.getrefcount(self._data) > _ALONE:
+            trace = jit_trace()
+            if trace.has_views(self) if trace is not None else sys.getrefcount(self._data) > _ALONE:
                 raise RuntimeError(
                     f"{who}: other arrays share this tensor's memory (a view of it made by indexing, reshape "
                     "or transpose, values an op saved for backward, or its .data you hold); changing it in "

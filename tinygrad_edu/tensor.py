@@ -28,6 +28,7 @@ from .scans import Scans
 from .selection import Selection
 from .shape import Shape
 from .ops.array import Array
+from .tracing import active as jit_trace, refuse
 from .versions import mark_written
 
 if TYPE_CHECKING:
@@ -169,6 +170,8 @@ class Tensor(Elementwise, Maths, Movement, Reductions, Scans, Selection, Shape, 
 
     def numpy(self) -> np.ndarray:
         """The values as a NumPy array (shares memory with the tensor on the CPU, a copy from a GPU)."""
+        if jit_trace() is not None:
+            refuse("`.numpy()` hands the values out of the recording")
         return to_device(self._data, "cpu")
 
     def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
@@ -252,6 +255,8 @@ class Tensor(Elementwise, Maths, Movement, Reductions, Scans, Selection, Shape, 
     def bool(self) -> Tensor: return self.astype(np.bool_)
 
     def __repr__(self) -> str:
+        if jit_trace() is not None:
+            refuse("printing a tensor reads its values into Python")
         body = np.array2string(self.numpy(), prefix="Tensor(", separator=", ", threshold=50)
         extra = "" if self.dtype == DEFAULT_FLOAT else f", dtype={self.dtype}"
         if self._grad_fn is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -27,12 +28,13 @@ from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .program import Program
 from .record import JitError, Trace, active, start, stop
+from .replay import GUARD_FAILED, Replay, aliasing, arrays_of
+from .traced import Traced
 from .show import describe_program, describe_difference
 
 __all__ = ["jit", "JitError", "Jitted"]
 
 _SETTINGS = (bool, int, float, str, type(None))  # a module's attributes of these types are guarded
-GUARD_FAILED = object()  # what a replay gives when a value guard fails: the call runs eagerly instead
 MAX_PROGRAMS = 8  # input signatures kept (e.g. the full batch and the last short one)
 TRACES_TO_AGREE = 2  # traced calls that must record the same calls before a replay
 
@@ -48,20 +50,22 @@ class Jitted:
     def __init__(self, function: Callable):
         functools.update_wrapper(self, function)
         self.function = function
-        self.programs: dict = {}  # guard key -> _Replay
-        self.pending: dict = {}  # guard key -> (its latest trace, how many traces in a row disagreed)
-        self.seen: dict = {}  # tensors the latest trace read (id -> Tensor)
+        self.programs: dict = {}  # guard key -> Replay
+        self.pending: dict = {}  # learning key -> (its latest trace, how many traces in a row disagreed)
+        self.seen: dict = {}  # tensors the latest trace read (id -> weak reference)
         self.guarded: dict = {}  # tensors two traces in a row read (parameters, buffers): guarded
-        self.modules, self.optimizers = {}, {}  # every module and optimizer the step used
+        self.modules: dict = {}  # every module the step called (id -> weak reference)
+        self.optimizers: dict = {}  # every optimizer it stepped (id -> optimizer)
         self.warned: set[str] = set()  # the reasons for running eagerly already told
         self.traced = self.replayed = 0  # calls so far, of each kind
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        signature = (tuple(_signature(a) for a in (*args, *kwargs.values())), tuple(kwargs), is_grad_enabled())
-        key = (signature, self._guards(self.guarded.values()))
+        values = (*args, *kwargs.values())
+        signature = (tuple(map(_signature, values)), tuple(kwargs), is_grad_enabled(), aliasing(arrays_of(values)))
+        key = (signature, self._guards(self.guarded))
         replay = self.programs.get(key)
         if replay is not None:
-            result = replay(args, kwargs)
+            result = replay(list(values))
             if result is not GUARD_FAILED:
                 self.replayed += 1
                 return result
@@ -69,6 +73,11 @@ class Jitted:
         if len(self.programs) >= MAX_PROGRAMS:
             return self._eagerly(f"it has {MAX_PROGRAMS} recordings already (input signatures or settings)",
                                  args, kwargs)
+        if self.traced >= 10 and not self.programs and "traced" not in self.warned:
+            self.warned.add("traced")
+            warnings.warn(f"tg.jit({self.function.__name__}): {self.traced} calls traced and none replayed: an "
+                          "argument or setting changes at every call (a list, a new object); pass arrays, "
+                          "Tensors or numbers", stacklevel=2)
         return self._trace(signature, key, args, kwargs)
 
     def _eagerly(self, why: str, args: tuple, kwargs: dict) -> Any:
@@ -96,13 +105,15 @@ class Jitted:
 
     # ------------------------------------------------------------------ guards
 
-    def _guards(self, tensors) -> tuple:
+    def _guards(self, tensors: dict) -> tuple:
         """What the guards read: each tensor's array (its identity), requires_grad and whether its
-        .grad is None; each module's Python settings (training, a dropout's p, a norm's eps...);
+        .grad is None (None for a tensor that no longer exists); each module's Python settings
+        (training, a dropout's p, a norm's eps...) and which parameters and sub-modules it holds;
         each optimizer's state and code settings."""
-        return (tuple([(id(t._data), t._requires_grad, t.grad is None) for t in tensors]),
-                tuple([tuple([v for v in vars(m).values() if type(v) in _SETTINGS]) for m in self.modules.values()]),
-                tuple([(id(o.state), o.code_settings()) for o in self.optimizers.values()]))
+        return (tuple([_tensor_guard(ref()) for ref in tensors.values()]),
+                tuple([_module_guard(ref()) for ref in self.modules.values()]),
+                tuple([(id(o.state), tuple(map(id, o.state.values())), o.code_settings())
+                       for o in self.optimizers.values()]))
 
     # ------------------------------------------------------------------ tracing
 
@@ -113,32 +124,35 @@ class Jitted:
             raise JitError("tg.jit: detect_anomaly() checks values in Python after every op, which a replay "
                            "does not; call the step without tg.jit while looking for the anomaly")
         candidates = {**self.seen, **self.guarded}  # the tensors that may become guarded: their state now
-        tensors, modules, optimizers = self._guards(candidates.values())
-        entry = (dict(zip(candidates, tensors)), modules, optimizers)
-        entry_grads = [t for t in candidates.values() if t.grad is not None]
+        entry = (dict(zip(candidates, self._guards(candidates)[0])), *self._guards({})[1:])
+        entry_grads = [t for t in (ref() for ref in candidates.values()) if t is not None and t.grad is not None]
         self.traced += 1
         trace = Trace()
-        args = [_enter(a, trace) for a in args]
-        kwargs = {k: _enter(v, trace) for k, v in kwargs.items()}
+        traced_args = [_enter(a, trace) for a in args]
+        traced_kwargs = {k: _enter(v, trace) for k, v in kwargs.items()}
         for t in entry_grads:
             trace.add_input(t.grad._data)  # a gradient being accumulated: read anew at each replay
         start(trace)
         try:
-            result = self.function(*args, **kwargs)
+            result = _unboxed(self.function(*traced_args, **traced_kwargs))
         finally:
             stop(trace)
-        self._learn(trace, signature, key, result, entry, entry_grads)
+        self._learn(trace, signature, (key, _learning(entry[0])), [*args, *kwargs.values()], result, entry,
+                    entry_grads)
         return result
 
-    def _learn(self, trace: Trace, signature, key, result, entry: tuple, entry_grads: list) -> None:
-        """Compare a trace with the one before; when they agree, install it as the program."""
-        read = {id(t): t for t in trace.externals.values() if t is not None}
-        stable = {i: t for i, t in read.items() if i in self.seen}
+    def _learn(self, trace: Trace, signature, key, args: list, result, entry: tuple, entry_grads: list) -> None:
+        """Compare a trace with the one before under the same key (and gradients present or not);
+        when they agree, install it as the program."""
+        read = {id(t): weakref.ref(t) for t in (ref() for ref in trace.externals.values() if ref is not None)
+                if t is not None}
+        stable = {i: ref for i, ref in read.items() if i in self.seen}
         self.seen = read
         previous, disagreements = self.pending.pop(key, (None, 0))
-        if trace.modules.keys() - self.modules.keys() or trace.optimizers.keys() - self.optimizers.keys():
-            self.modules.update(trace.modules)
-            self.optimizers.update(trace.optimizers)
+        modules, optimizers, trace.modules, trace.optimizers = trace.modules, trace.optimizers, {}, {}  # held weakly
+        if modules.keys() - self.modules.keys() or optimizers.keys() - self.optimizers.keys():
+            self.modules.update((i, weakref.ref(m)) for i, m in modules.items())
+            self.optimizers.update(optimizers)
             return  # new guards: the next call's key differs, so it traces again
         if previous is None:
             self.pending[key] = (trace, 0)
@@ -149,14 +163,32 @@ class Jitted:
         if difference is None:
             self.guarded.update(stable)
             tensors, modules, optimizers = entry
-            key = (signature, (tuple([tensors[i] for i in self.guarded]), modules, optimizers))
-            self.programs[key] = _Replay(trace, result, entry_grads)
+            guard_key = (signature, (tuple([tensors[i] for i in self.guarded]), modules, optimizers))
+            self.programs[guard_key] = Replay(trace, args, result, entry_grads)
             return
         if disagreements + 1 < TRACES_TO_AGREE:
             self.pending[key] = (trace, disagreements + 1)
         else:
             raise JitError(f"tg.jit({self.function.__name__}): calls with the same inputs and settings recorded "
                            f"different array calls, so no recording can stand for them: {difference}")
+
+
+def _tensor_guard(t: Tensor | None):
+    return None if t is None else (id(t._data), t._requires_grad, t.grad is None)
+
+
+def _module_guard(m) -> tuple | None:
+    if m is None:
+        return None
+    return (tuple([v for v in vars(m).values() if type(v) in _SETTINGS]),
+            tuple(map(id, m._parameters.values())), tuple(map(id, m._modules.values())),
+            tuple(map(id, m._buffers.values())))
+
+
+def _learning(tensors: dict) -> tuple:
+    """What else must agree for two traces to be compared: which tensors that require grad had a
+    gradient at entry (accumulating or not)."""
+    return tuple(sorted((i, guard[2]) for i, guard in tensors.items() if guard is not None and guard[1]))
 
 
 def _signature(value):
@@ -167,7 +199,7 @@ def _signature(value):
         return (data.shape, data.dtype, _device(data), value._requires_grad)
     if is_array(value):
         return (value.shape, value.dtype, _device(value))
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if value is None or isinstance(value, (bool, int, float, str, numpy.generic)):
         return ("value", type(value), value)
     return ("object", id(value))
 
@@ -186,66 +218,12 @@ def _enter(value, trace: Trace):
     return value
 
 
-class _Replay:
-    """One program, and how a replay hands out its results as eager execution would."""
-
-    def __init__(self, trace: Trace, result, entry_grads: list):
-        self.entry_grads = entry_grads
-        leaves = {id(t): t for t in trace.externals.values()
-                  if t is not None and t._requires_grad and t._grad_fn is None}
-        grads = {i: t.grad._data for i, t in leaves.items() if t.grad is not None and id(t.grad._data) in trace.made}
-        fresh = {id(a) for a in grads.values()} | {id(a) for a in _handed_out(result) if id(a) in trace.made}
-        self.program = Program(trace, fresh)
-        self.grads = [(t, self.program.register(grads[i]) if i in grads else None) for i, t in leaves.items()
-                      if i in grads or t.grad is None]
-        self.result = _template(result, trace, self.program)
-
-    def __call__(self, args, kwargs):
-        inputs = [a._data if isinstance(a, Tensor) else a for a in (*args, *kwargs.values())
-                  if isinstance(a, Tensor) or is_array(a)]
-        inputs += [t.grad._data for t in self.entry_grads]
-        registers = self.program.run(inputs)
-        if registers is None:
-            return GUARD_FAILED
-        for t, index in self.grads:
-            t.grad = None if index is None else Tensor._from_op(registers[index])
-        return _rebuild(self.result, registers)
-
-
-def _handed_out(value):
-    if isinstance(value, Tensor):
-        yield value._data
-    elif is_array(value):
-        yield value
-    elif isinstance(value, (tuple, list)):
-        for v in value:
-            yield from _handed_out(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _handed_out(v)
-
-
-def _template(value, trace: Trace, program: Program):
-    """The step's result with each array it made replaced by its register."""
-    if isinstance(value, Tensor) and id(value._data) in trace.made:
-        return ("tensor", program.register(value._data))
-    if is_array(value) and id(value) in trace.made:
-        return ("array", program.register(value))
+def _unboxed(value):
+    """The step's result with no Traced in it (an array argument comes back as itself)."""
+    if type(value) is Traced:
+        return value.real
     if isinstance(value, (tuple, list)):
-        return (type(value), [_template(v, trace, program) for v in value])
+        return type(value)(_unboxed(v) for v in value)
     if isinstance(value, dict):
-        return (dict, {k: _template(v, trace, program) for k, v in value.items()})
-    return ("value", value)
-
-
-def _rebuild(template, registers):
-    kind, content = template
-    if kind == "tensor":
-        return Tensor._from_op(registers[content])
-    if kind == "array":
-        return registers[content]
-    if kind == "value":
-        return content
-    if kind is dict:
-        return {k: _rebuild(v, registers) for k, v in content.items()}
-    return kind(_rebuild(v, registers) for v in content)
+        return {k: _unboxed(v) for k, v in value.items()}
+    return value

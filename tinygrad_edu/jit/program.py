@@ -44,7 +44,7 @@ class Program:
         self.steps: list = []
         self.skipped: dict[Call, str] = {}  # the calls with nothing to run, and why
         for i, (call, kind) in enumerate(zip(calls, kinds)):
-            step = self._compile(moved(call), kind)
+            step = self._compile(moved(call), kind, call.result)
             if step is None:
                 self.skipped[trace.calls[i]] = kind
             else:
@@ -81,23 +81,26 @@ class Program:
             return "call"  # in place (out=, x[i] = v, x += y)
         if type(result) is tuple:
             return "into"
-        dynamic = self._touches_register(call)
-        if _is_view_of_argument(result, call):
+        dynamic, view = self._touches_register(call), _is_view_of_argument(result, call)
+        if id(result) in fresh:  # handed out: a new array at every replay
+            self._reserve(result)
+            if view:  # a view of a buffer is copied (the next replay overwrites the buffer); of a
+                # parameter, it stays a view, as eager execution gives
+                return "fresh view" if id(_root(result)) in self.trace.made else "view again"
+            return "fresh"
+        if view:
             if not dynamic:
                 return "view"
             self._reserve(result)  # so that the calls reading it know it is in a register
-            return "fresh view" if id(result) in fresh else "view again"
-        if id(result) in fresh:
-            self._reserve(result)
-            return "fresh"
+            return "view again"
         if id(result) not in written and is_constant(call, self.constants, dynamic):
             self.constants.add(id(result))
             return "constant"  # made from Python values, shapes and constants alone, never written: computed once
         return "out" if _takes_out(call.function) else "into"
 
-    def _compile(self, call: Call, kind: str):
-        """The step that redoes `call`, or None where nothing needs doing (a view of a buffer
-        stays one; a constant keeps its value)."""
+    def _compile(self, call: Call, kind: str, recorded_result: Any):
+        """The step that redoes `call` (its arrays moved into planned memory), or None where
+        nothing needs doing (a view of a buffer stays one; a constant keeps its value)."""
         result, function = call.result, call.function
         if kind in ("view", "constant", "repeat"):
             return None
@@ -108,7 +111,7 @@ class Program:
         if kind == "call":
             return self._step(call, function, call.kwargs)
         if kind in ("fresh", "fresh view", "view again"):  # a new array each replay, or a view of one
-            return self._to_register(call, result, copy=kind == "fresh view")
+            return self._to_register(call, recorded_result, copy=kind == "fresh view")  # known by that array
         if kind == "out":
             return self._step(call, function, {**call.kwargs, "out": result})
         return self._step(call, _Into(function, result if type(result) is tuple else (result,)), call.kwargs)

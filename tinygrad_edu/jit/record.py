@@ -12,6 +12,7 @@ of being replayed wrong.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -66,8 +67,10 @@ class Trace:
         self.boxes: dict[int, object] = {}  # id(real array) -> its Traced
         self.made: dict[int, int] = {}  # id(array) -> index of the call that made it
         self.inputs: dict[int, int] = {}  # id(array) -> position among the step's array inputs
-        self.externals: dict[int, Tensor | None] = {}  # id(array) -> its tensor (None: optimizer state)
+        self.externals: dict[int, Any] = {}  # id(array) -> a weak reference to its tensor (None: optimizer state)
         self.constants: dict[int, object] = {}  # id(array) -> an array made in Python, met in a call
+        self.viewed: set[int] = set()  # ids of arrays some recorded call took a view of
+        self.created: set[int] = set()  # ids of the tensors made during the trace (inside the step)
         self.tensors: list[Tensor] = []  # whose values were boxed: unboxed at the end
         self.modules, self.optimizers = {}, {}  # seen during the trace (id -> object): their settings guard
         self.closed = False
@@ -87,8 +90,8 @@ class Trace:
 
     def box_tensor(self, t: Tensor, real: Array) -> Any:
         """t's values as Traced (an external array, such as a parameter, unless made here)."""
-        if id(real) not in self.boxes and id(real) not in self.made:
-            self.externals.setdefault(id(real), t)
+        if id(real) not in self.boxes and id(real) not in self.made and id(t) not in self.created:
+            self.externals.setdefault(id(real), weakref.ref(t))  # a tensor that outlives the step
         box = self.box(real)
         _SLOT.__set__(t, box)
         self.tensors.append(t)
@@ -114,6 +117,8 @@ class Trace:
                 return self.box(result)
             self.calls.append(Call(function, args, kwargs, result))
             self.made[id(result)] = len(self.calls) - 1
+            if result.base is not None:
+                self.viewed.add(id(_root(result)))
             return self.box(result)
         if isinstance(result, (tuple, list)) and result and all(is_array(r) for r in result):
             self.calls.append(Call(function, args, kwargs, tuple(result)))
@@ -173,6 +178,12 @@ class Trace:
         self.calls.append(Call(_check, (real, message, error), {}, None, host=True))
         _check(real, message, error)
 
+    def has_views(self, t: Tensor) -> bool:
+        """Has a view of t's values been taken during the trace? (What the eager in-place check
+        learns from the array's reference count, which a trace's own references would spoil.)"""
+        value = _SLOT.__get__(t)
+        return id(_root(value.real if type(value) is self.Traced else value)) in self.viewed
+
     # ------------------------------------------------------------------ ending
 
     def close(self) -> None:
@@ -182,6 +193,7 @@ class Trace:
             value = _SLOT.__get__(t)
             if type(value) is self.Traced:
                 _SLOT.__set__(t, value.real)
+        self.tensors = []  # the trace lives on in its program: it must not keep tensors alive
         for optimizer in self.optimizers.values():
             for state in optimizer.state.values():
                 for key, value in state.items():
@@ -235,8 +247,10 @@ def _read(t: Tensor):
 def _write(t: Tensor, value) -> None:
     _SLOT.__set__(t, value)
     trace = getattr(_local, "trace", None)
-    if trace is not None and type(value) is trace.Traced:
-        trace.tensors.append(t)
+    if trace is not None:
+        trace.created.add(id(t))
+        if type(value) is trace.Traced:
+            trace.tensors.append(t)
 
 
 def start(trace: Trace) -> None:

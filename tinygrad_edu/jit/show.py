@@ -70,7 +70,7 @@ def describe_call(call: Call, names: _Names, skipped: str | None = None) -> str:
 
 def describe_program(trace: Trace, program: Any = None) -> str:
     names = _Names(trace)
-    tensors = len({id(t) for t in trace.externals.values() if t is not None})
+    tensors = sum(ref is not None for ref in trace.externals.values())
     lines = [f"tg.jit program: {len(trace.calls)} recorded array calls, "
              f"{len(program.steps) if program else len(trace.calls)} run per replay; "
              f"{len(trace.inputs)} inputs, {tensors} tensors read"]
@@ -91,11 +91,23 @@ def describe_difference(first: Trace, second: Trace) -> str | None:
                 f"difference at call {differing} ({_at(first, differing)} vs {_at(second, differing)}); Python "
                 "control flow changes between calls (a counter, a random choice, a value read back)")
     for i, (a, b) in enumerate(zip(first.calls, second.calls)):
+        if _form(a, first)[:3] == _form(b, second)[:3] and _form(a, first) != _form(b, second):
+            return (f"call {i} ({a.name}) made an array of another shape on the next call: the step's shapes "
+                    "depend on its values (boolean-mask indexing, nonzero); keep such code out of the jitted "
+                    "function")
         if _form(a, first) != _form(b, second):
             return (f"call {i} differs: {describe_call(a, _Names(first))} vs {describe_call(b, _Names(second))}; "
                     "a Python number or setting that changes between calls (pass it as an argument, or "
                     "keep it fixed)")
         for x, y in zip(_constants(a, first), _constants(b, second)):
+            if x is not y and id(y) in first.made:
+                return (f"call {i} ({a.name}) reads what the call before made (carried state, such as an RNN's "
+                        "hidden state kept between calls); a replay would read the first one for ever: pass "
+                        "the state to the step as an argument and return the new one")
+            if x is not y and (first.externals.get(id(x)) or second.externals.get(id(y))):
+                return (f"call {i} ({a.name}) reads a tensor from outside the step whose array is a different "
+                        "one at each call (a tensor replaced between calls, or `p.data = ...`); a replay would "
+                        "read the first one for ever: update it in place, or pass it as an argument")
             if x is not y and not (x.shape == y.shape and x.dtype == y.dtype and bool((x == y).all())):
                 return (f"call {i} ({a.name}) uses an array of shape {x.shape} made in Python whose values change "
                         "between calls (random numbers drawn with NumPy, a tensor made from changing data); make "

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from .. import device
+from ..tensor import Tensor
 from .record import Live, active, refuse
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ class Traced:
         if name in _REDUCTIONS and type(self.real) is numpy.ndarray:
             return functools.partial(_reduce, name, self)
         method = getattr(type(self.real), name, None)
+        if method is None:
+            raise AttributeError(f"{type(self.real).__name__} has no attribute {name!r}")
         if not callable(method):
             refuse(f"the array attribute `.{name}` is not one tracing knows how to record")
         return functools.partial(record, method, self)
@@ -191,6 +194,8 @@ def _unwrap(value):
     kind = type(value)
     if kind is Traced:
         return value.real
+    if kind is Tensor:  # NumPy would read its values (Tensor.__array__): they are a traced array
+        return _unwrap(value._data)
     if kind is tuple or kind is list:
         return kind(_unwrap(v) for v in value)
     if kind is dict:

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..device import array_namespace, device_of, to_library_of
-from ..device_checks import check_later
+from ..device_checks import check, check_later
 from ..function import Function
 from ..diagnostics import broadcasts_to, user_line
 from ..ops.array import Array
@@ -79,7 +79,7 @@ def cross_entropy(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str 
 def _class_weights(weight, logits: Tensor, who: str):
     """Per-class weights as a constant array of the logits' dtype and device (PyTorch gives them
     no gradient either)."""
-    w = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
+    w = weight._data if isinstance(weight, Tensor) else _as_array(weight)
     if w.shape != logits.shape[-1:]:
         raise ValueError(f"{who}: weight of shape {w.shape} does not match {logits.shape[-1]} classes "
                          f"(it needs shape {logits.shape[-1:]})")
@@ -107,6 +107,14 @@ def _mean_over(total: Tensor, count) -> Tensor:
     empty = count == 0
     scale = (1 / xp.where(empty, 1, count)).astype(total.dtype)
     return total * scale + xp.where(empty, xp.nan, 0).astype(total.dtype)
+
+
+def _as_array(values, dtype=None):
+    """A target, weight or labels given as an array (on any device, or traced by tg.jit) or a list,
+    as an array of `dtype` (None: its own)."""
+    if hasattr(values, "dtype"):
+        return values if dtype is None or values.dtype == dtype else values.astype(dtype)
+    return np.asarray(values, dtype=dtype)
 
 
 def _classes_last(x: Tensor) -> Tensor:
@@ -252,7 +260,7 @@ def _reduce(losses: Tensor, reduction: str, who: str) -> Tensor:
 
 def _same_shape(input: Tensor, target, who: str):
     if not isinstance(target, Tensor):
-        target = Tensor(to_library_of(np.asarray(target, dtype=input.dtype), input._data))
+        target = Tensor(to_library_of(_as_array(target, input.dtype), input._data))
     if target.shape != input.shape:
         raise ValueError(f"{who}: target of shape {target.shape} does not match input of shape {input.shape}")
     return target
@@ -274,7 +282,7 @@ def nll_loss(input: Tensor, target: Tensor | npt.ArrayLike, reduction: str = "me
     if input.ndim == 0:
         raise ValueError("nll_loss: log-probabilities need a class axis, got a 0-d tensor")
     log_probs = _classes_last(input)
-    labels = to_library_of(target._data if isinstance(target, Tensor) else np.asarray(target), input._data)
+    labels = to_library_of(target._data if isinstance(target, Tensor) else _as_array(target), input._data)
     if labels.shape != log_probs.shape[:-1]:
         raise ValueError(f"nll_loss: labels of shape {labels.shape} do not match log-probabilities "
                          f"of shape {input.shape} (labels need shape {log_probs.shape[:-1]})")
@@ -291,9 +299,10 @@ def binary_cross_entropy(input: Tensor, target: Tensor | npt.ArrayLike, reductio
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; each log is clipped at -100 (as in
     PyTorch; float32 at -87.3), so p = 0 or 1 gives a large finite loss and gradient, not inf."""
     target = _same_shape(input, target, "binary_cross_entropy")
-    if input.numel() and (input._data.min() < 0 or input._data.max() > 1):
-        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; for logits "
-                         "use binary_cross_entropy_with_logits")
+    if input.numel():
+        p = input._data
+        check((p.min() < 0) | (p.max() > 1), lambda: "binary_cross_entropy: input must be probabilities in [0, 1]; "
+              "for logits use binary_cross_entropy_with_logits", user_line())
     losses = -(target * _clipped_log(input) + (1 - target) * _clipped_log(1 - input))
     return _reduce(losses, reduction, "binary_cross_entropy")
 
@@ -324,7 +333,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor | npt.ArrayLi
 
 def _broadcastable(w, input: Tensor, name: str, who: str) -> Tensor:
     """w as a Tensor (kept, so that it can get a gradient) that broadcasts to input's shape."""
-    w = w if isinstance(w, Tensor) else Tensor(to_library_of(np.asarray(w, dtype=input.dtype), input._data))
+    w = w if isinstance(w, Tensor) else Tensor(to_library_of(_as_array(w, input.dtype), input._data))
     if not broadcasts_to(w.shape, input.shape):
         raise ValueError(f"{who}: {name} of shape {w.shape} does not broadcast to input of shape {input.shape}")
     return w

@@ -11,6 +11,7 @@ import numpy as np
 from ..creation import GeneratorLike
 from ..device import to_library_of
 from ..tensor import Tensor
+from ..tracing import active as jit_trace
 
 __all__ = ["layer_norm", "group_norm", "normalize", "scaled_dot_product_attention"]
 
@@ -109,10 +110,11 @@ def _attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | np
             raise TypeError(f"{who}: attn_mask must be bool or floating, got dtype {m.dtype}")
     # a row with nothing to attend to gets weights 0 (as PyTorch), not softmax's 0/0 = nan
     dead = ~(scores._data != -math.inf).any(-1, keepdims=True)
-    if dead.any():
+    fill = jit_trace() is not None or bool(dead.any())  # traced: always (a fill of no row changes nothing)
+    if fill:
         scores = scores.masked_fill(dead, 0.0)
     weights = scores.softmax(-1)
-    if dead.any():
+    if fill:
         weights = weights.masked_fill(dead, 0.0)
     if dropout_p > 0:
         from .functional import dropout  # functional.py imports this module

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..device import to_library_of
+from ..device import array_namespace, to_library_of
 from ..tensor import Tensor
 from .functional_conv import Size1, Size2, _check_image, _ntuple, _pair, _windows, _unbatched_too
 
@@ -53,7 +53,8 @@ def _max_indices(best: Tensor, width: int, geometry) -> Tensor:
     a, b = np.divmod(np.arange(kh * kw), kw)
     offset = to_library_of(a * dh * width + b * dw, best)
     corner = to_library_of((np.arange(oh) * sh - ph)[:, None] * width + (np.arange(ow) * sw - pw), best)
-    return Tensor((offset[best] + corner[None, :, :, None]).transpose(0, 3, 1, 2))
+    places = array_namespace(best).take(offset, best)  # offset[best], written so that tg.jit records it
+    return Tensor((places + corner[None, :, :, None]).transpose(0, 3, 1, 2))
 
 
 def _max_pool(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool, return_indices: bool,
