@@ -110,7 +110,8 @@ class Jitted:
         .grad is None (None for a tensor that no longer exists); each module's Python settings
         (training, a dropout's p, a norm's eps...) and which parameters and sub-modules it holds;
         each optimizer's state and code settings."""
-        return (tuple([_tensor_guard(ref()) for ref in tensors.values()]),
+        return (tuple([None if (t := ref()) is None else (id(t._data), t._requires_grad, t.grad is None)
+                       for ref in tensors.values()]),
                 tuple([_module_guard(ref()) for ref in self.modules.values()]),
                 tuple([(id(o.state), tuple(map(id, o.state.values())), o.code_settings())
                        for o in self.optimizers.values()]))
@@ -171,10 +172,6 @@ class Jitted:
         else:
             raise JitError(f"tg.jit({self.function.__name__}): calls with the same inputs and settings recorded "
                            f"different array calls, so no recording can stand for them: {difference}")
-
-
-def _tensor_guard(t: Tensor | None):
-    return None if t is None else (id(t._data), t._requires_grad, t.grad is None)
 
 
 def _module_guard(m) -> tuple | None:
