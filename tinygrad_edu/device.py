@@ -77,7 +77,7 @@ def library(device: str) -> ModuleType:
 def is_array(x: Any) -> bool:
     """A NumPy or CuPy array (not a scalar, a list, or another library's tensor)."""
     module = type(x).__module__
-    return isinstance(x, numpy.ndarray) or module.partition(".")[0] == "cupy" or module == "tinygrad_edu.jit.traced"
+    return isinstance(x, numpy.ndarray) or module.partition(".")[0] == "cupy" or module in _PER_ARRAY
 
 
 def device_of(array: Array) -> str:
