@@ -623,3 +623,29 @@ def test_shapes_that_depend_on_values_are_refused_while_learning():
     with pytest.raises(tg.JitError, match="shapes depend on its values"):
         for _ in range(6):
             run(tg.Tensor(next(values)))
+
+
+@pytest.mark.parametrize("change", ["remove", "append", "new_group_dict"])
+def test_an_optimizer_groups_parameters_and_dicts_are_guarded(change):
+    def between(s, i):
+        if i == 4:
+            group = s["opt"].param_groups[0]
+            if change == "remove":
+                group["params"].pop()  # the bias is no longer updated
+            elif change == "append":
+                group["params"].append(s["extra"])
+            else:
+                s["opt"].param_groups[0] = {**group, "lr": 0.0}
+
+    def setup():
+        state = _linear_state()
+        state["extra"] = tg.Tensor(np.ones(4, np.float32), requires_grad=True)
+        return state
+
+    def body(s, x):
+        s["opt"].zero_grad()
+        loss = (s["model"](x) * s["extra"]).pow(2).mean()
+        loss.backward()
+        s["opt"].step()
+        return loss, s["extra"] * 1
+    _same_as_eager(setup, body, lambda i: (tg.Tensor(X5[i]),), between=between)

@@ -109,12 +109,11 @@ class Jitted:
         """What the guards read: each tensor's array (its identity), requires_grad and whether its
         .grad is None (None for a tensor that no longer exists); each module's Python settings
         (training, a dropout's p, a norm's eps...) and which parameters and sub-modules it holds;
-        each optimizer's state and code settings."""
+        each optimizer's state, groups and code settings."""
         return (tuple([None if (t := ref()) is None else (id(t._data), t._requires_grad, t.grad is None)
                        for ref in tensors.values()]),
                 tuple([_module_guard(ref()) for ref in self.modules.values()]),
-                tuple([(id(o.state), tuple(map(id, o.state.values())), o.code_settings())
-                       for o in self.optimizers.values()]))
+                tuple([_optimizer_guard(o) for o in self.optimizers.values()]))
 
     # ------------------------------------------------------------------ tracing
 
@@ -172,6 +171,13 @@ class Jitted:
         else:
             raise JitError(f"tg.jit({self.function.__name__}): calls with the same inputs and settings recorded "
                            f"different array calls, so no recording can stand for them: {difference}")
+
+
+def _optimizer_guard(o) -> tuple:
+    """Which state and groups (each dict, and which parameters in it) an optimizer holds, and its
+    code settings: its numbers are read live from those groups."""
+    return (id(o.state), tuple(map(id, o.state.values())),
+            tuple([(id(group), tuple(map(id, group["params"]))) for group in o.param_groups]), o.code_settings())
 
 
 def _module_guard(m) -> tuple | None:
