@@ -2,6 +2,7 @@
 every mistake a user can make on the command line refused at once, in one line, exit code 2."""
 import errno
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -77,6 +78,17 @@ def test_train_with_jit_gives_the_eager_run_bit_for_bit(tmp_path, capsys):
     assert main(common + ["--jit", "--out", str(tmp_path / "jit")]) == 0
     assert_same(tg.checkpoint.load(str(tmp_path / "eager" / "checkpoint.safetensors")),
                 tg.checkpoint.load(str(tmp_path / "jit" / "checkpoint.safetensors")))
+
+
+def test_explore_writes_the_page_or_its_document(tmp_path, capsys):
+    assert main(["explore", "--model", "mlp", "--hidden", "8", "--out", str(tmp_path / "page.html")]) == 0
+    page = (tmp_path / "page.html").read_text()
+    assert "tinygrad-edu-explorer" in page and "softmax_cross_entropy" in page and "window.explorer" in page
+    assert main(["explore", "--model", "conv", "--hidden", "8", "--batch", "2", "--out", str(tmp_path / "c.json")]) == 0
+    doc = json.loads((tmp_path / "c.json").read_text())
+    assert doc["recorded"] and doc["backward"] and any(n["name"] == "conv2d" or "im2col" in n["name"]
+                                                       for n in doc["nodes"])
+    assert "wrote" in capsys.readouterr().out
 
 
 def test_resume_without_a_checkpoint_is_refused(tmp_path, capsys):

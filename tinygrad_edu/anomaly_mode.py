@@ -9,13 +9,14 @@ from __future__ import annotations
 from contextlib import ContextDecorator
 from typing import TYPE_CHECKING
 
+from . import watch
 from .diagnostics import has_nan_or_inf, user_line
 
 if TYPE_CHECKING:
     from .function import Function
     from .ops.array import Array
 
-enabled = False  # read by Function.apply and Function.backward_step on every op
+enabled = False  # is anomaly mode on? (the ops read watch.enabled, which this turns on)
 
 
 class detect_anomaly(ContextDecorator):
@@ -24,10 +25,12 @@ class detect_anomaly(ContextDecorator):
     def __enter__(self) -> None:
         global enabled
         self.previous, enabled = enabled, True
+        watch.add(_Checks)
 
     def __exit__(self, *exc: object) -> None:
         global enabled
         enabled = self.previous
+        watch.remove(_Checks)
 
 
 def check_forward(ctx: Function, inputs: list, y: Array) -> None:
@@ -47,3 +50,9 @@ def check_backward(ctx: Function, g: Array, gxs: tuple) -> None:
             where = getattr(ctx, "created_at", "an unknown line (run the forward inside detect_anomaly too)")
             raise FloatingPointError(f"{ctx.op_name()}.backward produced NaN or Inf in the gradient of its "
                                      f"input {i}; the op was created at {where}")
+
+
+class _Checks:
+    """Anomaly mode as a watcher of the engine (watch.py)."""
+    forward = staticmethod(check_forward)
+    backward = staticmethod(check_backward)

@@ -1,4 +1,4 @@
-"""The command line: `tinygrad-edu demo` and `tinygrad-edu train` (also `python -m tinygrad_edu`).
+"""The command line: `tinygrad-edu demo`, `train`, `graph` and `explore` (also `python -m tinygrad_edu`).
 
 Results go to one folder, --out (default tinygrad_edu_output/, which git ignores): the checkpoint,
 history, curves and graph; a run replaces what an earlier run left there, and --resume continues
@@ -177,6 +177,22 @@ def graph(args: argparse.Namespace) -> int:
     return 0 if os.path.splitext(written)[1] == os.path.splitext(args.out)[1] else 1
 
 
+def explore(args: argparse.Namespace) -> int:
+    """Write the backprop explorer of a reference model's loss on a random MNIST-shaped batch."""
+    from tinygrad_edu import viz
+    shape = (1, 28, 28) if args.model == "conv" else (784,)
+    model = build_model(args.model, shape, 10, args.hidden, args.seed)
+    rng = np.random.default_rng(args.seed)
+    x, labels = rng.random((args.batch,) + shape, dtype=np.float32), rng.integers(0, 10, args.batch)
+    with viz.recording(model):
+        loss = F.cross_entropy(model(tg.Tensor(x)), labels)
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    title = f"{args.model}: the cross-entropy loss of a random batch of {args.batch}"
+    written = viz.explore(loss, model=model, title=title).save(args.out)
+    print(f"wrote {os.path.abspath(written)}")
+    return 0
+
+
 def _checked(convert, ok, expected: str):
     """An argparse type: `convert(text)` when `ok` of it, else one line saying what to pass."""
     def parse(text: str):
@@ -299,6 +315,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", default=os.path.join("tinygrad_edu_output", "graph.svg"),
                    help="output file; .svg, .png, .pdf or .dot (default tinygrad_edu_output/graph.svg)")
     p.set_defaults(run=graph, check=check_graph_args, parser=p)
+    p = commands.add_parser("explore", help="write the backprop explorer of a reference model's loss",
+                            description="Write one self-contained HTML page to step through the forward and "
+                                        "backward pass of a reference model's loss on a random batch.")
+    p.add_argument("--model", choices=MODELS, default="mlp", help="default mlp")
+    p.add_argument("--hidden", type=COUNT, default=100, help="hidden units per layer (default 100)")
+    p.add_argument("--batch", type=COUNT, default=4, help="batch size of the random input (default 4)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the weights and of the batch (default 0)")
+    p.add_argument("--out", default=os.path.join("tinygrad_edu_output", "explore.html"),
+                   help="output file: .html for the page, .json for its document (default "
+                        "tinygrad_edu_output/explore.html)")
+    p.set_defaults(run=explore, check=check_graph_args, parser=p)
     args = parser.parse_args(argv)
     args.check(args.parser, args)
     try:

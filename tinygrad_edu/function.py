@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy
 
-from . import anomaly_mode, versions
+from . import versions, watch
 from .device import array_namespace
 from .diagnostics import broadcast_failure, user_line
 from .grad_mode import is_grad_enabled
@@ -102,8 +102,8 @@ class Function:
             y = cls.forward(ctx, *inputs, **settings) if settings else cls.forward(ctx, *inputs)  # no empty dict
         except (ValueError, IndexError, TypeError) as e:
             raise _explained(cls, e, inputs) from None
-        if anomaly_mode.enabled:
-            anomaly_mode.check_forward(ctx, inputs, y)
+        if watch.enabled:  # anomaly mode, the explorer's recording
+            watch.forward(ctx, inputs, y)
         if record and ctx.saved_tensors:  # to tell, under create_graph, which saved array is which
             ctx.input_ids, ctx.output_id, ctx.saved_at = tuple(map(id, inputs)), id(y), versions.clock
         if type(y) is not numpy.ndarray:  # a NumPy scalar (a full reduction's result) or a Python number
@@ -132,8 +132,8 @@ class Function:
         gxs = backward_with_graph(self, g) if run.create_graph else type(self).backward(self, g)
         if type(gxs) is not tuple:
             gxs = (gxs,)
-        if anomaly_mode.enabled:
-            anomaly_mode.check_backward(self, g, gxs)
+        if watch.enabled:
+            watch.backward(self, g, gxs)
         if len(gxs) != len(self.next_functions):
             raise RuntimeError(f"{type(self).__name__}.backward returned {len(gxs)} gradients "
                                f"for {len(self.next_functions)} inputs")

@@ -19,7 +19,8 @@ one node, holding the parameters used only there (count, size, gradient norm). A
 taller than wide is wrapped into side-by-side columns, cut between module boxes. The gradient of
 a `create_graph=True` backward is a Tensor with a graph of its own: `draw_graph(x.grad)`.
 
-`draw_program(step)` draws what `tg.jit` recorded for a step instead (jit/draw.py).
+`draw_program(step)` draws what `tg.jit` recorded for a step instead (jit/draw.py), and
+`explore(loss)` writes the backprop explorer, a page to step through the graph (explore/).
 
 `render(graph, path)` writes SVG/PNG/PDF through the Graphviz program `dot`; without it, it
 writes the DOT text and says in one sentence how to install Graphviz (an error, or a warning
@@ -37,6 +38,7 @@ import numpy as np
 
 from .function import FREED
 from .graph import AccumulateGrad, walk
+from .explore import explore, recording  # noqa: F401  (viz.explore, viz.recording)
 from .jit.draw import draw_program  # noqa: F401  (viz.draw_program)
 from .tensor import Tensor
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy
 
-from .. import anomaly_mode
+from .. import watch
 from ..device import device_of, is_array
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
@@ -120,9 +120,9 @@ class Jitted:
     def _trace(self, signature, key, args, kwargs):
         if active() is not None:
             return self.function(*args, **kwargs)  # called inside another trace: part of it
-        if anomaly_mode.enabled:
-            raise JitError("tg.jit: detect_anomaly() checks values in Python after every op, which a replay "
-                           "does not; call the step without tg.jit while looking for the anomaly")
+        if watch.enabled:
+            raise JitError("tg.jit: detect_anomaly() (or viz.recording()) looks at values in Python after every "
+                           "op, which a replay does not; call the step without tg.jit meanwhile")
         candidates = {**self.seen, **self.guarded}  # the tensors that may become guarded: their state now
         entry = (dict(zip(candidates, self._guards(candidates)[0])), *self._guards({})[1:])
         entry_grads = [t for t in (ref() for ref in candidates.values()) if t is not None and t.grad is not None]
