@@ -139,7 +139,23 @@ def test_the_convnet_opens_fast_and_a_graph_of_10000_ops_opens_folded(browser, t
         loss = y.sum()
     viz.explore(loss, tmp_path / "big.html")
     page, seconds = open_page(browser, tmp_path / "big.html")
+    assert seconds < 5.0, seconds
     page.click("#step-forward")
     page.keyboard.press("ArrowRight")
     assert page.evaluate("window.explorer.state.index") == 1
+    page.close()
+
+
+def test_nan_is_marked_red_where_it_first_appears(browser, tmp_path):
+    w = tg.Tensor(np.array([1.0, -1.0], np.float32), requires_grad=True)
+    with viz.recording(), np.errstate(invalid="ignore"):
+        loss = ((w * 3.0).log() + 1.0).sum()
+    doc = viz.explore(loss, tmp_path / "nan.html").document
+    page, _ = open_page(browser, tmp_path / "nan.html")
+    log = next(n for n in doc["nodes"] if n["name"] == "log")
+    assert page.locator(f'.node.bad[data-id="{log["id"]}"] .first-bad').count() >= 1
+    assert page.locator(".node .first-bad").count() == page.locator(f'[data-id="{log["id"]}"] .first-bad').count()
+    page.evaluate(f"window.explorer.select({log['id']})")
+    assert "NaN first appears here" in page.inner_text("#panel-bad")
+    assert "nan" in page.inner_text("#panel-value")
     page.close()
