@@ -66,7 +66,9 @@ def test_without_recording_the_forward_intermediates_are_missing_but_leaves_and_
     doc = viz.explore(loss, model=model).document
     assert not doc["recorded"]
     ops = [n for n in doc["nodes"] if n["kind"] == "op"]
-    assert all(n["value"] is None for n in ops) and all(n["g"] is not None for n in ops)
+    assert all(n["value"] is None for n in ops if n["id"] != doc["output"]) and all(n["g"] is not None for n in ops)
+    assert doc["nodes"][doc["output"]]["value"]["data"][0] == pytest.approx(loss.item())  # the output's is known
+    assert "outside viz.recording()" in doc["note"]
     assert all(n["value"] is not None for n in doc["nodes"] if n["kind"] == "param")
 
 

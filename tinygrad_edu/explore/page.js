@@ -53,7 +53,7 @@ function fmt(x) {
 }
 
 const shortName = (s, n = 17) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
-const shapeText = (shape) => (shape.length ? `[${shape.join(", ")}]` : "scalar");
+const shapeText = (shape) => (shape === null ? "shape not kept" : shape.length ? `[${shape.join(", ")}]` : "scalar");
 const moduleName = (m) => doc.modules[m].path || doc.modules[m].type;  // the model itself has path ""
 
 // ---- modules and folding ----
@@ -191,7 +191,7 @@ function markSteps() {
     for (const name of ["pending", "grad-done", "current"]) g.classList.toggle(name, marks.get(g)?.has(name) ?? false);
   }
   const where = state.index < 0 ? "start" : `step ${state.index + 1} of ${seq.length}: ${nodes[seq[state.index]].name}`;
-  byId("status").textContent = seq.length ? `${state.mode}, ${where}` : `${state.mode}: the backward did not run`;
+  byId("status").textContent = seq.length ? `${state.mode}, ${where}` : `${state.mode}: no backward was recorded`;
 }
 
 // ---- the panel ----
@@ -220,7 +220,7 @@ function fillPanel(n) {
   showValue(byId("panel-value"), n.value, n.kind === "op" ? notKept : "not kept");
 
   byId("section-g").hidden = !(backward && n.kind === "op");
-  showValue(byId("panel-g"), n.g, "none: the backward did not reach this op");
+  showValue(byId("panel-g"), n.g, steps.backward.length ? "none: the backward did not reach this op" : "not computed");
 
   byId("section-sent").hidden = !(backward && n.kind === "op");
   const sent = byId("panel-sent");
@@ -228,7 +228,8 @@ function fillPanel(n) {
   if (n.kind === "op") {
     n.inputs.forEach((input, k) => {
       html("div", `to ${nodes[input].name} (#${input})`, sent, "to");
-      showValue(html("div", "", sent), n.sent ? n.sent[k] : null, "none: this input needs no gradient");
+      const none = steps.backward.length ? "none: this input needs no gradient" : "not computed";
+      showValue(html("div", "", sent), n.sent ? n.sent[k] : null, none);
     });
   }
 
@@ -422,6 +423,7 @@ document.addEventListener("keyup", (e) => {
 // ---- start ----
 
 byId("title").textContent = doc.title;
+byId("note").textContent = doc.note || "";  // what the document could not keep, and why
 document.title = `backprop explorer: ${doc.title}`;
 if (steps.forward.length > FOLD_ABOVE) topModules().forEach((m) => folded.add(m));
 draw();

@@ -36,7 +36,10 @@ class recording:  # noqa: N801  (a context manager, named as a function: `with v
 
     @staticmethod
     def forward(ctx: Any, inputs: list, y: Any) -> None:
-        ctx.kept_inputs, ctx.kept_output = tuple(inputs), y
+        # copies: the values as the op saw them (an optimizer or an in-place op may change the
+        # arrays later), and holding no array the engine's in-place checks would count
+        ctx.kept_inputs = tuple(a.copy() if hasattr(a, "copy") else a for a in inputs)
+        ctx.kept_output = y.copy() if hasattr(y, "copy") else y
 
     @staticmethod
     def backward(ctx: Any, g: Any, gxs: tuple) -> None:
