@@ -162,7 +162,8 @@ function drawBox(g, m, members) {
   const ops = members.map((id) => nodes[id]).filter((n) => n.kind === "op");
   if (ops.some((n) => n.bad || n.bad_grad)) g.classList.add("bad");
   svg("text", { x: 8, y: 16 }, g, shortName(moduleName(m)));
-  svg("text", { x: 8, y: 31, class: "sub" }, g, `${doc.modules[m].type} · ${ops.length} op${ops.length === 1 ? "" : "s"}`);
+  const count = `${ops.length} op${ops.length === 1 ? "" : "s"}`;
+  svg("text", { x: 8, y: 31, class: "sub" }, g, `${doc.modules[m].type} · ${count}`);
   svg("text", { x: BOX_W - 16, y: 31, class: "gmark" }, g, "∇");
   if (ops.some((n) => n.first_bad)) firstBadMarker(g);
 }
@@ -265,7 +266,8 @@ function showValue(box, v, missing = "not kept") {
   }
   if (v.form === "full") html("div", v.data.map(fmt).join(", "), box, "numbers");
   if (v.form === "heat") heatMap(box, v);
-  let stats = `${shapeText(v.shape)} ${v.dtype}  min ${fmt(v.min)}  max ${fmt(v.max)}  mean ${fmt(v.mean)}  std ${fmt(v.std)}`;
+  let stats = `${shapeText(v.shape)} ${v.dtype}  min ${fmt(v.min)}  max ${fmt(v.max)}  `
+    + `mean ${fmt(v.mean)}  std ${fmt(v.std)}`;
   if (v.nan || v.inf) stats += `  nan: ${v.nan}  inf: ${v.inf}`;
   html("div", stats, box, "stats");
 }
