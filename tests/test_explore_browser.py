@@ -159,3 +159,19 @@ def test_nan_is_marked_red_where_it_first_appears(browser, tmp_path):
     assert "NaN first appears here" in page.inner_text("#panel-bad")
     assert "nan" in page.inner_text("#panel-value")
     page.close()
+
+
+def test_modules_fold_into_one_box_and_unfold(browser, tmp_path):
+    model, loss = demo_loss()
+    doc = viz.explore(loss, tmp_path / "fold.html", model=model).document
+    page, _ = open_page(browser, tmp_path / "fold.html")
+    every = page.locator("g.node").count()
+    assert page.locator("g.box").count() == 0 and every == len(doc["nodes"])
+    page.click("#fold-all")
+    assert page.locator("g.box").count() == len({n["module"] for n in doc["nodes"] if n["module"] is not None})
+    assert page.locator("g.node").count() < every
+    page.locator("g.box").first.click()  # a box unfolds when clicked
+    assert page.locator("g.box").count() == len({n["module"] for n in doc["nodes"] if n["module"] is not None}) - 1
+    page.click("#unfold-all")
+    assert page.locator("g.box").count() == 0 and page.locator("g.node").count() == every
+    page.close()

@@ -29,7 +29,7 @@ def outputs():
 
 def test_only_the_cells_ending_in_a_value_show_one(outputs):
     shown = {name for name, cell_outputs in outputs.items() if results(cell_outputs)}
-    assert shown == {"tensor", "grad", "model", "summary", "train", "plot"}
+    assert shown == {"tensor", "grad", "model", "summary", "train", "plot", "explore"}
     assert not any(o.output_type == "error" for cell_outputs in outputs.values() for o in cell_outputs)
 
 
@@ -76,3 +76,9 @@ def test_training_shows_a_text_bar_without_ipywidgets_and_no_warning(outputs):
 def test_a_plot_shows_inline_as_a_png(outputs):
     (figure,) = results(outputs["plot"])
     assert figure.data["image/png"]  # base64 text of a PNG
+
+
+def test_the_explorer_shows_inline(outputs):
+    (page,) = results(outputs["explore"])
+    html = page.data["text/html"]
+    assert html.startswith("<iframe srcdoc=") and "tinygrad-edu-explorer" in html and "softmax_cross_entropy" in html
