@@ -91,6 +91,10 @@ class Program:
         if view:
             if not dynamic:
                 return "view"
+            same = _same_array_as(result, call)
+            if id(same) in self.register_of:  # x.reshape(x.shape): the view is the register's array itself
+                self.register_of[id(result)] = self.register_of[id(same)]
+                return "view"
             self._reserve(result)  # so that the calls reading it know it is in a register
             return "view again"
         if id(result) not in written and is_constant(call, self.constants, dynamic):
@@ -284,6 +288,17 @@ class _Fill:
     def __call__(self):
         for buffer, value in zip(self.buffers, self.function()):
             buffer[...] = value
+
+
+def _same_array_as(result, call: Call):
+    """The argument of `call` that its view `result` is the whole of (same memory, shape, strides,
+    dtype), or None."""
+    where = result.__array_interface__["data"][0] if type(result) is numpy.ndarray else None
+    for a in _arrays_in((call.args, call.kwargs)):
+        if (where is not None and type(a) is numpy.ndarray and a.__array_interface__["data"][0] == where
+                and a.shape == result.shape and a.strides == result.strides and a.dtype == result.dtype):
+            return a
+    return None
 
 
 def _takes_out(function) -> bool:
