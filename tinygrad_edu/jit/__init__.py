@@ -6,10 +6,11 @@
 How it works (docs/jit.md has the whole story): while a call is traced, every array call the
 step makes is recorded (record.py, traced.py). Two traced calls with the same guards must record
 the same calls, or the step is refused with the first difference; then the trace becomes a
-Program (program.py) that replays into the trace's own buffers. Guards (`_guards`) choose the
-program: the inputs' shapes, dtypes and devices, grad mode, and for every tensor, module and
-optimizer the step used, its array's identity, `requires_grad`, whether `.grad` is None, the
-module's `training` flag and the optimizer's code-selecting settings. A new combination is traced
+Program (program.py) that replays into the trace's own buffers, and a Replay (replay.py) hands
+out its results. Guards (`_guards`) choose the program: the inputs' shapes, dtypes and devices,
+which of them are the same array, grad mode; for every tensor the step used, its array's
+identity, `requires_grad` and whether `.grad` is None; each module's settings and what it
+holds; each optimizer's state, groups and code-selecting settings. A new combination is traced
 again; past `MAX_PROGRAMS` the step runs eagerly, with a one-line warning.
 """
 from __future__ import annotations
