@@ -175,3 +175,23 @@ def test_modules_fold_into_one_box_and_unfold(browser, tmp_path):
     page.click("#unfold-all")
     assert page.locator("g.box").count() == 0 and page.locator("g.node").count() == every
     page.close()
+
+
+def test_a_model_of_10000_ops_opens_folded_by_module_and_unfolds_one_block(browser, tmp_path):
+    from tinygrad_edu import nn
+    tg.manual_seed(0)
+    model = nn.Sequential(*[nn.Sequential(*[layer for _ in range(250) for layer in (nn.Linear(4, 4), nn.ReLU())])
+                            for _ in range(20)])
+    with viz.recording(model):
+        loss = model(tg.Tensor(np.ones((2, 4), np.float32))).sum()
+    doc = viz.explore(loss, tmp_path / "blocks.html", model=model).document
+    assert sum(n["kind"] == "op" for n in doc["nodes"]) >= 10_000
+    page, seconds = open_page(browser, tmp_path / "blocks.html")
+    assert seconds < 5.0, seconds
+    assert page.locator("g.box").count() == 20  # one box per block
+    page.locator("g.box").first.click()
+    assert page.locator("g.box").count() == 19 and page.locator("g.node").count() > 500  # its ops, unfolded
+    page.click("#step-forward")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("window.explorer.state.index") == 1
+    page.close()
