@@ -195,3 +195,16 @@ def test_a_model_of_10000_ops_opens_folded_by_module_and_unfolds_one_block(brows
     page.keyboard.press("ArrowRight")
     assert page.evaluate("window.explorer.state.index") == 1
     page.close()
+
+
+def test_an_op_shows_the_values_it_received_in_the_forward_pass(browser, tmp_path):
+    x = tg.Tensor(np.array([1.5, -2.0], np.float32), requires_grad=True, name="x")
+    with viz.recording():
+        loss = (x * 3.0).sum()
+    doc = viz.explore(loss, tmp_path / "in.html").document
+    page, _ = open_page(browser, tmp_path / "in.html")
+    mul = next(n for n in doc["nodes"] if n["name"] == "mul")
+    page.evaluate(f"window.explorer.select({mul['id']})")
+    received = page.inner_text("#panel-inputs")
+    assert "from x" in received and "1.5, -2" in received and "3" in received
+    page.close()

@@ -220,6 +220,17 @@ function fillPanel(n) {
   const notKept = doc.recorded ? "not kept" : "not kept: run the forward inside viz.recording() to keep it";
   showValue(byId("panel-value"), n.value, n.kind === "op" ? notKept : "not kept");
 
+  // Forward: the values the op took, one per input (click an input to see it alone).
+  byId("section-inputs").hidden = backward || n.kind !== "op";
+  const received = byId("panel-inputs");
+  received.replaceChildren();
+  if (n.kind === "op") {
+    n.inputs.forEach((input) => {
+      html("div", `from ${nodes[input].name} (#${input})`, received, "to");
+      showValue(html("div", "", received), nodes[input].value, notKept);
+    });
+  }
+
   byId("section-g").hidden = !(backward && n.kind === "op");
   showValue(byId("panel-g"), n.g, steps.backward.length ? "none: the backward did not reach this op" : "not computed");
 
