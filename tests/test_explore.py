@@ -108,14 +108,18 @@ def test_recording_and_the_jit_do_not_mix():
         run(tg.Tensor(np.ones(3, np.float32)))
 
 
-def test_a_graph_of_10000_ops_gives_a_small_document():
+def long_chain_loss(ops=10_000):
+    """The sum of 8 numbers each multiplied `ops` times: a graph of ops + 1 ops, recorded."""
     w = tg.Tensor(np.ones(8, np.float32), requires_grad=True)
     with viz.recording():
         y = w
-        for _ in range(10_000):
+        for _ in range(ops):
             y = y * 1.0001
-        loss = y.sum()
-    doc = viz.explore(loss).document
+        return y.sum()
+
+
+def test_a_graph_of_10000_ops_gives_a_small_document():
+    doc = viz.explore(long_chain_loss()).document
     ops = [n for n in doc["nodes"] if n["kind"] == "op"]
     assert len(ops) == 10_001 and all(n["value"]["form"] == "stats" for n in ops)
     assert len(json.dumps(doc)) < 40_000_000

@@ -15,6 +15,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import viz
 from tinygrad_edu.cli import build_model
 from tinygrad_edu.nn import functional as F
+from test_explore import long_chain_loss
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -131,13 +132,7 @@ def test_the_convnet_opens_fast_and_a_graph_of_10000_ops_opens_folded(browser, t
     page, seconds = open_page(browser, tmp_path / "conv.html")
     assert seconds < 2.0
     page.close()
-    w = tg.Tensor(np.ones(8, np.float32), requires_grad=True)
-    with viz.recording():
-        y = w
-        for _ in range(10_000):
-            y = y * 1.0001
-        loss = y.sum()
-    viz.explore(loss, tmp_path / "big.html")
+    viz.explore(long_chain_loss(), tmp_path / "big.html")
     page, seconds = open_page(browser, tmp_path / "big.html")
     assert seconds < 5.0, seconds
     page.click("#step-forward")

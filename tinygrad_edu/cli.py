@@ -157,15 +157,22 @@ def train(args: argparse.Namespace) -> int:
     return run_training(args, args.model)
 
 
-def graph(args: argparse.Namespace) -> int:
-    """Draw the backprop graph of a reference model's loss on a random MNIST-shaped batch."""
-    from tinygrad_edu import viz
+def random_batch_loss(args: argparse.Namespace, watching) -> tuple:
+    """A reference model and its cross-entropy loss on a random MNIST-shaped batch, the forward
+    run inside `watching(model)` (viz.trace or viz.recording)."""
     shape = (1, 28, 28) if args.model == "conv" else (784,)
     model = build_model(args.model, shape, 10, args.hidden, args.seed)
     rng = np.random.default_rng(args.seed)
     x, labels = rng.random((args.batch,) + shape, dtype=np.float32), rng.integers(0, 10, args.batch)
-    with viz.trace(model):
+    with watching(model):
         loss = F.cross_entropy(model(tg.Tensor(x)), labels)
+    return model, loss
+
+
+def graph(args: argparse.Namespace) -> int:
+    """Draw the backprop graph of a reference model's loss on a random MNIST-shaped batch."""
+    from tinygrad_edu import viz
+    model, loss = random_batch_loss(args, viz.trace)
     loss.name = "loss"
     if args.backward:
         loss.backward()
@@ -180,12 +187,7 @@ def graph(args: argparse.Namespace) -> int:
 def explore(args: argparse.Namespace) -> int:
     """Write the backprop explorer of a reference model's loss on a random MNIST-shaped batch."""
     from tinygrad_edu import viz
-    shape = (1, 28, 28) if args.model == "conv" else (784,)
-    model = build_model(args.model, shape, 10, args.hidden, args.seed)
-    rng = np.random.default_rng(args.seed)
-    x, labels = rng.random((args.batch,) + shape, dtype=np.float32), rng.integers(0, 10, args.batch)
-    with viz.recording(model):
-        loss = F.cross_entropy(model(tg.Tensor(x)), labels)
+    model, loss = random_batch_loss(args, viz.recording)
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     title = f"{args.model}: the cross-entropy loss of a random batch of {args.batch}"
     written = viz.explore(loss, model=model, title=title).save(args.out)
