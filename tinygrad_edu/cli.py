@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -157,7 +157,7 @@ def train(args: argparse.Namespace) -> int:
     return run_training(args, args.model)
 
 
-def random_batch_loss(args: argparse.Namespace, watching) -> tuple:
+def random_batch_loss(args: argparse.Namespace, watching: Callable) -> tuple:
     """A reference model and its cross-entropy loss on a random MNIST-shaped batch, the forward
     run inside `watching(model)` (viz.trace or viz.recording)."""
     shape = (1, 28, 28) if args.model == "conv" else (784,)
@@ -279,6 +279,14 @@ def _common(p, epochs: int, lr: float) -> None:
                                                       "less Python per step (docs/jit.md)")
 
 
+def _random_batch_args(p) -> None:
+    """The flags of the commands that run a reference model on a random batch (graph, explore)."""
+    p.add_argument("--model", choices=MODELS, default="mlp", help="default mlp")
+    p.add_argument("--hidden", type=COUNT, default=100, help="hidden units per layer (default 100)")
+    p.add_argument("--batch", type=COUNT, default=4, help="batch size of the random input (default 4)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the weights and of the batch (default 0)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tinygrad-edu",
                                      description="tinygrad_edu: learn deep learning by building it.")
@@ -306,24 +314,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = commands.add_parser("graph", help="draw the backprop graph of a reference model's loss",
                             description="Draw the graph of a reference model's loss on a random batch, each "
                                         "module's ops in a labelled box, to an SVG, PNG, PDF or DOT file.")
-    p.add_argument("--model", choices=MODELS, default="mlp", help="default mlp")
-    p.add_argument("--hidden", type=COUNT, default=100, help="hidden units per layer (default 100)")
-    p.add_argument("--batch", type=COUNT, default=4, help="batch size of the random input (default 4)")
+    _random_batch_args(p)
     p.add_argument("--backward", action="store_true", help="run backward first, so the leaves show gradients")
     p.add_argument("--order", action="store_true", help="number the ops in the order backward runs them")
     p.add_argument("--max-depth", type=COUNT, default=None, help="draw each module at this nesting depth as one node")
     p.add_argument("--values", action="store_true", help="show small values (or norm and mean) of the leaves")
-    p.add_argument("--seed", type=SEED, default=0, help="seed of the weights and of the batch (default 0)")
     p.add_argument("--out", default=os.path.join("tinygrad_edu_output", "graph.svg"),
                    help="output file; .svg, .png, .pdf or .dot (default tinygrad_edu_output/graph.svg)")
     p.set_defaults(run=graph, check=check_graph_args, parser=p)
     p = commands.add_parser("explore", help="write the backprop explorer of a reference model's loss",
                             description="Write one self-contained HTML page to step through the forward and "
                                         "backward pass of a reference model's loss on a random batch.")
-    p.add_argument("--model", choices=MODELS, default="mlp", help="default mlp")
-    p.add_argument("--hidden", type=COUNT, default=100, help="hidden units per layer (default 100)")
-    p.add_argument("--batch", type=COUNT, default=4, help="batch size of the random input (default 4)")
-    p.add_argument("--seed", type=SEED, default=0, help="seed of the weights and of the batch (default 0)")
+    _random_batch_args(p)
     p.add_argument("--out", default=os.path.join("tinygrad_edu_output", "explore.html"),
                    help="output file: .html for the page, .json for its document (default "
                         "tinygrad_edu_output/explore.html)")
