@@ -84,10 +84,11 @@ def test_the_demo_page_steps_through_forward_and_backward_and_shows_the_engines_
     assert "log softmax" in page.inner_text("#panel-formula")
     shown = numbers(page.inner_text("#panel-value"))
     assert shown[0] == pytest.approx(loss.item(), rel=1e-3)
-    page.click("#mode")  # backward
+    page.click("#mode")  # backward, played: it steps on its own until the last op, then stops
     assert page.evaluate("window.explorer.state.mode") == "backward"
-    for _ in range(len(doc["backward"])):
-        page.click("#step-forward")
+    page.click("#play")
+    page.wait_for_function(f"window.explorer.state.index === {len(doc['backward']) - 1}", timeout=10_000)
+    page.wait_for_function("document.getElementById('play').textContent === 'play'", timeout=5_000)
     # the gradient the page shows for a weight is the engine's
     weight = next(n for n in doc["nodes"] if n["name"] == "3.weight")
     page.evaluate(f"window.explorer.select({weight['id']})")
