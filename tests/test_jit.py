@@ -649,3 +649,35 @@ def test_an_optimizer_groups_parameters_and_dicts_are_guarded(change):
         s["opt"].step()
         return loss, s["extra"] * 1
     _same_as_eager(setup, body, lambda i: (tg.Tensor(X5[i]),), between=between)
+
+
+def test_a_jitted_step_inside_another_is_recorded_as_part_of_it():
+    inner = tg.jit(lambda x: x * 2.0)
+    x = tg.Tensor(np.ones(3, np.float32))
+    for _ in range(4):
+        inner(x)  # it has a program of its own now
+    assert inner.programs
+    outer = tg.jit(lambda x: inner(x) + 1.0)
+    for value in range(1, 7):
+        out = outer(tg.Tensor(np.full(3, float(value), np.float32)))
+        np.testing.assert_array_equal(out.numpy(), np.full(3, 2.0 * value + 1.0))
+    assert outer.replayed >= 3
+
+
+def test_two_threads_share_a_jitted_step_safely():
+    import threading
+    run = tg.jit(lambda x: (x * 2.0).sum())
+    errors = []
+
+    def work(offset):
+        for i in range(200):  # arrays large enough that NumPy lets the other thread run meanwhile
+            value = float(offset + i)
+            out = run(tg.Tensor(np.full(100_000, value, np.float32)))
+            if float(out) != pytest.approx(200_000.0 * value, rel=1e-5):
+                errors.append((value, float(out)))
+    threads = [threading.Thread(target=work, args=(k * 1000,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and run.replayed > 300

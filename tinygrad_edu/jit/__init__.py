@@ -16,6 +16,7 @@ again; past `MAX_PROGRAMS` the step runs eagerly, with a one-line warning.
 from __future__ import annotations
 
 import functools
+import threading
 import warnings
 import weakref
 from collections.abc import Callable
@@ -59,8 +60,15 @@ class Jitted:
         self.optimizers: dict = {}  # every optimizer it stepped (id -> optimizer)
         self.warned: set[str] = set()  # the reasons for running eagerly already told
         self.traced = self.replayed = 0  # calls so far, of each kind
+        self.lock = threading.Lock()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if active() is not None:  # called while a step is traced: its calls belong to that recording
+            return self.function(*args, **kwargs)
+        with self.lock:  # a program's buffers and registers serve one call at a time
+            return self._call(args, kwargs)
+
+    def _call(self, args: tuple, kwargs: dict) -> Any:
         values = (*args, *kwargs.values())
         signature = (tuple(map(_signature, values)), tuple(kwargs), is_grad_enabled(), aliasing(arrays_of(values)))
         key = (signature, self._guards(self.guarded))
@@ -78,14 +86,14 @@ class Jitted:
             self.warned.add("traced")
             warnings.warn(f"tg.jit({self.function.__name__}): {self.traced} calls traced and none replayed: an "
                           "argument or setting changes at every call (a list, a new object); pass arrays, "
-                          "Tensors or numbers", stacklevel=2)
+                          "Tensors or numbers", stacklevel=3)
         return self._trace(signature, key, args, kwargs)
 
     def _eagerly(self, why: str, args: tuple, kwargs: dict) -> Any:
         """Run this call without replaying, saying why once."""
         if why not in self.warned:
             warnings.warn(f"tg.jit({self.function.__name__}): a call runs eagerly, as {why}; such calls always "
-                          "will (this is said once)", stacklevel=3)
+                          "will (this is said once)", stacklevel=4)
             self.warned.add(why)
         return self.function(*args, **kwargs)
 
@@ -119,8 +127,6 @@ class Jitted:
     # ------------------------------------------------------------------ tracing
 
     def _trace(self, signature, key, args, kwargs):
-        if active() is not None:
-            return self.function(*args, **kwargs)  # called inside another trace: part of it
         if watch.enabled:
             raise JitError("tg.jit: detect_anomaly() (or viz.recording()) looks at values in Python after every "
                            "op, which a replay does not; call the step without tg.jit meanwhile")
