@@ -681,3 +681,48 @@ def test_two_threads_share_a_jitted_step_safely():
     for t in threads:
         t.join()
     assert not errors and run.replayed > 300
+
+
+def test_setting_an_optimizers_lr_inside_the_step_is_refused():
+    opt = optim.SGD([W], lr=0.1)
+
+    def step(x, lr):
+        opt.param_groups[0]["lr"] = lr  # Python: a replay would skip it
+        return (x @ W).sum()
+    run = tg.jit(step)
+    with pytest.raises(tg.JitError, match="sets the optimizer's 'lr' in Python"):
+        run(tg.Tensor(np.ones((2, 3), np.float32)), 0.05)
+    opt.param_groups[0]["lr"] = 0.2  # outside a step it is as before
+    assert opt.param_groups[0]["lr"] == 0.2
+
+
+def test_an_inputs_values_handed_back_under_a_new_tensor_are_this_calls():
+    run = tg.jit(lambda x: ((x @ W).sum(), x.detach(), x.data))
+    for value in range(6):
+        x = tg.Tensor(np.full((2, 3), float(value), np.float32))
+        _, detached, data = run(x)
+        assert detached.numpy()[0, 0] == value and data[0, 0] == value
+    assert run.replayed == 3
+
+
+def test_a_tensor_made_inside_the_step_from_an_array_reads_the_arrays_values_of_that_moment():
+    weights = np.ones(2, np.float32)
+    run = tg.jit(lambda x: (x @ W) * tg.Tensor(weights))
+    x = tg.Tensor(np.ones((2, 3), np.float32))
+    for i in range(6):
+        weights[:] = i  # changed in place between calls: seen by every replay
+        np.testing.assert_array_equal(run(x).numpy(), (x.numpy() @ W.numpy()) * i)
+    assert run.replayed == 3
+
+
+def test_a_bad_label_while_tracing_raises_the_eager_error():
+    model, opt, step = _model_and_step()
+    run = tg.jit(step)
+    xs, ys = data((8, 12))
+    bad = ys[0].copy()
+    bad[1] = 7
+    with pytest.raises(ValueError, match="label 7 is out of range for 4 classes"):
+        run(tg.Tensor(xs[0]), bad)
+    for x, y in zip(xs[1:], ys[1:]):  # then it records and replays as usual
+        run(tg.Tensor(x), y)
+    assert run.replayed >= 3

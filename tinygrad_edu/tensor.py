@@ -75,7 +75,11 @@ class Tensor(Elementwise, Maths, Movement, Reductions, Scans, Selection, Shape, 
 
     def __init__(self, data: Tensor | ArrayLike, requires_grad: bool = False, dtype: DTypeLike = None,
                  name: str | None = None, device: str | None = None):
-        self._data = as_array(data._data if isinstance(data, Tensor) else data, dtype, copy=True)
+        data = data._data if isinstance(data, Tensor) else data
+        trace = jit_trace()
+        if trace is not None and type(data) is np.ndarray:  # under tg.jit the copy is recorded: a replay
+            data = trace.box(data)                          # copies the array's values of that moment
+        self._data = as_array(data, dtype, copy=True)
         if device is not None:
             self._data = to_device(self._data, device)
         self.grad = None

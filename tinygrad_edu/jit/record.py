@@ -176,7 +176,9 @@ class Trace:
         the eager step would."""
         real = failed.real if type(failed) is self.Traced else failed
         self.calls.append(Call(_check, (real, message, error), {}, None, host=True))
-        _check(real, message, error)
+        if bool(real):
+            self.closed = True  # the message reads values: the step stops here, as eagerly
+            raise error(message())
 
     def has_views(self, t: Tensor) -> bool:
         """Has a view of t's values been taken during the trace? (What the eager in-place check

@@ -84,9 +84,9 @@ def _template(value, trace: Trace, program: Program, args: list):
     for position, argument in enumerate(args):
         if value is argument and (isinstance(value, Tensor) or is_array(value)):
             return ("argument", position)
-    if isinstance(value, Tensor) and id(value._data) in trace.made:
-        return ("tensor", program.register(value._data))
-    if is_array(value) and id(value) in trace.made:
+    if isinstance(value, Tensor) and (id(value._data) in trace.made or id(value._data) in trace.inputs):
+        return ("tensor", program.register(value._data))  # made new at each replay, or this call's input
+    if is_array(value) and (id(value) in trace.made or id(value) in trace.inputs):
         return ("array", program.register(value))
     if isinstance(value, (tuple, list)):
         return (type(value), [_template(v, trace, program, args) for v in value])

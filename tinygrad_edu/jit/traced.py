@@ -47,7 +47,7 @@ class Traced:
         self.real, self.trace = real, trace
 
     def __getattr__(self, name: str) -> Any:
-        if name in _METADATA:
+        if name in _METADATA or self.trace.closed:  # after its trace, a Traced is a plain array
             return getattr(self.real, name)
         if name in _READ_BACK and not self.trace.closed:
             refuse(f"`.{name}` hands the array to code that is not recorded" if name.startswith("__") else

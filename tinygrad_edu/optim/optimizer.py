@@ -18,7 +18,7 @@ from ..device import array_namespace
 from ..device import device_of, to_device, to_library_of
 from ..ops.array import Array
 from ..tensor import Tensor
-from ..tracing import active as jit_trace
+from ..tracing import active as jit_trace, refuse
 from ..versions import mark_written
 
 # What an optimizer takes: Tensors, or dicts {"params": Tensors, hyperparameter: value, ...}.
@@ -43,6 +43,17 @@ def check_number(where: str, name: str, value: object, at_least: float | None = 
         raise ValueError(f"{where}: {name} must be {wanted}, got {value!r}")
 
 
+class ParamGroup(dict):
+    """A parameter group: a dict, whose settings a step jitted by tg.jit must not assign (the
+    assignment is Python, which a replay skips; the numbers are read live, so set them outside)."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if jit_trace() is not None:
+            refuse(f"the step sets the optimizer's {key!r} in Python, which a replay would skip; set it "
+                   "outside the jitted function (a replay reads it there)")
+        super().__setitem__(key, value)
+
+
 class Optimizer:
     """Holds parameter groups (dicts with "params" and hyperparameters) and per-parameter state.
 
@@ -63,7 +74,7 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group: dict) -> None:
-        group = dict(group)
+        group = ParamGroup(group)
         params = group["params"]
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
         unknown = set(group) - set(self.defaults) - {"params"}
