@@ -7,7 +7,8 @@ the flags are read, and the first failed check raised with the op's own message,
 of any tensor are next read on the host (`item()`, `numpy()`, `tolist()`, `bool()`, `.to("cpu")`),
 or every `LIMIT` checks, whichever comes first. PyTorch's CUDA kernels report bad labels late
 in the same way; here the message still names the op, the value and the line that called it.
-On the CPU, ops check at once and never come here.
+On the CPU, ops check at once; under tg.jit the check is recorded and made again at every
+replay. `check` is the one entry point for all three.
 """
 from __future__ import annotations
 
@@ -19,44 +20,35 @@ if TYPE_CHECKING:
     from .ops.array import Array
 
 LIMIT = 64  # at most this many flags wait (with the arrays their messages need): bounded memory
-_waiting: deque = deque()  # (flag on a GPU, message maker); deque: safe beside other threads
+_waiting: deque = deque()  # (flag on a GPU, message maker, error); deque: safe beside other threads
 
 
-def check_later(failed: Array, message: Callable[[], str], where: str) -> None:
-    """Raise ValueError(message()) later if the 0-d GPU array `failed` holds True; `where` names
-    the user's line that called the op. Under tg.jit the check is recorded, and made at once
-    (and at every replay) where the eager step would make it."""
+def check(failed: Array, message: Callable[[], str], where: str, error: type = ValueError) -> None:
+    """Raise error(message()) if the 0-d bool array `failed` holds: at once on the CPU, when the
+    host next waits on a GPU, and under tg.jit at once and at every replay. `where` names the
+    user's line that called the op."""
     from .device import device_of  # here, not at the top: both import this module
     from .tracing import active
     trace = active()
-    if trace is not None and device_of(failed) == "cpu":
-        trace.check(failed, message)
-        return
-    _waiting.append((failed, lambda: f"{message()}\n  (checked on the GPU for the call at {where}; "
-                                     "raised at the first read from the GPU after it)"))
-    if len(_waiting) > LIMIT:
-        raise_failed_checks()
-
-
-def check(failed: Array, message: Callable[[], str], where: str) -> None:
-    """Raise ValueError(message()) if the 0-d bool array `failed` holds: at once on the CPU, later
-    on a GPU (check_later), and at every replay under tg.jit. `where` names the user's line."""
-    from .device import device_of
-    from .tracing import active
-    if active() is None and device_of(failed) == "cpu":
+    if trace is not None:
+        trace.check(failed, message, error)
+    elif device_of(failed) == "cpu":
         if bool(failed):
-            raise ValueError(message())
+            raise error(message())
     else:
-        check_later(failed, message, where)
+        _waiting.append((failed, lambda: f"{message()}\n  (checked on the GPU for the call at {where}; "
+                                         "raised at the first read from the GPU after it)", error))
+        if len(_waiting) > LIMIT:
+            raise_failed_checks()
 
 
 def raise_failed_checks() -> None:
     """Read the waiting flags, oldest first, and raise the first failed one's message."""
     while _waiting:
         try:
-            failed, message = _waiting.popleft()
+            failed, message, error = _waiting.popleft()
         except IndexError:  # another thread took the last one
             return
         if bool(failed):
             _waiting.clear()  # the later ones ran on values the failed op already spoiled
-            raise ValueError(message())
+            raise error(message())

@@ -12,8 +12,8 @@ import numpy as np
 
 from . import ops
 from .device import to_library_of
-from .diagnostics import broadcasts_to
-from .tracing import active as jit_trace
+from .device_checks import check
+from .diagnostics import broadcasts_to, user_line
 from .movement import normalise_axis
 
 if TYPE_CHECKING:
@@ -70,11 +70,7 @@ def _checked_index(who: str, x: Tensor, dim: int, index: Any, src: Tensor | None
         def message():
             return (f"{who}: index values must be in [0, {x.shape[d]}) for dim {dim} of shape {x.shape}; "
                     f"got values from {int(idx.min())} to {int(idx.max())}")
-        trace = jit_trace()
-        if trace is not None:  # under tg.jit: a check made again at every replay
-            trace.check((idx.min() < 0) | (idx.max() >= x.shape[d]), message, IndexError)
-        elif int(idx.min()) < 0 or int(idx.max()) >= x.shape[d]:
-            raise IndexError(message())
+        check((idx.min() < 0) | (idx.max() >= x.shape[d]), message, user_line(), IndexError)
     return idx, d
 
 

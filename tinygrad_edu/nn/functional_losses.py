@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..device import array_namespace, device_of, to_library_of
-from ..device_checks import check, check_later
+from ..device_checks import check
 from ..function import Function
 from ..diagnostics import broadcasts_to, user_line
 from ..ops.array import Array
@@ -135,11 +135,7 @@ def _labels(labels, num_classes: int, who: str) -> np.ndarray:
         return labels
     # one pass: seen as unsigned, a negative label is larger than any class
     out_of_range = labels.view(labels.dtype.str.replace("i", "u")).max() >= num_classes
-    if array_namespace(labels) is np:
-        if out_of_range:
-            raise ValueError(_out_of_range(labels, num_classes, who))
-    else:  # on a GPU, reading the answer now would make the host wait for the GPU
-        check_later(out_of_range, lambda: _out_of_range(labels, num_classes, who), user_line())
+    check(out_of_range, lambda: _out_of_range(labels, num_classes, who), user_line())
     return labels
 
 
@@ -169,8 +165,8 @@ def _checked_labels(labels, num_classes: int, who: str, ignore_index: int):
     if on_cpu and not in_range and unsigned.max() < num_classes:
         return labels, False  # the common case, in one pass: nothing out of range, nothing ignored
     bad = (unsigned >= num_classes) & (labels != ignore_index)
-    if not on_cpu:
-        check_later(bad.any(), lambda: _out_of_range(labels, num_classes, who, ignore_index), user_line())
+    if not on_cpu:  # on a GPU (or traced), reading the answer now would make the host wait
+        check(bad.any(), lambda: _out_of_range(labels, num_classes, who, ignore_index), user_line())
         return labels, True
     if bad.any():
         raise ValueError(_out_of_range(labels, num_classes, who, ignore_index))
