@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..device import is_array
-from .record import _arrays_in
 from .show import _FREE, _Names
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ def draw_program(step: Any, max_calls: int = 300, rankdir: str = "TB") -> graphv
         kind = "python" if call.host else "free" if skipped else "run"
         graph.node(f"call{index}", label, shape="box", style="filled,dashed" if skipped else "filled",
                    fillcolor=COLORS[kind])
-        inputs = list({id(a): a for a in _arrays_in((call.args, call.kwargs))}.values())
+        inputs = list({id(a): a for a in call.arrays()}.values())
         for array in inputs:
             graph.edge(array_node(array), f"call{index}")
         results = call.result if type(call.result) is tuple else (call.result,)

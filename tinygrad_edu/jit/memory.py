@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy
 
-from .record import Call, _arrays_in, _root
+from .record import Call, _root
 
 
 def shared_memory(calls: list[Call], boxes: dict, planned: list[bool]) -> Callable[[Call], Call]:
@@ -30,7 +30,7 @@ def shared_memory(calls: list[Call], boxes: dict, planned: list[bool]) -> Callab
             root_of[id(result)] = result
     last = {}  # id(buffer) -> the last call using it or a view of it
     for index, call in enumerate(calls):
-        for array in _arrays_in((call.args, call.kwargs)):
+        for array in call.arrays():
             key = id(_root(array))
             if key in root_of:
                 last[key] = index
@@ -63,16 +63,6 @@ def shared_memory(calls: list[Call], boxes: dict, planned: list[bool]) -> Callab
                     box.real = moved[key]
         return moved[key]
 
-    def swap(value):
-        kind = type(value)
-        if kind is tuple or kind is list:
-            return kind(swap(v) for v in value)
-        if kind is dict:
-            return {k: swap(v) for k, v in value.items()}
-        return place(value) if kind is numpy.ndarray else value
-
     def moved_call(call: Call) -> Call:
-        if not blocks:
-            return call
-        return Call(call.function, swap(call.args), swap(call.kwargs), swap(call.result), call.host)
+        return call.with_arrays(place) if blocks else call
     return moved_call

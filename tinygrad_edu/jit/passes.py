@@ -7,7 +7,7 @@ applies them when it turns a trace into a program.
 from __future__ import annotations
 
 from ..device import is_array
-from .record import Call, Live, Trace, _arrays_in, _guard, _root
+from .record import Call, Live, Trace, _guard, _root
 
 
 def without_repeats(calls: list[Call], written: set[int], keep: set[int]) -> tuple[list[Call], set[int]]:
@@ -19,12 +19,12 @@ def without_repeats(calls: list[Call], written: set[int], keep: set[int]) -> tup
     first, same, rewritten, repeats = {}, {}, [], set()  # call's key -> its result; id(repeat) -> first
     versions: dict[int, int] = {}  # id(root array) -> in-place writes so far
     for index, call in enumerate(calls):
-        if same:
-            call = Call(call.function, _swap(call.args, same), _swap(call.kwargs, same), call.result, call.host)
+        if same:  # its arguments read the first results (its own result is no repeat yet)
+            call = call.with_arrays(lambda a: same.get(id(a), a))
         rewritten.append(call)
         result = call.result
         if result is None and not call.host:
-            for array in _arrays_in((call.args, call.kwargs)):
+            for array in call.arrays():
                 versions[id(_root(array))] = versions.get(id(_root(array)), 0) + 1
         if call.host or index in keep or not is_array(result) or id(_root(result)) in written:
             continue
@@ -60,15 +60,6 @@ def _call_key(call: Call, versions: dict[int, int]):
         return None
 
 
-def _swap(value, same: dict):
-    kind = type(value)
-    if kind is tuple or kind is list:
-        return kind(_swap(v, same) for v in value)
-    if kind is dict:
-        return {k: _swap(v, same) for k, v in value.items()}
-    return same.get(id(value), value) if is_array(value) else value
-
-
 def moved_first(trace: Trace, written: set[int]) -> set[int]:
     """The calls to move to the front: each value guard with the calls it reads, where those
     read only the step's inputs and constants. (A guard on anything else stays in place, where
@@ -79,7 +70,7 @@ def moved_first(trace: Trace, written: set[int]) -> set[int]:
             continue
         needed, waiting, movable = {index}, [index], True
         while waiting and movable:
-            for array in _arrays_in((trace.calls[waiting.pop()].args, {})):
+            for array in trace.calls[waiting.pop()].arrays():
                 maker = trace.made.get(id(array))
                 if maker is None:
                     movable = id(array) in trace.inputs or id(array) in trace.constants
@@ -97,7 +88,7 @@ def moved_first(trace: Trace, written: set[int]) -> set[int]:
 def written_in_place(calls: list) -> set[int]:
     """The ids of arrays some in-place call may write into (conservatively: all its arrays)."""
     return {id(_root(a)) for call in calls if call.result is None and not call.host
-            for a in _arrays_in((call.args, call.kwargs))}
+            for a in call.arrays()}
 
 
 _SHAPE_ONLY = frozenset({"zeros_like", "ones_like", "full_like"})
@@ -108,4 +99,4 @@ def is_constant(call: Call, constants: set[int], dynamic: bool) -> bool:
     (`ones_like(x)`), or, reading no register, no arrays but constants (`asarray(0.9)`,
     `arange(10)`, `ones / 128`)?"""
     return getattr(call.function, "__name__", "") in _SHAPE_ONLY or not dynamic and all(
-        id(a) in constants for a in _arrays_in((call.args, call.kwargs)))
+        id(a) in constants for a in call.arrays())

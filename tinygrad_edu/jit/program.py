@@ -20,7 +20,7 @@ import numpy
 from ..device import array_namespace, is_array
 from .memory import shared_memory
 from .passes import moved_first, is_constant, without_repeats, written_in_place
-from .record import Call, GuardFailed, JitError, Live, Trace, _arrays_in, _root
+from .record import Call, GuardFailed, JitError, Live, Trace, _root
 
 
 class Program:
@@ -131,7 +131,7 @@ class Program:
         return functools.partial(function, *args, **kwargs)  # as cheap to run as the call itself
 
     def _touches_register(self, call: Call) -> bool:
-        return (any(id(a) in self.register_of for a in _arrays_in((call.args, call.kwargs)))
+        return (any(id(a) in self.register_of for a in call.arrays())
                 or any(type(v) is Live for v in (*call.args, *call.kwargs.values())))
 
     def _live(self, call: Call):
@@ -294,7 +294,7 @@ def _same_array_as(result, call: Call):
     """The argument of `call` that its view `result` is the whole of (same memory, shape, strides,
     dtype), or None."""
     where = result.__array_interface__["data"][0] if type(result) is numpy.ndarray else None
-    for a in _arrays_in((call.args, call.kwargs)):
+    for a in call.arrays():
         if (where is not None and type(a) is numpy.ndarray and a.__array_interface__["data"][0] == where
                 and a.shape == result.shape and a.strides == result.strides and a.dtype == result.dtype):
             return a
@@ -309,4 +309,4 @@ def _takes_out(function) -> bool:
 
 def _is_view_of_argument(result, call: Call) -> bool:
     root = _root(result)
-    return root is not result and any(_root(a) is root for a in _arrays_in((call.args, call.kwargs)))
+    return root is not result and any(_root(a) is root for a in call.arrays())

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy
 
-from ..device import array_namespace, is_array
+from ..device import is_array
 from ..tensor import Tensor
 from ..tracing import JitError, _local, active, refuse  # noqa: F401  (the jit's names for them)
 
@@ -37,6 +37,15 @@ class Call:
 
     def __init__(self, function: Callable, args: tuple, kwargs: dict, result: Any, host: bool = False):
         self.function, self.args, self.kwargs, self.result, self.host = function, args, kwargs, result, host
+
+    def arrays(self) -> Iterator:
+        """The arrays among its arguments (nested in tuples, lists and dicts too)."""
+        return _arrays_in((self.args, self.kwargs))
+
+    def with_arrays(self, replace: Callable) -> Call:
+        """The same call with each array `a` among its arguments and results replaced by replace(a)."""
+        return Call(self.function, _with_arrays(self.args, replace), _with_arrays(self.kwargs, replace),
+                    _with_arrays(self.result, replace), self.host)
 
     @property
     def name(self) -> str:
@@ -227,6 +236,16 @@ def _arrays_in(value):
             yield from _arrays_in(v)
     elif is_array(value):
         yield value
+
+
+def _with_arrays(value, replace: Callable):
+    """`value` (arguments: nested tuples, lists, dicts) with each array `a` replaced by replace(a)."""
+    kind = type(value)
+    if kind is tuple or kind is list:
+        return kind(_with_arrays(v, replace) for v in value)
+    if kind is dict:
+        return {k: _with_arrays(v, replace) for k, v in value.items()}
+    return replace(value) if is_array(value) else value
 
 
 def _root(array):

@@ -150,7 +150,6 @@ def _shape_of(value, trace: Trace):
 
 
 def _constants(call: Call, trace: Trace):
-    from .record import _arrays_in
-    for array in _arrays_in((call.args, call.kwargs)):
+    for array in call.arrays():
         if id(array) not in trace.made and id(array) not in trace.inputs:
             yield array
