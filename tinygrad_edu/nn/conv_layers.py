@@ -9,7 +9,7 @@ from ..creation import GeneratorLike, get_generator
 from ..tensor import DEFAULT_FLOAT, Tensor
 from . import functional as F
 from . import init as initializers
-from .functional_conv import _ntuple
+from .functional_conv import _check_groups, _ntuple
 from .module import Module, Parameter
 
 Size = int | tuple[int, ...]
@@ -31,9 +31,7 @@ class _ConvNd(Module):
         who, n = type(self).__name__, self.spatial
         if padding_mode != "zeros":
             raise ValueError(f"{who}: only padding_mode='zeros' is supported, got {padding_mode!r}")
-        if not isinstance(groups, (int, np.integer)) or groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"{who}: in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
-                             f"divisible by groups ({groups}), a positive int")
+        _check_groups(groups, in_channels, out_channels, who)
         self.in_channels, self.out_channels, self.groups, self.padding_mode = in_channels, out_channels, groups, "zeros"
         self.kernel_size, self.stride = _ntuple(kernel_size, n, who, True), _ntuple(stride, n, who, True)
         self.padding = padding if isinstance(padding, str) else _ntuple(padding, n, who)

@@ -84,6 +84,11 @@ def _conv_padding(padding, kernel: tuple[int, int], stride: tuple[int, int], dil
     return (ph, ph), (pw, pw)
 
 
+def _as_2d(value, who: str, fill: int, positive: bool = False) -> tuple[int, int]:
+    """A 1-D size as the 2-D one of a height-1 image: (fill, value)."""
+    return (fill,) + _ntuple(value, 1, who, positive)  # type: ignore[return-value]
+
+
 def _check_groups(groups: int, channels: int, out_channels: int, who: str) -> None:
     if not isinstance(groups, (int, np.integer)) or groups < 1:
         raise ValueError(f"{who}: groups must be a positive int, got {groups!r}")
@@ -149,9 +154,9 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Si
     if weight.shape[1] * groups != input.shape[1]:
         raise ValueError(f"conv1d: weight of shape {weight.shape} (out_channels, in_channels/groups, k) does not "
                          f"match input of shape {input.shape} ({input.shape[1]} channels, groups={groups})")
-    padding = padding if isinstance(padding, str) else (0,) + _ntuple(padding, 1, "conv1d")
-    y = _convolve(input.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + _ntuple(stride, 1, "conv1d", True),
-                  padding, (1,) + _ntuple(dilation, 1, "conv1d", True), groups, "conv1d")
+    padding = padding if isinstance(padding, str) else _as_2d(padding, "conv1d", 0)
+    y = _convolve(input.unsqueeze(2), weight.unsqueeze(2), bias, _as_2d(stride, "conv1d", 1, True),
+                  padding, _as_2d(dilation, "conv1d", 1, True), groups, "conv1d")
     return y.squeeze(2)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..creation import GeneratorLike
 from ..device import to_library_of
+from ..diagnostics import broadcasts_to
 from ..tensor import Tensor
 from ..tracing import active as jit_trace
 
@@ -94,11 +95,7 @@ def _attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | np
         attn_mask = np.tril(np.ones((length, source), dtype=bool))
     if attn_mask is not None:
         m = to_library_of(attn_mask._data if hasattr(attn_mask, "_data") else np.asarray(attn_mask), scores._data)
-        try:
-            fits = np.broadcast_shapes(m.shape, scores.shape) == scores.shape
-        except ValueError:
-            fits = False
-        if not fits:
+        if not broadcasts_to(m.shape, scores.shape):
             raise ValueError(f"{who}: attn_mask of shape {m.shape} does not broadcast to the attention "
                              f"scores' shape {scores.shape}")
         if m.dtype == np.bool_:  # True takes part

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..device import array_namespace, to_library_of
 from ..tensor import Tensor
-from .functional_conv import Size1, Size2, _check_image, _ntuple, _pair, _windows, _unbatched_too
+from .functional_conv import Size1, Size2, _as_2d, _check_image, _pair, _windows, _unbatched_too
 
 
 def _out_side(side: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -114,10 +114,6 @@ def avg_pool2d(input: Tensor, kernel_size: Size2, stride: Size2 | None = None, p
     _check_image(input, "avg_pool2d")
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
                      "avg_pool2d")
-
-
-def _as_2d(value, who: str, fill: int, positive: bool = False) -> tuple[int, int]:
-    return (fill,) + _ntuple(value, 1, who, positive)  # type: ignore[return-value]
 
 
 @_unbatched_too(3)

@@ -195,11 +195,15 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
 # ---------------------------------------------------------------------- adaptive pooling
 
 
-def _adaptive_matrix(n_in: int, n_out: int) -> np.ndarray:
-    """The (n_out, n_in) averaging matrix: row i is 1/(end - start) on [start, end),
-    start = floor(i * n_in / n_out), end = ceil((i + 1) * n_in / n_out)."""
+def _adaptive_bounds(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each output's window [start, end): start = floor(i * n_in / n_out), end = ceil((i + 1) * n_in / n_out)."""
     i = np.arange(n_out)
-    start, end = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+    return (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+
+
+def _adaptive_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """The (n_out, n_in) averaging matrix: row i is 1/(end - start) on its window [start, end)."""
+    start, end = _adaptive_bounds(n_in, n_out)
     j = np.arange(n_in)
     inside = (j >= start[:, None]) & (j < end[:, None])
     return inside / (end - start)[:, None]
@@ -217,8 +221,7 @@ def _adaptive_sizes(who: str, x: Tensor, output_size: int | None | Sequence[int 
 def _adaptive_windows(n_in: int, n_out: int) -> np.ndarray:
     """(n_out, k) indices of the windows [start, end) of _adaptive_matrix, k the longest; a shorter
     window repeats its last index (a repeat ties with itself, and its gradient shares add back up)."""
-    i = np.arange(n_out)
-    start, end = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+    start, end = _adaptive_bounds(n_in, n_out)
     return np.minimum(start[:, None] + np.arange(int((end - start).max())), end[:, None] - 1)
 
 

@@ -79,10 +79,12 @@ class Cumprod(Function):
         xp, axis = ctx.xp, ctx.axis
         if hasattr(x, "grad_fn"):  # a Tensor: under create_graph, the form whose own gradient is exact
             return _cumprod_grad_by_rows(x, g, axis, xp, x.xp)
-        seen = xp.cumsum(x == 0, axis=axis)  # zeros so far: 0 before the first, 1 from it on
-        before, first = seen == 0, (seen == 1) & (x == 0)
-        ahead = Cumsum.apply(g * y, axis=axis, reverse=True)._data / xp.where(before, x, 1.0)  # 1: never divide by 0
-        product_before = xp.where(before, x, 1.0).cumprod(axis=axis)  # at the first zero: L
+        zero = x == 0
+        seen = xp.cumsum(zero, axis=axis)  # zeros so far: 0 before the first, 1 from it on
+        before, first = seen == 0, (seen == 1) & zero
+        up_to_first = xp.where(before, x, 1.0)  # x before the first zero, 1 from it on: never divide by 0
+        ahead = Cumsum.apply(g * y, axis=axis, reverse=True)._data / up_to_first
+        product_before = up_to_first.cumprod(axis=axis)  # at the first zero: L
         after_first = xp.where(before | first, 1.0, x).cumprod(axis=axis)  # prod_{first<k<=i} x_k
         at_first = product_before * (xp.where(before, 0.0, g * after_first)).sum(axis=axis, keepdims=True)
         return xp.where(before, ahead, 0.0) + xp.where(first, at_first, 0.0)
