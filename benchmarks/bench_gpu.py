@@ -1,5 +1,6 @@
 """GPU workloads of the performance issue, float32, ms per SGD training step, each against a
-hand-written CuPy step in the same run (and PyTorch CUDA, when it is installed):
+hand-written CuPy step in the same run (and tg.jit's replay, with and without CUDA graphs, and
+PyTorch CUDA, when it is installed):
 
 - small: MLP 784-100x4-10, batch 128 (workload A's shape), target <= 1.5x CuPy;
 - large: MLP 784-4096-4096-10, batch 4096, target <= 1.10x CuPy.
@@ -21,9 +22,13 @@ import tinygrad_edu as tg
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import mlp_arrays, numpy_sgd_step, tinygrad_sgd_step, torch_sgd_step, available  # noqa: E402
 from bench_core import compare  # noqa: E402
+from bench_jit import sgd_step  # noqa: E402
 
 WORKLOADS = (("GPU small: MLP 784-100x4-10, batch 128, SGD step", [784, 100, 100, 100, 100, 10], 128, 1.5),
              ("GPU large: MLP 784-4096-4096-10, batch 4096, SGD step", [784, 4096, 4096, 10], 4096, 1.10))
+
+
+JIT_COLUMNS = ("tg.jit", "tg.jit without graphs")
 
 
 def synchronized(step, synchronize):
@@ -61,9 +66,14 @@ def main(argv=None) -> list:
                                    synchronized(torch_sgd_step(*arrays, device="cuda"), torch.cuda.synchronize),
                                    args.repeats)
             row.update({"pytorch": theirs * 1e3, "pytorch_ratio": theirs / ref2})
+        for column, graphs in zip(JIT_COLUMNS, (True, False)):
+            jitted = synchronized(sgd_step(*arrays, device="cuda", cuda_graphs=graphs)[0], sync)
+            ref3, theirs = compare(reference, jitted, args.repeats)
+            row.update({column: theirs * 1e3, f"{column} ratio": theirs / ref3})
         row["max_weight_difference_vs_cpu"] = _gpu_matches_cpu(arrays)
         rows.append(row)
         print(f"{name}: CuPy {ref * 1e3:.2f} ms, tinygrad_edu {t * 1e3:.2f} ms ({t / ref:.2f}x, target <= {target}x)"
+              + "".join(f", {c} {row[c]:.2f} ms ({row[c + ' ratio']:.2f}x)" for c in JIT_COLUMNS)
               + (f", PyTorch CUDA {row['pytorch']:.2f} ms ({row['pytorch_ratio']:.2f}x)" if "pytorch" in row else "")
               + f"; GPU vs CPU weights after 3 steps differ by at most {row['max_weight_difference_vs_cpu']:.2g}")
     return rows

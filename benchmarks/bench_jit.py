@@ -45,11 +45,11 @@ from bench import LR, mlp_arrays, numpy_sgd_step  # noqa: E402
 from bench_core import CHAIN, chain_numpy, compare  # noqa: E402
 
 
-def sgd_step(weights, biases, x, labels, jitted: bool = True):
+def sgd_step(weights, biases, x, labels, jitted: bool = True, device: str = "cpu", cuda_graphs: bool = True):
     """The framework's SGD step as a user writes it, taking the batch as arguments; and a call
     that runs it on the benchmark's batch."""
-    ws = [tg.Tensor(w.copy(), requires_grad=True) for w in weights]
-    bs = [tg.Tensor(b.copy(), requires_grad=True) for b in biases]
+    ws = [tg.Tensor(w.copy(), requires_grad=True, device=device) for w in weights]
+    bs = [tg.Tensor(b.copy(), requires_grad=True, device=device) for b in biases]
     optimizer = optim.SGD(ws + bs, lr=LR)
 
     def step(x, labels):
@@ -62,8 +62,8 @@ def sgd_step(weights, biases, x, labels, jitted: bool = True):
         optimizer.step()
         return loss
 
-    run = tg.jit(step) if jitted else step
-    xt, lt = tg.Tensor(x), tg.Tensor(labels)
+    run = tg.jit(step, cuda_graphs=cuda_graphs) if jitted else step
+    xt, lt = tg.Tensor(x, device=device), tg.Tensor(labels, device=device)
     return (lambda: run(xt, lt)), ws + bs
 
 

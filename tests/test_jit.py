@@ -394,19 +394,24 @@ def test_shapes_that_depend_on_values_are_refused_on_replay():
         run(x, np.array([True] * 6))
 
 
+@pytest.mark.parametrize("where", ["fake", "cuda"])
 @pytest.mark.parametrize("name", ["momentum", "adam"])
-def test_the_replay_runs_on_device_arrays_too(name, monkeypatch):
-    """On the CuPy stand-in (tests/fake_cupy.py: arrays that refuse to meet NumPy's), as the device tests."""
+def test_the_replay_runs_on_device_arrays_too(name, where, monkeypatch):
+    """On the CuPy stand-in (tests/fake_cupy.py: arrays that refuse to meet NumPy's), as the device
+    tests, and on real CuPy where there is a GPU."""
     import fake_cupy
     from tinygrad_edu import device as device_module
-    monkeypatch.setattr(device_module, "cuda_library", lambda: fake_cupy)
+    if where == "fake":
+        monkeypatch.setattr(device_module, "cuda_library", lambda: fake_cupy)
+    elif not tg.is_cuda_available():
+        pytest.skip("no CUDA GPU here (CuPy missing, or no device)")
     xs, ys = data((8, 12))
     make = lambda: mlp(dropout=0.2, batchnorm=True).to("cuda")  # noqa: E731
     eager = train(make, OPTIMIZERS[name], xs, ys, False, device="cuda")
     jitted = train(make, OPTIMIZERS[name], xs, ys, True, device="cuda")
     assert_same(eager, jitted)
     assert jitted[2].replayed >= 4
-    assert type(jitted[2].program.trace.calls[1].result) is fake_cupy.DeviceArray
+    assert type(jitted[2].program.trace.calls[1].result) is device_module.cuda_library().ndarray
 
 
 def test_viz_draws_the_recorded_program(tmp_path):

@@ -41,17 +41,19 @@ MAX_PROGRAMS = 8  # input signatures kept (e.g. the full batch and the last shor
 TRACES_TO_AGREE = 2  # traced calls that must record the same calls before a replay
 
 
-def jit(function: Callable) -> Jitted:
-    """Wrap a step function so that later calls replay its recorded array calls (see the module)."""
-    return Jitted(function)
+def jit(function: Callable, cuda_graphs: bool = True) -> Jitted:
+    """Wrap a step function so that later calls replay its recorded array calls (see the module).
+    On a GPU the replay launches its kernels as CUDA graphs where CuPy can record them
+    (graphs.py); `cuda_graphs=False` launches them one by one."""
+    return Jitted(function, cuda_graphs)
 
 
 class Jitted:
     """A jitted step: call it like the function; `show()` prints the recorded program."""
 
-    def __init__(self, function: Callable):
+    def __init__(self, function: Callable, cuda_graphs: bool = True):
         functools.update_wrapper(self, function)
-        self.function = function
+        self.function, self.cuda_graphs = function, cuda_graphs
         self.programs: dict = {}  # guard key -> Replay
         self.pending: dict = {}  # learning key -> (its latest trace, how many traces in a row disagreed)
         self.seen: dict = {}  # tensors the latest trace read (id -> weak reference)
@@ -171,7 +173,7 @@ class Jitted:
             self.guarded.update(stable)
             tensors, modules, optimizers = entry
             guard_key = (signature, (tuple([tensors[i] for i in self.guarded]), modules, optimizers))
-            self.programs[guard_key] = Replay(trace, args, result, entry_grads)
+            self.programs[guard_key] = Replay(trace, args, result, entry_grads, self.cuda_graphs)
             return
         if disagreements + 1 < TRACES_TO_AGREE:
             self.pending[key] = (trace, disagreements + 1)

@@ -9,6 +9,11 @@ Three kinds of arrays change identity from call to call and live in registers in
 step's inputs, the arrays handed to the user (returned tensors, `.grad`), which a later replay
 must not overwrite, and views of either. A call that touches one has its arguments patched
 from the registers before it runs.
+
+A static program (for CUDA graphs, graphs.py) keeps every array in one place instead: the
+inputs are copied into buffers of their own, what is handed out is copied out of its buffer,
+and an optimizer's numbers reach the ufuncs as 0-d arrays refilled at each replay. Then a
+recorded kernel's arguments never change, and the GPU can replay the kernels themselves.
 """
 from __future__ import annotations
 
@@ -20,54 +25,96 @@ import numpy
 from ..device import array_namespace, is_array
 from .memory import shared_memory
 from .passes import moved_first, is_constant, without_repeats, written_in_place
-from .record import Call, GuardFailed, JitError, Live, Trace, _root
+from .record import Call, GuardFailed, Live, Trace, _root
+from .steps import Fill, FreshOut, Into, SetLive, ToRegister
+
+
+class NotStatic(Exception):
+    """A static program cannot stand for this trace (it hands out a view of an input, or writes
+    into an input): the replay uses the ordinary program."""
 
 
 class Program:
-    """The replayable form of `trace`; `fresh` are the ids of the arrays handed to the user."""
+    """The replayable form of `trace`; `fresh` are the ids of the arrays handed to the user;
+    `static`: every array in one place (see the module docstring)."""
 
-    def __init__(self, trace: Trace, fresh: set[int]):
-        self.trace = trace
-        self.registers: list = [None] * len(trace.inputs)
+    def __init__(self, trace: Trace, fresh: set[int], static: bool = False):
+        self.trace, self.static = trace, static
         self.register_of = dict(trace.inputs)  # id(array) -> register
         # a recorded check's message reads its inputs after the trace: give it this replay's
         self.input_boxes = [trace.boxes[key] for key in sorted(trace.inputs, key=trace.inputs.get)]
+        self.registers: list = [_own_copy(box.real) if static else None for box in self.input_boxes]
+        self.handed: dict[int, int] = {}  # static: id(array handed out) -> its register
+        self.copied: list[int] = []  # static: the registers handed out that are copied at each replay
+        self.plain: set[int] = set()  # static: the steps a GPU must run one by one (host work, Python numbers)
+        self.fills: list = []  # static: (register of a Python number, the 0-d array it fills)
+        self.scalars: dict = {}  # static: (register of a Python number, dtype) -> its 0-d array
+        self.graphs = None  # static on a GPU: the CUDA graphs running the steps (graphs.py)
         written = written_in_place(trace.calls)
+        if static and any(id(_root(box.real)) in written for box in self.input_boxes):
+            raise NotStatic("the step writes into one of its inputs")
         early = moved_first(trace, written)
         calls, repeats = without_repeats(trace.calls, written, early | {i for i, c in enumerate(trace.calls)
                                                                           if id(c.result) in fresh})
         self.constants = {key for key, a in trace.constants.items() if id(_root(a)) not in written}  # computed once
         kinds = ["repeat" if i in repeats else self._kind(call, fresh, written) for i, call in enumerate(calls)]
+        handed = {id(_root(c.result)) for c in calls if is_array(c.result) and id(c.result) in fresh}
         moved = shared_memory(calls, trace.boxes, [kind in ("out", "into") and i not in early
-                                                   for i, kind in enumerate(kinds)])
+                                                   and id(call.result) not in handed  # static: copied at the end
+                                                   for i, (call, kind) in enumerate(zip(calls, kinds))])
         self.prologue: list = []  # value guards and what they read: run first, they change no state
         self.steps: list = []
         self.skipped: dict[Call, str] = {}  # the calls with nothing to run, and why
         for i, (call, kind) in enumerate(zip(calls, kinds)):
+            if static and kind not in ("view", "constant", "repeat"):
+                call = self._with_device_scalars(call)
             step = self._compile(moved(call), kind, call.result)
             if step is None:
                 self.skipped[trace.calls[i]] = kind
+            elif i in early:
+                self.prologue.append(step)
             else:
-                (self.prologue if i in early else self.steps).append(step)
+                if static and not _kernels_only(call):
+                    self.plain.add(len(self.steps))
+                self.steps.append(step)
 
     def register(self, array: Any) -> int:
-        """The register an array handed out this replay is in."""
-        return self.register_of[id(array)]
+        """The register an array handed out this replay is in (static: its buffer, copied out)."""
+        index = self.register_of.get(id(array))
+        if not self.static or id(array) in self.handed:
+            return index
+        if index is not None or id(_root(array)) in self.trace.inputs:
+            raise NotStatic("the step hands out an input or a view of one")
+        index = self.register_of[id(array)] = self.handed[id(array)] = len(self.registers)
+        self.registers.append(array)
+        if id(_root(array)) in self.trace.made:  # a parameter's view stays one, as eagerly
+            self.copied.append(index)
+        return index
 
     def run(self, inputs: list) -> list | None:
         """Replay with new input arrays; returns the registers (inputs, then handed-out arrays),
         or None, having changed nothing, where a value guard fails (the caller runs eagerly)."""
         registers = self.registers
-        registers[:len(inputs)] = inputs
-        for box, array in zip(self.input_boxes, inputs):
+        if self.static:
+            _copy_in(registers, inputs)
+        else:
+            registers[:len(inputs)] = inputs
+        for box, array in zip(self.input_boxes, registers):
             box.real = array
         try:
             for step in self.prologue:
                 step()
         except GuardFailed:
             return None
-        for step in self.steps:
-            step()
+        if self.graphs is not None:
+            self.graphs.run()
+        else:
+            for step in self.steps:
+                step()
+        if self.static:
+            registers = list(registers)
+            for index in self.copied:
+                registers[index] = registers[index].copy()
         return registers
 
     # ------------------------------------------------------------------ compiling one call
@@ -82,7 +129,7 @@ class Program:
         if type(result) is tuple:
             return "into"
         dynamic, view = self._touches_register(call), _is_view_of_argument(result, call)
-        if id(result) in fresh:  # handed out: a new array at every replay
+        if id(result) in fresh and not self.static:  # handed out: a new array at every replay
             self._reserve(result)
             if view:  # a view of a buffer is copied (the next replay overwrites the buffer); of a
                 # parameter, it stays a view, as eager execution gives
@@ -100,7 +147,7 @@ class Program:
         if id(result) not in written and is_constant(call, self.constants, dynamic):
             self.constants.add(id(result))
             return "constant"  # made from Python values, shapes and constants alone, never written: computed once
-        return "out" if _takes_out(call.function) else "into"
+        return "out" if _takes_out(call.function, result) else "into"
 
     def _compile(self, call: Call, kind: str, recorded_result: Any):
         """The step that redoes `call` (its arrays moved into planned memory), or None where
@@ -111,14 +158,14 @@ class Program:
         if kind == "live":
             return self._live(call)
         if kind == "fill":
-            return _Fill(function, result)
+            return Fill(function, result)
         if kind == "call":
             return self._step(call, function, call.kwargs)
         if kind in ("fresh", "fresh view", "view again"):  # a new array each replay, or a view of one
             return self._to_register(call, recorded_result, copy=kind == "fresh view")  # known by that array
         if kind == "out":
             return self._step(call, function, {**call.kwargs, "out": result})
-        return self._step(call, _Into(function, result if type(result) is tuple else (result,)), call.kwargs)
+        return self._step(call, Into(function, result if type(result) is tuple else (result,)), call.kwargs)
 
     def _step(self, call: Call, function, kwargs: dict):
         """`function(*call.args, **kwargs)` as a step: patched from the registers where needed."""
@@ -141,7 +188,29 @@ class Program:
             self.register_of[id(live)] = len(self.registers)
             indices.append(len(self.registers))
             self.registers.append(float(live))
-        return _SetLive(call.function, indices, self.registers)
+        return SetLive(call.function, indices, self.registers, self.fills)
+
+    def _with_device_scalars(self, call: Call) -> Call:
+        """Static: a ufunc's Python numbers that a replay recomputes (Live) as 0-d arrays, one per
+        number and dtype, refilled at each replay. The dtype is the one the ufunc computes in (as
+        NumPy 2 and CuPy do, a Python float takes its array operands' float dtype), so it
+        computes exactly as with the number itself."""
+        arrays = [a for a in call.args if is_array(a)]
+        if not (_is_ufunc(call.function) and arrays and any(type(a) is Live for a in call.args)):
+            return call
+        dtype = numpy.result_type(*(a.dtype for a in arrays), 0.0)  # 0.0: a Python float, as weak as the Live
+        if dtype.kind not in "fc":
+            return call
+        args = []
+        for a in call.args:
+            if type(a) is Live:
+                key = (self.register_of[id(a)], dtype)
+                if key not in self.scalars:
+                    self.scalars[key] = array_namespace(arrays[0]).full((), float(a), dtype)
+                    self.fills.append((key[0], self.scalars[key]))
+                a = self.scalars[key]
+            args.append(a)
+        return Call(call.function, tuple(args), call.kwargs, call.result, call.host)
 
     def _reserve(self, result) -> None:
         """A register for an array that changes identity at every replay."""
@@ -151,9 +220,9 @@ class Program:
     def _to_register(self, call: Call, result, copy: bool):
         """A call whose result lives in a register: a new array on every replay."""
         index = self.register_of[id(result)]
-        if _takes_out(call.function) and not copy:
-            return _patched(_FreshOut(call.function, result, self.registers, index), call.args, call.kwargs, self)
-        return _patched(_ToRegister(call.function, self.registers, index, copy), call.args, call.kwargs, self)
+        if _takes_out(call.function, result) and not copy:
+            return _patched(FreshOut(call.function, result, self.registers, index), call.args, call.kwargs, self)
+        return _patched(ToRegister(call.function, self.registers, index, copy), call.args, call.kwargs, self)
 
 
 _OUT_BY_NAME = (numpy.maximum, numpy.minimum)  # NumPy deprecates their positional out
@@ -217,77 +286,32 @@ def _resolver(value, register_of: dict):
     return None
 
 
-class _Into:
-    """Call a function without `out=` and copy its results into the trace's buffers."""
-
-    __slots__ = ("function", "buffers")
-
-    def __init__(self, function, buffers: tuple):
-        self.function, self.buffers = function, buffers
-
-    def __call__(self, *args, **kwargs):
-        result = self.function(*args, **kwargs)
-        for buffer, value in zip(self.buffers, (result,) if len(self.buffers) == 1 else result):
-            if value.shape != buffer.shape:
-                raise JitError(f"tg.jit: {getattr(self.function, '__name__', self.function)} gave shape {value.shape} "
-                               f"on replay, {buffer.shape} when traced: the step's shapes depend on its values "
-                               "(boolean-mask indexing, nonzero); keep such code out of the jitted function")
-            buffer[...] = value
+def _own_copy(array):
+    """A static program's buffer for an input on a GPU (None for an array on the host)."""
+    return array.copy() if is_array(array) and type(array) is not numpy.ndarray else None
 
 
-class _FreshOut:
-    """Call a ufunc into a new array each run, kept in a register."""
-
-    __slots__ = ("function", "new", "registers", "index")
-
-    def __init__(self, function, like, registers, index):
-        self.function, self.registers, self.index = function, registers, index
-        self.new = functools.partial(array_namespace(like).empty_like, like)
-
-    def __call__(self, *args, **kwargs):
-        out = self.registers[self.index] = self.new()
-        self.function(*args, out=out, **kwargs)
+def _copy_in(registers: list, inputs: list) -> None:
+    """Static: a GPU input's values into its buffer; a host array (labels) stays itself, read by
+    the host-to-GPU copy that the step recorded."""
+    for index, array in enumerate(inputs):
+        buffer = registers[index]
+        if buffer is None or type(array) is numpy.ndarray:
+            registers[index] = array
+        else:
+            buffer[...] = array
 
 
-class _ToRegister:
-    """Call a function and keep its result (a copy, if it is a view) in a register."""
-
-    __slots__ = ("function", "registers", "index", "copy")
-
-    def __init__(self, function, registers, index, copy):
-        self.function, self.registers, self.index, self.copy = function, registers, index, copy
-
-    def __call__(self, *args, **kwargs):
-        result = self.function(*args, **kwargs)
-        self.registers[self.index] = result.copy() if self.copy else result
+def _is_ufunc(function) -> bool:
+    return hasattr(function, "nin") and hasattr(function, "nout")
 
 
-class _SetLive:
-    """Recompute an optimizer's numbers (`function()` gives their dicts) into their registers."""
-
-    __slots__ = ("function", "indices", "registers")
-
-    def __init__(self, function, indices, registers):
-        self.function, self.indices, self.registers = function, indices, registers
-
-    def __call__(self):
-        registers = self.registers
-        values = (value for numbers in self.function() for value in numbers.values())
-        for index, value in zip(self.indices, values):
-            registers[index] = value
-
-
-class _Fill:
-    """Python work a replay redoes (live scalars, random draws): write its values into buffers."""
-
-    __slots__ = ("function", "buffers")
-
-    def __init__(self, function, buffers):
-        self.function, self.buffers = function, buffers
-
-    def __call__(self):
-        for buffer, value in zip(self.buffers, self.function()):
-            buffer[...] = value
+def _kernels_only(call: Call) -> bool:
+    """Does the call only launch kernels on arrays already on the GPU, so that a CUDA graph can
+    replay it? Not Python work (host calls), nor a call given host arrays or Python numbers a
+    replay recomputes: a graph would keep their values of the day it was recorded."""
+    return not call.host and not any(type(a) is numpy.ndarray for a in call.arrays()) and not any(
+        type(v) is Live for v in (*call.args, *call.kwargs.values()))
 
 
 def _same_array_as(result, call: Call):
@@ -301,10 +325,12 @@ def _same_array_as(result, call: Call):
     return None
 
 
-def _takes_out(function) -> bool:
-    """Can `function` write its result into a given array? (ufuncs and their methods can)"""
+def _takes_out(function, result) -> bool:
+    """Can `function` write its result into a given array? (ufuncs and their methods can, and
+    CuPy's matmul, which is no ufunc)"""
     owner = getattr(function, "__self__", None)
-    return hasattr(function, "nout") or (hasattr(owner, "nout") and function.__name__ in ("reduce", "accumulate"))
+    return (hasattr(function, "nout") or (hasattr(owner, "nout") and function.__name__ in ("reduce", "accumulate"))
+            or function is getattr(array_namespace(result), "matmul", None))
 
 
 def _is_view_of_argument(result, call: Call) -> bool:

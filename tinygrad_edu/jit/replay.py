@@ -12,7 +12,8 @@ from typing import Any
 
 from ..device import is_array
 from ..tensor import Tensor
-from .program import Program
+from .graphs import Graphs, library_for_graphs
+from .program import NotStatic, Program
 from .record import Trace
 
 GUARD_FAILED = object()  # what a replay gives when a value guard fails: the call runs eagerly instead
@@ -30,9 +31,22 @@ def aliasing(arrays: list) -> tuple:
 
 
 class Replay:
-    """One program of a jitted step; calling it replays the step on `args`."""
+    """One program of a jitted step; calling it replays the step on `args` (on a GPU, with CUDA
+    graphs where `cuda_graphs`: graphs.py)."""
 
-    def __init__(self, trace: Trace, args: list, result: Any, entry_grads: list):
+    def __init__(self, trace: Trace, args: list, result: Any, entry_grads: list, cuda_graphs: bool = True):
+        library = library_for_graphs(trace) if cuda_graphs else None
+        if library is not None:
+            try:
+                self._build(trace, args, result, entry_grads, static=True)
+            except NotStatic:
+                pass
+            else:
+                self.program.graphs = Graphs(self.program.steps, self.program.plain, library)
+                return
+        self._build(trace, args, result, entry_grads, static=False)
+
+    def _build(self, trace: Trace, args: list, result: Any, entry_grads: list, static: bool) -> None:
         ids = [None if a is None else id(a) for a in arrays_of(args)]
         # the arguments that are the program's inputs, in order (an array given twice: its first place)
         self.positions = [i for i, key in enumerate(ids) if key in trace.inputs and ids.index(key) == i]
@@ -43,12 +57,22 @@ class Replay:
         argument_grads = {i: a.grad._data for i, a in enumerate(args) if isinstance(a, Tensor) and a.grad is not None
                           and id(a.grad._data) in trace.made}
         fresh = {id(a) for a in (*grads.values(), *argument_grads.values())}
-        fresh |= {id(a) for a in _handed_out(result) if id(a) in trace.made}
-        self.program = Program(trace, fresh)
+        handed = list(_handed_out(result))
+        fresh |= {id(a) for a in arrays_of(handed) if id(a) in trace.made}
+        if static and any(not isinstance(v, Tensor) and id(v) in trace.made for v in handed):
+            raise NotStatic("the step returns an array it made (not a Tensor)")
+        self.program = Program(trace, fresh, static)
         self.grads = [(weakref.ref(t), self.program.register(grads[i]) if i in grads else None)
                       for i, t in leaves.items() if i in grads or t.grad is None]
         self.argument_grads = [(i, self.program.register(g)) for i, g in argument_grads.items()]
         self.result = _template(result, trace, self.program, args)
+        if static:  # the program now writes into the arrays this traced call handed out: give them copies
+            buffers = {id(self.program.registers[i]) for i in self.program.copied}
+            tensors = [t.grad for t in leaves.values() if t.grad is not None]
+            tensors += [a.grad for a in args if isinstance(a, Tensor) and a.grad is not None]
+            for t in (*tensors, *handed):
+                if isinstance(t, Tensor) and id(t._data) in buffers:
+                    t._data = t._data.copy()
 
     def __call__(self, args: list) -> Any:
         inputs = [args[i]._data if isinstance(args[i], Tensor) else args[i] for i in self.positions]
@@ -66,9 +90,8 @@ class Replay:
 
 
 def _handed_out(value):
-    if isinstance(value, Tensor):
-        yield value._data
-    elif is_array(value):
+    """The Tensors and arrays in a step's result."""
+    if isinstance(value, Tensor) or is_array(value):
         yield value
     elif isinstance(value, (tuple, list)):
         for v in value:

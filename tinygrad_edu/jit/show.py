@@ -74,6 +74,8 @@ def describe_program(trace: Trace, program: Any = None) -> str:
     lines = [f"tg.jit program: {len(trace.calls)} recorded array calls, "
              f"{len(program.steps) if program else len(trace.calls)} run per replay; "
              f"{len(trace.inputs)} inputs, {tensors} tensors read"]
+    if program is not None and program.graphs is not None:
+        lines.append(program.graphs.describe())
     width = len(str(len(trace.calls)))
     for i, call in enumerate(trace.calls):
         skipped = program.skipped.get(call) if program is not None else None
