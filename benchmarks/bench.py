@@ -325,12 +325,13 @@ def main(argv=None) -> dict:
         import bench_gpu
         gpu_rows = bench_gpu.main(["--repeats", str(args.repeats)])
         lines += ["", f"On {gpu_rows[0]['device']} (float32, ms per step; ratios are to hand-written CuPy):", "",
-                  "| workload | hand-written CuPy | tinygrad_edu | target | PyTorch CUDA | GPU vs CPU weights |",
-                  "|---|---|---|---|---|---|"]
+                  "| workload | hand-written CuPy | tinygrad_edu | target | tg.jit | tg.jit without graphs "
+                  "| PyTorch CUDA | GPU vs CPU weights |", "|---|---|---|---|---|---|---|---|"]
         lines += [f"| {r['workload']} | {r['cupy']:.2f} ms | {r['tinygrad_edu']:.2f} ms ({r['ratio']:.2f}x) | "
-                  f"<= {r['target']}x | " + (f"{r['pytorch']:.2f} ms ({r['pytorch_ratio']:.2f}x)" if "pytorch" in r
-                                             else "–") + f" | max diff {r['max_weight_difference_vs_cpu']:.1g} |"
-                  for r in gpu_rows]
+                  f"<= {r['target']}x | "
+                  + "".join(f"{r[c]:.2f} ms ({r[c + ' ratio']:.2f}x) | " for c in bench_gpu.JIT_COLUMNS)
+                  + (f"{r['pytorch']:.2f} ms ({r['pytorch_ratio']:.2f}x)" if "pytorch" in r else "–")
+                  + f" | max diff {r['max_weight_difference_vs_cpu']:.1g} |" for r in gpu_rows]
     else:
         lines += ["", "No GPU on this machine: the GPU workloads (benchmarks/bench_gpu.py) were not run."]
     table = "\n".join(lines)

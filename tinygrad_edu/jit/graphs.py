@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import threading
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -50,6 +51,7 @@ class Graphs:
         self.steps, self.plain, self.library = steps, plain, library
         self.parts: list | None = None  # graphs' launches and single steps, in order, once recorded
         self.warm = False
+        self.capture: Capture | None = None
         self.recorded: list[int] = []  # the steps in each graph, for show()
 
     def run(self) -> None:
@@ -64,7 +66,7 @@ class Graphs:
             part()
 
     def _record(self) -> list:
-        capture = Capture(self.library)
+        capture = self.capture = Capture(self.library)  # its memory pool lives as long as the graphs
         alone = [i not in self.plain and capture(step) is not None for i, step in enumerate(self.steps)]
         parts = []
         for recordable, run in itertools.groupby(zip(alone, self.steps), key=lambda pair: pair[0]):
@@ -87,7 +89,7 @@ class Graphs:
 class Capture:
     """Records steps' kernels into a CUDA graph, launching nothing; None where a step cannot be
     recorded. The recording's own temporary arrays come from a memory pool of its own, which
-    nothing else reuses while a graph may still write into them."""
+    nothing else reuses while a graph may still write into them (it lives as long as they do)."""
 
     def __init__(self, library: ModuleType):
         self.library = library
@@ -112,14 +114,17 @@ class Capture:
 
     @contextlib.contextmanager
     def _no_uploads(self):
-        """CuPy uploads from the host through pinned buffers it reuses: refuse them here."""
-        cuda = self.library.cuda
-        cuda.set_pinned_memory_allocator(_refuse_upload)
+        """CuPy uploads from the host through pinned buffers it reuses: refuse them in this
+        thread while it records (other threads' uploads go on as usual)."""
+        cuda, usual = self.library.cuda, self.library.get_default_pinned_memory_pool().malloc
+        recording = threading.get_ident()
+
+        def allocate(size: int):
+            if threading.get_ident() == recording:
+                raise RuntimeError("tg.jit: an upload from the host cannot be part of a CUDA graph")
+            return usual(size)
+        cuda.set_pinned_memory_allocator(allocate)
         try:
             yield
         finally:
-            cuda.set_pinned_memory_allocator(self.library.get_default_pinned_memory_pool().malloc)
-
-
-def _refuse_upload(size: int):
-    raise RuntimeError("tg.jit: an upload from the host cannot be part of a CUDA graph")
+            cuda.set_pinned_memory_allocator(usual)
