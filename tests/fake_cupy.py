@@ -18,6 +18,9 @@ class DeviceArray(np.ndarray):
     def get(self) -> np.ndarray:
         return np.array(self.view(np.ndarray))
 
+    def set(self, array: np.ndarray) -> None:  # host to device, into this array
+        self.view(np.ndarray)[...] = array
+
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         inputs = _unwrap(inputs, ufunc.__name__)
         if "out" in kwargs:

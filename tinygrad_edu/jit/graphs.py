@@ -31,6 +31,9 @@ from ..device import array_namespace, is_array
 from .record import Trace
 
 
+_recording = threading.Lock()
+
+
 def library_for_graphs(trace: Trace) -> ModuleType | None:
     """The GPU array library (CuPy) of a trace whose arrays are on a GPU, if it can capture
     streams into graphs; else None."""
@@ -67,7 +70,12 @@ class Graphs:
 
     def _record(self) -> list:
         capture = self.capture = Capture(self.library)  # its memory pool lives as long as the graphs
-        alone = [i not in self.plain and capture(step) is not None for i, step in enumerate(self.steps)]
+        with _recording:  # one thread records at a time (the upload check is set for the process)
+            alone = [i not in self.plain and capture(step) is not None for i, step in enumerate(self.steps)]
+            return self._grouped(capture, alone)
+
+    def _grouped(self, capture: Capture, alone: list[bool]) -> list:
+        """Each run of steps that could be recorded alone, recorded as one graph."""
         parts = []
         for recordable, run in itertools.groupby(zip(alone, self.steps), key=lambda pair: pair[0]):
             steps = [step for _, step in run]
@@ -115,7 +123,8 @@ class Capture:
     @contextlib.contextmanager
     def _no_uploads(self):
         """CuPy uploads from the host through pinned buffers it reuses: refuse them in this
-        thread while it records (other threads' uploads go on as usual)."""
+        thread while it records (other threads' uploads go on as usual). Afterwards CuPy's
+        default pinned memory pool serves uploads again, as it does unless set otherwise."""
         cuda, usual = self.library.cuda, self.library.get_default_pinned_memory_pool().malloc
         recording = threading.get_ident()
 

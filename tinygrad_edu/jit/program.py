@@ -47,8 +47,7 @@ class Program:
         self.handed: dict[int, int] = {}  # static: id(array handed out) -> its register
         self.copied: list[int] = []  # static: the registers handed out that are copied at each replay
         self.plain: set[int] = set()  # static: the steps a GPU must run one by one (host work, Python numbers)
-        self.fills: list = []  # static: (register of a Python number, the 0-d array it fills)
-        self.scalars: dict = {}  # static: (register of a Python number, dtype) -> its 0-d array
+        self.numbers_of: dict[int, SetLive] = {}  # register of a Python number -> the step recomputing it
         self.graphs = None  # static on a GPU: the CUDA graphs running the steps (graphs.py)
         written = written_in_place(trace.calls)
         if static and any(id(_root(box.real)) in written for box in self.input_boxes):
@@ -87,8 +86,9 @@ class Program:
             raise NotStatic("the step hands out an input or a view of one")
         index = self.register_of[id(array)] = self.handed[id(array)] = len(self.registers)
         self.registers.append(array)
-        if id(_root(array)) in self.trace.made:  # a parameter's view stays one, as eagerly
-            self.copied.append(index)
+        root = id(_root(array))  # a buffer, or memory the library made inside a call (cumsum's)
+        if root not in self.trace.externals and root not in self.trace.constants:  # a parameter's view
+            self.copied.append(index)  # stays one, as eagerly
         return index
 
     def run(self, inputs: list) -> list | None:
@@ -188,29 +188,27 @@ class Program:
             self.register_of[id(live)] = len(self.registers)
             indices.append(len(self.registers))
             self.registers.append(float(live))
-        return SetLive(call.function, indices, self.registers, self.fills)
+        step = SetLive(call.function, indices, self.registers)
+        self.numbers_of.update(dict.fromkeys(indices, step))
+        return step
 
     def _with_device_scalars(self, call: Call) -> Call:
-        """Static: a ufunc's Python numbers that a replay recomputes (Live) as 0-d arrays, one per
-        number and dtype, refilled at each replay. The dtype is the one the ufunc computes in (as
-        NumPy 2 and CuPy do, a Python float takes its array operands' float dtype), so it
-        computes exactly as with the number itself."""
+        """Static: a ufunc's Python numbers that a replay recomputes (Live) as 0-d arrays on its
+        arrays' device, refilled at each replay. The dtype is the one the ufunc computes in (a
+        Python float takes its array operands' float dtype, as NumPy 2 and CuPy 14 cast it), so
+        it computes exactly as with the number itself; where the library casts by value instead,
+        or the call names its dtype, the call keeps the number (and runs on its own)."""
         arrays = [a for a in call.args if is_array(a)]
-        if not (_is_ufunc(call.function) and arrays and any(type(a) is Live for a in call.args)):
+        if not (_is_ufunc(call.function) and arrays and any(type(a) is Live for a in call.args)
+                and "dtype" not in call.kwargs and "signature" not in call.kwargs
+                and _casts_python_floats_weakly(array_namespace(arrays[0]))):
             return call
         dtype = numpy.result_type(*(a.dtype for a in arrays), 0.0)  # 0.0: a Python float, as weak as the Live
         if dtype.kind not in "fc":
             return call
-        args = []
-        for a in call.args:
-            if type(a) is Live:
-                key = (self.register_of[id(a)], dtype)
-                if key not in self.scalars:
-                    self.scalars[key] = array_namespace(arrays[0]).full((), float(a), dtype)
-                    self.fills.append((key[0], self.scalars[key]))
-                a = self.scalars[key]
-            args.append(a)
-        return Call(call.function, tuple(args), call.kwargs, call.result, call.host)
+        args = tuple(self.numbers_of[self.register_of[id(a)]].on_device(self.register_of[id(a)], dtype, arrays[0])
+                     if type(a) is Live else a for a in call.args)
+        return Call(call.function, args, call.kwargs, call.result, call.host)
 
     def _reserve(self, result) -> None:
         """A register for an array that changes identity at every replay."""
@@ -300,6 +298,17 @@ def _copy_in(registers: list, inputs: list) -> None:
             registers[index] = array
         else:
             buffer[...] = array
+
+
+_WEAK: dict = {}  # array library -> does it cast a Python float to its arrays' dtype (NEP 50)?
+
+
+def _casts_python_floats_weakly(library) -> bool:
+    """NumPy 2 and CuPy 14 compute int8 + 0.5 in float64 (the float is "weak", NEP 50); libraries
+    that cast by value compute it in float16, and there a number's dtype follows its value."""
+    if library not in _WEAK:
+        _WEAK[library] = library.add(library.zeros(1, numpy.int8), 0.5).dtype == numpy.float64
+    return _WEAK[library]
 
 
 def _is_ufunc(function) -> bool:

@@ -7,7 +7,9 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..device import array_namespace
+import numpy
+
+from ..device import array_namespace, device_of, to_library_of
 from .record import JitError
 
 if TYPE_CHECKING:
@@ -60,21 +62,35 @@ class ToRegister:
 
 
 class SetLive:
-    """Recompute an optimizer's numbers (`function()` gives their dicts) into their registers,
-    and the 0-d arrays of a static program."""
+    """Recompute an optimizer's numbers (`function()` gives their dicts) into their registers;
+    in a static program also into 0-d arrays on a device, one upload per dtype and device."""
 
-    __slots__ = ("function", "indices", "registers", "fills")
+    __slots__ = ("function", "indices", "registers", "on_devices")
 
-    def __init__(self, function: Callable, indices: list[int], registers: list, fills: list) -> None:
-        self.function, self.indices, self.registers, self.fills = function, indices, registers, fills
+    def __init__(self, function: Callable, indices: list[int], registers: list) -> None:
+        self.function, self.indices, self.registers = function, indices, registers
+        self.on_devices: dict = {}  # (dtype, device) -> the numbers in one array there
 
     def __call__(self) -> None:
         registers = self.registers
         values = (value for numbers in self.function() for value in numbers.values())
         for index, value in zip(self.indices, values):
             registers[index] = value
-        for index, scalar in self.fills:
-            scalar.fill(registers[index])
+        for (dtype, _), numbers in self.on_devices.items():
+            values = numpy.array([registers[i] for i in self.indices], dtype)  # cast as the library casts a float
+            if type(numbers) is numpy.ndarray:
+                numbers[...] = values
+            else:
+                numbers.set(values)  # one copy from the host
+
+    def on_device(self, index: int, dtype: numpy.dtype, like: Array) -> Array:
+        """The number in register `index` as a 0-d array of `dtype` on the device of `like`."""
+        key = (dtype, device_of(like))
+        if key not in self.on_devices:
+            values = numpy.array([self.registers[i] for i in self.indices], dtype)
+            self.on_devices[key] = to_library_of(values, like)
+        at = self.indices.index(index)
+        return self.on_devices[key][at:at + 1].reshape(())  # a view (x[i] would be a NumPy scalar)
 
 
 class Fill:
