@@ -178,7 +178,16 @@ def test_an_elementwise_chain_runs_in_one_graph_and_hands_out_its_gradients(fake
         np.testing.assert_array_equal(g.numpy(), eager.numpy())
 
 
-def test_what_each_replay_hands_out_keeps_its_values(fake_graphs):
+@pytest.fixture(params=["fake", "cuda"])
+def graphs_here(request):
+    """The stand-in, or real CUDA graphs where there is a GPU."""
+    if request.param == "fake":
+        return request.getfixturevalue("fake_graphs")
+    if not tg.is_cuda_available():
+        pytest.skip("no CUDA GPU here (CuPy missing, or no device)")
+
+
+def test_what_each_replay_hands_out_keeps_its_values(graphs_here):
     """Read after the last call: a cumsum's result is a view of memory CuPy made inside the call
     (as is every result of the stand-in's reductions), which is copied out like a buffer."""
     kept = []
