@@ -67,6 +67,33 @@ def fake_graphs(monkeypatch):
     return made
 
 
+def _mlp_step():
+    """A small MLP on the GPU and its SGD training step (not jitted)."""
+    model = mlp().to("cuda")
+    opt = tg.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = tg.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return model, step
+
+
+def _trained_eagerly_and_jitted_alike(name):
+    """An MLP with dropout and batch norm trained on the GPU with clipping and a schedule, eagerly
+    and jitted: the losses and final state equal bit for bit. Returns the jitted run."""
+    xs, ys = data((8, 12))
+    make = lambda: mlp(dropout=0.2, batchnorm=True).to("cuda")  # noqa: E731
+    eager = train(make, OPTIMIZERS[name], xs, ys, False, device="cuda", schedule=True, clip=1.0)
+    jitted = train(make, OPTIMIZERS[name], xs, ys, True, device="cuda", schedule=True, clip=1.0)
+    np.testing.assert_array_equal(eager[0], jitted[0])
+    for k in eager[1]:
+        np.testing.assert_array_equal(eager[1][k], jitted[1][k], err_msg=k)
+    return jitted
+
+
 def _recorded(jitted):
     return jitted[2].program.graphs
 
@@ -75,13 +102,7 @@ def _recorded(jitted):
 @pytest.mark.parametrize("fail_together", [False, True], ids=["graphs", "recording_fails"])
 def test_graphed_replays_equal_eager_bit_for_bit(name, fail_together, fake_graphs):
     FakeCapture.fail_together = fail_together
-    xs, ys = data((8, 12))
-    make = lambda: mlp(dropout=0.2, batchnorm=True).to("cuda")  # noqa: E731
-    eager = train(make, OPTIMIZERS[name], xs, ys, False, device="cuda", schedule=True, clip=1.0)
-    jitted = train(make, OPTIMIZERS[name], xs, ys, True, device="cuda", schedule=True, clip=1.0)
-    np.testing.assert_array_equal(eager[0], jitted[0])
-    for k in eager[1]:
-        np.testing.assert_array_equal(eager[1][k], jitted[1][k], err_msg=k)
+    jitted = _trained_eagerly_and_jitted_alike(name)
     program = jitted[2].program
     assert program.static and program.copied  # the loss and the grads are copied out
     assert all(step.on_devices for step in program.numbers_of.values())  # lr and others in 0-d arrays
@@ -94,15 +115,7 @@ def test_returned_tensors_are_the_users_and_show_says_what_ran_in_graphs(fake_gr
     kept = []
     for jitted in (False, True):
         tg.manual_seed(0)
-        model = mlp().to("cuda")
-        opt = tg.optim.SGD(model.parameters(), lr=0.1)
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = tg.nn.functional.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+        model, step = _mlp_step()
         run = tg.jit(step) if jitted else step
         kept.append([run(tg.Tensor(x, device="cuda"), y) for x, y in zip(xs, ys)])
     assert [float(loss) for loss in kept[0]] == [float(loss) for loss in kept[1]]  # read after all steps
@@ -128,16 +141,7 @@ def test_a_step_handing_out_a_view_of_its_input_replays_without_graphs(fake_grap
 
 
 def test_cuda_graphs_can_be_switched_off(fake_graphs):
-    model = mlp().to("cuda")
-    opt = tg.optim.SGD(model.parameters(), lr=0.1)
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = tg.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-    run = tg.jit(step, cuda_graphs=False)
+    run = tg.jit(_mlp_step()[1], cuda_graphs=False)
     xs, ys = data((8, 12))
     for x, y in zip(xs, ys):
         run(tg.Tensor(x, device="cuda"), y)
@@ -148,13 +152,7 @@ def test_cuda_graphs_can_be_switched_off(fake_graphs):
 def test_real_cuda_graphs_equal_eager_bit_for_bit(name):
     if not tg.is_cuda_available():
         pytest.skip("no CUDA GPU here (CuPy missing, or no device)")
-    xs, ys = data((8, 12))
-    make = lambda: mlp(dropout=0.2, batchnorm=True).to("cuda")  # noqa: E731
-    eager = train(make, OPTIMIZERS[name], xs, ys, False, device="cuda", schedule=True, clip=1.0)
-    jitted = train(make, OPTIMIZERS[name], xs, ys, True, device="cuda", schedule=True, clip=1.0)
-    np.testing.assert_array_equal(eager[0], jitted[0])
-    for k in eager[1]:
-        np.testing.assert_array_equal(eager[1][k], jitted[1][k], err_msg=k)
+    jitted = _trained_eagerly_and_jitted_alike(name)
     recorded = _recorded(jitted)
     assert recorded is not None and sum(recorded.recorded) > len(recorded.steps) // 2, recorded.describe()
 
