@@ -57,9 +57,10 @@ class Program:
                                                                           if id(c.result) in fresh})
         self.constants = {key for key, a in trace.constants.items() if id(_root(a)) not in written}  # computed once
         kinds = ["repeat" if i in repeats else self._kind(call, fresh, written) for i, call in enumerate(calls)]
-        handed = {id(_root(c.result)) for c in calls if is_array(c.result) and id(c.result) in fresh}
+        # static: what is handed out (and the buffers it views) is copied at the end, so it keeps its memory
+        handed = {id(_root(c.result)) for c in calls if static and is_array(c.result) and id(c.result) in fresh}
         moved = shared_memory(calls, trace.boxes, [kind in ("out", "into") and i not in early
-                                                   and id(call.result) not in handed  # static: copied at the end
+                                                   and id(call.result) not in handed
                                                    for i, (call, kind) in enumerate(zip(calls, kinds))])
         self.prologue: list = []  # value guards and what they read: run first, they change no state
         self.steps: list = []
