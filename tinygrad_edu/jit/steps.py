@@ -77,18 +77,20 @@ class SetLive:
         for index, value in zip(self.indices, values):
             registers[index] = value
         for (dtype, _), numbers in self.on_devices.items():
-            values = numpy.array([registers[i] for i in self.indices], dtype)  # cast as the library casts a float
             if type(numbers) is numpy.ndarray:
-                numbers[...] = values
+                numbers[...] = self._as(dtype)
             else:
-                numbers.set(values)  # one copy from the host
+                numbers.set(self._as(dtype))  # one copy from the host
+
+    def _as(self, dtype: numpy.dtype) -> numpy.ndarray:
+        """The numbers in `dtype`, cast on the host as the library casts a Python float."""
+        return numpy.array([self.registers[i] for i in self.indices], dtype)
 
     def on_device(self, index: int, dtype: numpy.dtype, like: Array) -> Array:
         """The number in register `index` as a 0-d array of `dtype` on the device of `like`."""
         key = (dtype, device_of(like))
         if key not in self.on_devices:
-            values = numpy.array([self.registers[i] for i in self.indices], dtype)
-            self.on_devices[key] = to_library_of(values, like)
+            self.on_devices[key] = to_library_of(self._as(dtype), like)
         at = self.indices.index(index)
         return self.on_devices[key][at:at + 1].reshape(())  # a view (x[i] would be a NumPy scalar)
 
