@@ -72,11 +72,12 @@ class Jitted:
 
     def _call(self, args: tuple, kwargs: dict) -> Any:
         values = (*args, *kwargs.values())
-        signature = (tuple(map(_signature, values)), tuple(kwargs), is_grad_enabled(), aliasing(arrays_of(values)))
+        arrays = arrays_of(values)
+        signature = (tuple(map(_signature, values)), tuple(kwargs), is_grad_enabled(), aliasing(arrays))
         key = (signature, self._guards(self.guarded))
         replay = self.programs.get(key)
         if replay is not None:
-            result = replay(list(values))
+            result = replay(values, arrays)
             if result is not GUARD_FAILED:
                 self.replayed += 1
                 return result
@@ -141,6 +142,7 @@ class Jitted:
         traced_kwargs = {k: _enter(v, trace) for k, v in kwargs.items()}
         for t in entry_grads:
             trace.add_input(t.grad._data)  # a gradient being accumulated: read anew at each replay
+        entry_grads = [(t, trace.inputs[id(t.grad._data)]) for t in entry_grads]  # with its register
         start(trace)
         try:
             result = _unboxed(self.function(*traced_args, **traced_kwargs))

@@ -44,6 +44,9 @@ class Program:
         # a recorded check's message reads its inputs after the trace: give it this replay's
         self.input_boxes = [trace.boxes[key] for key in sorted(trace.inputs, key=trace.inputs.get)]
         self.registers: list = [_own_copy(box.real) if static else None for box in self.input_boxes]
+        # the inputs no call reads (a gradient zero_grad() drops first): a replay need not fetch them
+        self.unread = set(range(len(self.input_boxes))) - {trace.inputs[id(a)] for call in trace.calls
+                                                            for a in call.arrays() if id(a) in trace.inputs}
         self.handed: dict[int, int] = {}  # static: id(array handed out) -> its register
         self.copied: list[int] = []  # static: the registers handed out that are copied at each replay
         self.plain: set[int] = set()  # static: the steps a GPU must run one by one (host work, Python numbers)
@@ -81,6 +84,7 @@ class Program:
     def register(self, array: Any) -> int:
         """The register an array handed out this replay is in (static: its buffer, copied out)."""
         index = self.register_of.get(id(array))
+        self.unread.discard(index)
         if not self.static or id(array) in self.handed:
             return index
         if index is not None or id(_root(array)) in self.trace.inputs:
@@ -92,16 +96,19 @@ class Program:
             self.copied.append(index)  # stays one, as eagerly
         return index
 
-    def run(self, inputs: list) -> list | None:
-        """Replay with new input arrays; returns the registers (inputs, then handed-out arrays),
-        or None, having changed nothing, where a value guard fails (the caller runs eagerly)."""
+    def run(self, inputs: list, at: list[int]) -> list | None:
+        """Replay with new input arrays (`inputs[k]` for register `at[k]`); returns the registers
+        (inputs, then handed-out arrays), or None, having changed nothing, where a value guard
+        fails (the caller runs eagerly)."""
         registers = self.registers
-        if self.static:
-            _copy_in(registers, inputs)
-        else:
-            registers[:len(inputs)] = inputs
-        for box, array in zip(self.input_boxes, registers):
-            box.real = array
+        for index, array in zip(at, inputs):
+            self.input_boxes[index].real = array
+            if not self.static:
+                registers[index] = array
+            elif registers[index] is None or type(array) is numpy.ndarray:
+                registers[index] = array  # a host array (labels) stays itself, read by the host-to-GPU
+            else:                         # copy that the step recorded
+                registers[index][...] = array  # into the buffer the recorded kernels read
         try:
             for step in self.prologue:
                 step()
@@ -219,7 +226,7 @@ class Program:
     def _to_register(self, call: Call, result, copy: bool):
         """A call whose result lives in a register: a new array on every replay."""
         index = self.register_of[id(result)]
-        if _takes_out(call.function, result) and not copy:
+        if _takes_out(call.function, result) and not copy and result.ndim == 0:
             return _patched(FreshOut(call.function, result, self.registers, index), call.args, call.kwargs, self)
         return _patched(ToRegister(call.function, self.registers, index, copy), call.args, call.kwargs, self)
 
@@ -241,6 +248,8 @@ def _patched(function, args: tuple, kwargs: dict, program: Program):
                 positions.append((key, program.register_of[id(value)]))
             else:
                 others.append((container, key, resolve))
+    if not positions and not others:  # nothing read from the registers after all
+        return functools.partial(function, *args, **kwargs)
     if not others and not kwargs and len(positions) == 1:
         ((position, index),) = positions
 
@@ -288,17 +297,6 @@ def _resolver(value, register_of: dict):
 def _own_copy(array):
     """A static program's buffer for an input on a GPU (None for an array on the host)."""
     return array.copy() if is_array(array) and type(array) is not numpy.ndarray else None
-
-
-def _copy_in(registers: list, inputs: list) -> None:
-    """Static: a GPU input's values into its buffer; a host array (labels) stays itself, read by
-    the host-to-GPU copy that the step recorded."""
-    for index, array in enumerate(inputs):
-        buffer = registers[index]
-        if buffer is None or type(array) is numpy.ndarray:
-            registers[index] = array
-        else:
-            buffer[...] = array
 
 
 _WEAK: dict = {}  # array library -> does it cast a Python float to its arrays' dtype (NEP 50)?

@@ -50,7 +50,6 @@ class Replay:
         ids = [None if a is None else id(a) for a in arrays_of(args)]
         # the arguments that are the program's inputs, in order (an array given twice: its first place)
         self.positions = [i for i, key in enumerate(ids) if key in trace.inputs and ids.index(key) == i]
-        self.entry_grads = [weakref.ref(t) for t in entry_grads]
         leaves = {id(t): t for t in (ref() for ref in trace.externals.values() if ref is not None)
                   if t is not None and t._requires_grad and t._grad_fn is None}
         grads = {i: t.grad._data for i, t in leaves.items() if t.grad is not None and id(t.grad._data) in trace.made}
@@ -66,6 +65,11 @@ class Replay:
                       for i, t in leaves.items() if i in grads or t.grad is None]
         self.argument_grads = [(i, self.program.register(g)) for i, g in argument_grads.items()]
         self.result = _template(result, trace, self.program, args)
+        # the gradients present at entry that the step reads (accumulates into), each with its register
+        read = [(weakref.ref(t), index) for t, index in entry_grads  # (t, the register of its .grad)
+                if index >= len(self.positions) and index not in self.program.unread]  # (not also an argument)
+        self.entry_grads = [ref for ref, _ in read]
+        self.at = [*range(len(self.positions)), *(index for _, index in read)]  # the registers fetched
         if static:  # the program now writes into the arrays this traced call handed out: give them copies
             buffers = {id(self.program.registers[i]) for i in self.program.copied}
             tensors = [t.grad for t in leaves.values() if t.grad is not None]
@@ -74,10 +78,11 @@ class Replay:
                 if isinstance(t, Tensor) and id(t._data) in buffers:
                     t._data = t._data.copy()
 
-    def __call__(self, args: list) -> Any:
-        inputs = [args[i]._data if isinstance(args[i], Tensor) else args[i] for i in self.positions]
+    def __call__(self, args: tuple, arrays: list) -> Any:
+        """Replay on `args` (`arrays`: the array of each, as `arrays_of` gives)."""
+        inputs = [arrays[i] for i in self.positions]
         inputs += [ref().grad._data for ref in self.entry_grads]
-        registers = self.program.run(inputs)
+        registers = self.program.run(inputs, self.at)
         if registers is None:
             return GUARD_FAILED
         for ref, index in self.grads:

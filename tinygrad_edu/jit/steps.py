@@ -35,7 +35,8 @@ class Into:
 
 
 class FreshOut:
-    """Call a ufunc into a new array each run, kept in a register."""
+    """Call a ufunc into a new array each run, kept in a register (for a 0-d result, which the
+    ufunc itself would give as a NumPy scalar)."""
 
     __slots__ = ("function", "new", "registers", "index")
 

@@ -151,8 +151,8 @@ class Optimizer:
 
     def code_settings(self) -> tuple:
         """Which code `update` runs, per group: a tg.jit guard (its numbers are read live instead)."""
-        return tuple(tuple(bool(group[name]) for name in self.code_settings_names if name in group)
-                     for group in self.param_groups)
+        names = self.code_settings_names
+        return tuple([tuple([bool(group[name]) for name in names if name in group]) for group in self.param_groups])
 
     # ------------------------------------------------------------------ state
 
