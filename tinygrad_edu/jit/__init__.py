@@ -55,6 +55,7 @@ class Jitted:
         functools.update_wrapper(self, function)
         self.function, self.cuda_graphs = function, cuda_graphs
         self.programs: dict = {}  # guard key -> Replay
+        self.last: tuple = ((), None)  # the guard key of the latest replay, and its Replay
         self.pending: dict = {}  # learning key -> (its latest trace, how many traces in a row disagreed)
         self.seen: dict = {}  # tensors the latest trace read (id -> weak reference)
         self.guarded: dict = {}  # tensors two traces in a row read (parameters, buffers): guarded
@@ -75,8 +76,11 @@ class Jitted:
         arrays = arrays_of(values)
         signature = (tuple(map(_signature, values)), tuple(kwargs), is_grad_enabled(), aliasing(arrays))
         key = (signature, self._guards(self.guarded))
-        replay = self.programs.get(key)
+        last_key, replay = self.last
+        if key != last_key:  # (most calls replay the program the call before did: comparing is quicker)
+            replay = self.programs.get(key)
         if replay is not None:
+            self.last = (key, replay)
             result = replay(values, arrays)
             if result is not GUARD_FAILED:
                 self.replayed += 1

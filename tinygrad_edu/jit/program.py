@@ -285,7 +285,7 @@ def _resolver(value, register_of: dict):
         if all(p is None for p in parts):
             return None
         kind = type(value)
-        return lambda registers: kind(v if p is None else p(registers) for v, p in zip(value, parts))
+        return lambda registers: kind([v if p is None else p(registers) for v, p in zip(value, parts)])
     if type(value) is dict:
         parts = {k: _resolver(v, register_of) for k, v in value.items()}
         if all(p is None for p in parts.values()):

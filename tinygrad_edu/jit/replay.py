@@ -123,7 +123,7 @@ def _template(value, trace: Trace, program: Program, args: list):
     return ("value", value)
 
 
-def _rebuild(template, registers: list, args: list):
+def _rebuild(template, registers: list, args: tuple):
     kind, content = template
     if kind == "tensor":
         return Tensor._from_op(registers[content])
