@@ -294,6 +294,27 @@ def test_show_prints_one_line_per_recorded_call(capsys):
     assert capsys.readouterr().out.strip() == text.strip()
 
 
+
+def test_relus_of_one_shape_share_one_array_of_zeros():
+    """relu's zeros (zeros_like) are computed once per shape, dtype and layout, and the replay
+    still equals eager execution."""
+    w = tg.Tensor(np.eye(6, dtype=np.float32), requires_grad=True)
+
+    def step(x):
+        w.grad = None
+        y = (x @ w).relu() + (x @ w.T).relu() + (x.T @ w).T.relu()  # the third has another layout
+        y.sum().backward()
+        return y
+
+    run = tg.jit(step)
+    x = tg.Tensor(np.random.default_rng(0).standard_normal((6, 6)).astype(np.float32))
+    for _ in range(3):
+        eager = step(x).numpy(), w.grad.numpy()
+        assert all(np.array_equal(a, b) for a, b in zip(eager, (run(x).numpy(), w.grad.numpy())))
+    lines = [line for line in run.show().splitlines() if "zeros_like" in line]
+    assert len(lines) == 3 and "a constant" in lines[0] and "computed before" in lines[1], lines
+    assert "a constant" in lines[2], lines[2]
+
 # ------------------------------------------------------------------ refused, with the cause
 
 

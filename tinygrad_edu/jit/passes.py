@@ -6,7 +6,7 @@ applies them when it turns a trace into a program.
 """
 from __future__ import annotations
 
-from ..device import is_array
+from ..device import device_of, is_array
 from .record import Call, Live, Trace, _guard, _root
 
 
@@ -40,8 +40,13 @@ def without_repeats(calls: list[Call], written: set[int], keep: set[int]) -> tup
 
 
 def _call_key(call: Call, versions: dict[int, int]):
-    """A hashable description of a call (arrays by identity and version), or None."""
+    """A hashable description of a call (arrays by identity and version; for a call that reads
+    only their shapes, as `zeros_like(x)`, by shape, dtype, layout and device), or None."""
+    shape_only = getattr(call.function, "__name__", "") in _SHAPE_ONLY
+
     def describe(value):
+        if is_array(value) and shape_only:
+            return ("like", type(value), value.shape, value.dtype, value.strides, device_of(value))
         if is_array(value):
             return ("array", id(value), versions.get(id(_root(value)), 0))
         if type(value) is Live:
