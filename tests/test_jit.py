@@ -315,6 +315,22 @@ def test_relus_of_one_shape_share_one_array_of_zeros():
     assert len(lines) == 3 and "a constant" in lines[0] and "computed before" in lines[1], lines
     assert "a constant" in lines[2], lines[2]
 
+
+def test_shape_only_calls_with_other_fill_values_are_not_merged():
+    """full_like on two arrays of one shape is one constant only if the fill values are the same
+    (-0.0 is not 0.0, and an array fill value is read for its values)."""
+    def step(a, b):
+        made = (tg.full_like(a, 0.0), tg.full_like(b, -0.0), tg.full_like(a, np.array(1.0, np.float32)),
+                tg.full_like(b, np.array(2.0, np.float32)))
+        return tuple(t * 1 for t in made)  # intermediates (what is handed out is never merged)
+
+    run = tg.jit(step)
+    a, b = tg.Tensor(np.ones(3, np.float32)), tg.Tensor(np.ones(3, np.float32))
+    for _ in range(4):
+        eager, jitted = [t.numpy() for t in step(a, b)], [t.numpy() for t in run(a, b)]
+        assert all(np.array_equal(x, y) and np.array_equal(np.signbit(x), np.signbit(y)) for x, y in zip(eager, jitted))
+    assert run.replayed
+
 # ------------------------------------------------------------------ refused, with the cause
 
 

@@ -6,6 +6,8 @@ applies them when it turns a trace into a program.
 """
 from __future__ import annotations
 
+import numpy
+
 from ..device import device_of, is_array
 from .record import Call, Live, Trace, _guard, _root
 
@@ -40,13 +42,9 @@ def without_repeats(calls: list[Call], written: set[int], keep: set[int]) -> tup
 
 
 def _call_key(call: Call, versions: dict[int, int]):
-    """A hashable description of a call (arrays by identity and version; for a call that reads
-    only their shapes, as `zeros_like(x)`, by shape, dtype, layout and device), or None."""
-    shape_only = getattr(call.function, "__name__", "") in _SHAPE_ONLY
-
+    """A hashable description of a call (arrays by identity and version; the array whose shape
+    `zeros_like(x, ...)` copies by shape, dtype, layout and device), or None."""
     def describe(value):
-        if is_array(value) and shape_only:
-            return ("like", type(value), value.shape, value.dtype, value.strides, device_of(value))
         if is_array(value):
             return ("array", id(value), versions.get(id(_root(value)), 0))
         if type(value) is Live:
@@ -57,10 +55,17 @@ def _call_key(call: Call, versions: dict[int, int]):
             return tuple((k, describe(v)) for k, v in value.items())
         if isinstance(value, slice):
             return ("slice", value.start, value.stop, value.step)
+        if isinstance(value, (float, complex, numpy.inexact)):
+            return (type(value), repr(value))  # -0.0 == 0.0, yet full_like(x, -0.0) is another array
         hash(value)
         return (type(value), value)
+    args = call.args
     try:
-        return (call.function, describe(call.args), describe(call.kwargs))
+        if getattr(call.function, "__name__", "") in _SHAPE_ONLY and args and is_array(args[0]):
+            like = args[0]  # read for its shape, dtype, layout and device alone
+            return (call.function, ("like", type(like), like.shape, like.dtype, like.strides, device_of(like)),
+                    describe(args[1:]), describe(call.kwargs))
+        return (call.function, describe(args), describe(call.kwargs))
     except TypeError:
         return None
 
