@@ -12,6 +12,7 @@ from . import ops
 from .function import Function
 from .movement import normalise_axis
 from .ops.array import Array
+from .ops.reductions import max_kept
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -182,7 +183,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x: Array, *, axis: int) -> Array:
         xp = ctx.xp
-        z = x - x.max(axis=axis, keepdims=True)
+        z = x - max_kept(x, axis)
         y = z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
         ctx.axis = axis
         ctx.save_for_backward(y)

@@ -13,6 +13,7 @@ from ..device_checks import check
 from ..function import Function
 from ..diagnostics import broadcasts_to, user_line
 from ..ops.array import Array
+from ..ops.reductions import max_kept
 from ..tensor import Tensor
 from ..tracing import active as jit_trace
 
@@ -192,7 +193,7 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def forward(ctx, x: Array, t: Array, *, reduction: str, ignore_index: int | None = None) -> Array:
         xp = ctx.xp
-        ctx.shift = x.max(axis=-1, keepdims=True)
+        ctx.shift = max_kept(x, -1)
         z = x - ctx.shift
         log_norm = xp.log(xp.exp(z).sum(axis=-1, keepdims=True))
         ctx.reduction, ctx.count = reduction, x.size // max(x.shape[-1], 1)  # 0 for an empty batch
