@@ -5,7 +5,7 @@ from ..function import Function
 from .array import Array
 
 
-SHORT_AXIS = 64  # entries of a last axis up to which max_kept reduces down a copy (see there)
+SHORT_AXIS = 64  # entries of a last axis up to which max_kept reduces a Fortran-order copy (see there)
 
 
 def _keepdims_shape(shape: tuple, axis: tuple) -> tuple:
@@ -15,12 +15,11 @@ def _keepdims_shape(shape: tuple, axis: tuple) -> tuple:
 def max_kept(x: Array, axis: int) -> Array:
     """x.max(axis=axis, keepdims=True), as softmax and cross-entropy shift by it. NumPy finds the
     maximum of a short last axis one row at a time, slowly; up to 64 entries (a classifier's
-    classes) the maximum down the columns of a copy with that axis first is faster (10 classes:
-    5.8 µs -> 2.2 µs for 128 rows, 40 µs -> 4.9 µs for 1,024). The values are the same."""
+    classes) it is found faster in a Fortran-order copy, where that axis is the outermost (10
+    classes: 6.0 µs -> 1.8 µs for 128 rows, 42 µs -> 4.4 µs for 1,024). The values are the same."""
     if x.ndim < 2 or axis not in (-1, x.ndim - 1) or x.shape[-1] > SHORT_AXIS:
         return x.max(axis=axis, keepdims=True)
-    last_first = x.transpose((x.ndim - 1, *range(x.ndim - 1))).copy()  # C order: the rows are now columns
-    return last_first.max(axis=0)[..., None]
+    return x.copy(order="F").max(axis=-1, keepdims=True)  # a copy, not a view: x stays free to change in place
 
 
 class Sum(Function):
